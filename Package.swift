@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Courrier: a print-and-mail worker. No SwiftPM dependencies: the toolchain and
+/// Debian's C libraries, each behind its own system-library target.
+let package = Package(
+    name: "Courrier",
+    products: [
+        .executable(name: "courrier", targets: ["courrier"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCairo",
+            pkgConfig: "pangocairo",
+            providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
+        ),
+        .systemLibrary(
+            name: "CPoppler",
+            pkgConfig: "poppler-glib",
+            providers: [.apt(["libpoppler-glib-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        .target(name: "Letters"),
+        .target(name: "Rendering", dependencies: ["Letters", "CCairo", "CPoppler"]),
+        .target(name: "Storage", dependencies: ["Letters", "CSQLite"]),
+        .target(name: "Bundling", dependencies: ["Letters", "Rendering"]),
+        .target(name: "Courrier", dependencies: ["Letters", "Rendering", "Storage", "Bundling"]),
+        .executableTarget(name: "courrier", dependencies: ["Courrier"]),
+        .executableTarget(
+            name: "courrier-benchmark",
+            dependencies: ["Courrier"],
+            path: "Sources/CourrierBenchmark"
+        ),
+
+        .testTarget(
+            name: "CourrierTests",
+            dependencies: ["Letters", "Rendering", "Storage", "Bundling", "Courrier", "CPoppler", "courrier"],
+            path: "Tests/CourrierTests"
+        ),
+    ]
+)

@@ -1,0 +1,86 @@
+/// A document to mail, as the invoicing app submits it: `courrier.document/1`.
+public struct Document: Sendable {
+    public static let format = "courrier.document/1"
+
+    public var account: String
+    public var id: String
+    public var kind: DocumentKind
+    public var language: Language
+    public var number: String?
+    public var issueDate: CivilDate
+    public var dueDate: CivilDate?
+    public var currency: String
+    public var sender: Sender
+    public var recipient: PostalAddress
+    public var lines: [InvoiceLine]
+    /// Computed from the lines; when the document states totals, they matched.
+    public var totals: InvoiceTotals
+    public var paymentReference: StructuredCommunication?
+    public var notes: String?
+    /// Free text for a plain letter, paragraphs separated by blank lines.
+    public var body: String?
+    public var terms: TermsSource?
+    public var print: PrintOptions
+}
+
+public enum DocumentKind: String, Sendable, CaseIterable {
+    case invoice
+    case creditNote = "credit_note"
+    case offer
+    case reminder
+    case letter
+
+    /// Whether the document asks the recipient to pay.
+    public var asksForPayment: Bool { self == .invoice || self == .reminder }
+}
+
+public enum Language: String, Sendable, CaseIterable {
+    case fr, nl, de, en
+}
+
+/// Who sends the letter: printed in the header and the footer.
+public struct Sender: Sendable {
+    public var address: PostalAddress
+    public var vat: String?
+    public var iban: String?
+    public var bic: String?
+    public var email: String?
+    public var phone: String?
+}
+
+public struct InvoiceLine: Sendable {
+    public var description: String
+    public var quantity: DecimalNumber
+    public var unit: String?
+    public var unitPrice: DecimalNumber
+    public var vatRate: DecimalNumber
+    /// Quantity times unit price, rounded half up to the cent.
+    public var netCents: Int64
+}
+
+/// Where the terms and conditions come from.
+public enum TermsSource: Sendable, Equatable {
+    /// A PDF next to the document, relative to its folder.
+    case pdfFile(path: String)
+    /// A PDF carried inside the document.
+    case pdfData([UInt8])
+    /// Plain text, laid out on pages of their own.
+    case text(String)
+}
+
+public struct PrintOptions: Sendable, Equatable {
+    public var color: Bool = true
+    public var duplex: Bool = false
+    public var window: EnvelopeWindow = .right
+
+    public init(color: Bool = true, duplex: Bool = false, window: EnvelopeWindow = .right) {
+        self.color = color
+        self.duplex = duplex
+        self.window = window
+    }
+}
+
+/// The envelope window the recipient's address shows through.
+public enum EnvelopeWindow: String, Sendable, CaseIterable {
+    case right, left
+}

@@ -1,0 +1,132 @@
+import Foundation
+
+/// What a letter costs the customer: by destination and page count, in cents.
+///
+/// The price includes stamp, envelope, paper and print. A destination the
+/// tariff does not list cannot be mailed: the job fails before any charge.
+public struct Tariff: Sendable, Equatable {
+    public static let format = "courrier.tariff/1"
+
+    /// The prices for one group of destination countries.
+    public struct Destination: Sendable, Equatable {
+        public var name: String
+        public var countries: Set<String>
+        /// `pageCents[0]` is the price of a one-page letter, `[1]` of two pages.
+        public var pageCents: [Int64]
+        /// Added for each page beyond the last listed price.
+        public var furtherPageCents: Int64
+        /// The most pages a letter to this destination may have.
+        public var maximumPages: Int
+    }
+
+    public var destinations: [Destination]
+
+    public init(destinations: [Destination]) {
+        self.destinations = destinations
+    }
+
+    /// Belgium: 1.45 EUR for one page, 1.55 EUR for two, 0.10 EUR for each
+    /// further page, up to 50.
+    public static let standard = Tariff(destinations: [
+        Destination(name: "Belgium", countries: ["BE"], pageCents: [145, 155], furtherPageCents: 10, maximumPages: 50),
+    ])
+
+    public enum PricingError: Error, Equatable, CustomStringConvertible {
+        case unknownDestination(country: String)
+        case tooManyPages(pages: Int, maximum: Int, destination: String)
+
+        public var description: String {
+            switch self {
+            case .unknownDestination(let country):
+                "the tariff has no price for letters to \(country) (recipient.country)"
+            case .tooManyPages(let pages, let maximum, let destination):
+                "the letter has \(pages) pages; the tariff for \(destination) allows at most \(maximum)"
+            }
+        }
+    }
+
+    /// The price of a letter of `pages` pages to `country`.
+    public func priceCents(pages: Int, country: String) throws(PricingError) -> Int64 {
+        precondition(pages > 0, "a letter has at least one page")
+        guard let destination = destinations.first(where: { $0.countries.contains(country) }) else {
+            throw .unknownDestination(country: country)
+        }
+        guard pages <= destination.maximumPages else {
+            throw .tooManyPages(pages: pages, maximum: destination.maximumPages, destination: destination.name)
+        }
+        if pages <= destination.pageCents.count {
+            return destination.pageCents[pages - 1]
+        }
+        let further = Int64(pages - destination.pageCents.count)
+        return destination.pageCents.last! + further * destination.furtherPageCents
+    }
+}
+
+extension Tariff {
+    /// Reads a `courrier.tariff/1` file:
+    ///
+    /// ```json
+    /// {"format": "courrier.tariff/1", "currency": "EUR",
+    ///  "destinations": [{"name": "Belgium", "countries": ["BE"],
+    ///                    "pages": ["1.45", "1.55"], "each_further_page": "0.10",
+    ///                    "max_pages": 50}]}
+    /// ```
+    public init(json data: Data) throws(DocumentError) {
+        let value: JSONValue
+        do { value = try JSONValue.parse(data) } catch {
+            throw DocumentError(field: "", "is not valid JSON")
+        }
+        guard case .object(let root) = value else {
+            throw DocumentError(field: "", "must be a JSON object")
+        }
+        let problems = ProblemList()
+        let reader = FieldReader(root: root, problems: problems)
+        if reader.string("format") != Tariff.format, reader.has("format") {
+            reader.report("format", "must be \"\(Tariff.format)\"")
+        }
+        if let currency = reader.string("currency", required: false), currency != "EUR" {
+            reader.report("currency", "is \"\(currency)\"; Courrier charges in EUR only")
+        }
+        var destinations: [Destination] = []
+        for entry in reader.objects("destinations") {
+            let name = entry.string("name")
+            var countries: Set<String> = []
+            if case .array(let codes)? = entry.object["countries"] {
+                for code in codes {
+                    guard case .string(let text) = code, text.count == 2 else {
+                        entry.report("countries", "must list two-letter country codes")
+                        continue
+                    }
+                    countries.insert(text.uppercased())
+                }
+            }
+            if countries.isEmpty { entry.report("countries", "must list at least one country") }
+            var pageCents: [Int64] = []
+            if case .array(let prices)? = entry.object["pages"] {
+                for price in prices {
+                    guard case .string(let text) = price, let cents = Cents.parse(text), cents > 0 else {
+                        entry.report("pages", "must list prices as decimal strings such as \"1.45\"")
+                        continue
+                    }
+                    pageCents.append(cents)
+                }
+            }
+            if pageCents.isEmpty { entry.report("pages", "must give the price of a one-page letter") }
+            let further = entry.decimal("each_further_page", required: false)
+            var maximumPages = 50
+            if case .number(let number)? = entry.object["max_pages"] {
+                maximumPages = Int(number)
+            }
+            if maximumPages < pageCents.count {
+                entry.report("max_pages", "is \(maximumPages), fewer than the pages priced")
+            }
+            if let name, !countries.isEmpty, !pageCents.isEmpty {
+                destinations.append(Destination(
+                    name: name, countries: countries, pageCents: pageCents,
+                    furtherPageCents: further?.cents ?? 0, maximumPages: maximumPages))
+            }
+        }
+        guard problems.problems.isEmpty else { throw DocumentError(problems.problems) }
+        self.init(destinations: destinations)
+    }
+}

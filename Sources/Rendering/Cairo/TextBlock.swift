@@ -1,0 +1,100 @@
+import CCairo
+
+/// A font, as Pango describes it: `Liberation Sans Bold 9`.
+final class Font {
+    let description: OpaquePointer
+
+    init(_ text: String) {
+        description = pango_font_description_from_string(text)!
+    }
+
+    deinit {
+        pango_font_description_free(description)
+    }
+}
+
+/// A paragraph set by Pango for one Cairo context: measured once, drawn once
+/// or line by line across pages.
+final class TextBlock {
+    private let layout: OpaquePointer
+    /// The width and height of the set text, in points.
+    let width: Double
+    let height: Double
+
+    enum Alignment { case left, right, center }
+
+    /// Sets `text` in `font`; wraps at `width` points when given.
+    init(_ text: String, font: Font, context: OpaquePointer, width wrapWidth: Double? = nil,
+         alignment: Alignment = .left, lineSpacing: Double = 1.0) {
+        layout = pango_cairo_create_layout(context)!
+        pango_layout_set_font_description(layout, font.description)
+        if let wrapWidth {
+            pango_layout_set_width(layout, Int32(wrapWidth * Double(courrier_pango_scale)))
+            pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
+        }
+        switch alignment {
+        case .left: pango_layout_set_alignment(layout, PANGO_ALIGN_LEFT)
+        case .right: pango_layout_set_alignment(layout, PANGO_ALIGN_RIGHT)
+        case .center: pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER)
+        }
+        if lineSpacing != 1.0 {
+            pango_layout_set_line_spacing(layout, Float(lineSpacing))
+        }
+        pango_layout_set_text(layout, text, -1)
+        var logical = PangoRectangle()
+        pango_layout_get_extents(layout, nil, &logical)
+        let scale = Double(courrier_pango_scale)
+        // A wrapped, aligned block is as wide as its wrap width; a free one as its text.
+        width = wrapWidth ?? Double(logical.width) / scale
+        height = Double(logical.height) / scale
+    }
+
+    deinit {
+        courrier_pango_layout_unref(layout)
+    }
+
+    /// Draws the whole block with its top-left corner at `(x, y)`.
+    func draw(at x: Double, _ y: Double, in context: OpaquePointer) {
+        cairo_move_to(context, x, y)
+        pango_cairo_show_layout(context, layout)
+    }
+
+    /// Each line's top and bottom, in points from the top of the block: where a
+    /// block may be split between pages.
+    func lineBounds() -> [(top: Double, bottom: Double)] {
+        var bounds: [(Double, Double)] = []
+        let iterator = pango_layout_get_iter(layout)!
+        defer { pango_layout_iter_free(iterator) }
+        let scale = Double(courrier_pango_scale)
+        repeat {
+            var top: Int32 = 0, bottom: Int32 = 0
+            pango_layout_iter_get_line_yrange(iterator, &top, &bottom)
+            bounds.append((Double(top) / scale, Double(bottom) / scale))
+        } while pango_layout_iter_next_line(iterator) != 0
+        return bounds
+    }
+
+    /// Draws lines `lines` of the block, the top of the first at `y`: a
+    /// paragraph split between pages puts each line on one page only.
+    func drawLines(_ lines: Range<Int>, at x: Double, _ y: Double, in context: OpaquePointer) {
+        let iterator = pango_layout_get_iter(layout)!
+        defer { pango_layout_iter_free(iterator) }
+        let scale = Double(courrier_pango_scale)
+        var index = 0
+        var firstTop: Double?
+        repeat {
+            if lines.contains(index) {
+                var top: Int32 = 0, bottom: Int32 = 0
+                pango_layout_iter_get_line_yrange(iterator, &top, &bottom)
+                var logical = PangoRectangle()
+                pango_layout_iter_get_line_extents(iterator, nil, &logical)
+                let lineTop = firstTop ?? Double(top) / scale
+                firstTop = lineTop
+                let baseline = Double(pango_layout_iter_get_baseline(iterator)) / scale
+                cairo_move_to(context, x + Double(logical.x) / scale, y + baseline - lineTop)
+                pango_cairo_show_layout_line(context, pango_layout_iter_get_line_readonly(iterator))
+            }
+            index += 1
+        } while index < lines.upperBound && pango_layout_iter_next_line(iterator) != 0
+    }
+}

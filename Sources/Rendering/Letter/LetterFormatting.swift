@@ -1,0 +1,54 @@
+import Foundation
+import Letters
+
+/// Numbers as a reader of each language in Belgium writes them.
+enum LetterFormatting {
+    /// `1.234,56 €` in fr, nl and de; `€1,234.56` in en.
+    static func amount(_ cents: Int64, _ language: Language) -> String {
+        let negative = cents < 0
+        let magnitude = cents.magnitude
+        let euros = group(String(magnitude / 100), separator: language == .en ? "," : ".")
+        let fraction = magnitude % 100 < 10 ? "0\(magnitude % 100)" : "\(magnitude % 100)"
+        let sign = negative ? "-" : ""
+        return language == .en
+            ? "\(sign)€\(euros).\(fraction)"
+            : "\(sign)\(euros),\(fraction)\u{00A0}€"
+    }
+
+    /// A quantity without trailing zeros: `2`, `2,5`.
+    static func decimal(_ value: DecimalNumber, _ language: Language) -> String {
+        var text = value.description
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return language == .en ? text : text.replacingOccurrences(of: ".", with: ",")
+    }
+
+    /// `21 %` in fr and de, `21%` in nl and en.
+    static func percentage(_ value: DecimalNumber, _ language: Language) -> String {
+        let number = decimal(value, language)
+        return language == .fr || language == .de ? "\(number)\u{00A0}%" : "\(number)%"
+    }
+
+    /// An IBAN in groups of four, as printed: `BE71 0961 2345 6769`.
+    static func iban(_ iban: String) -> String {
+        let compact = iban.filter { !$0.isWhitespace }.uppercased()
+        return stride(from: 0, to: compact.count, by: 4).map { start in
+            let from = compact.index(compact.startIndex, offsetBy: start)
+            let to = compact.index(from, offsetBy: min(4, compact.count - start))
+            return String(compact[from..<to])
+        }.joined(separator: " ")
+    }
+
+    private static func group(_ digits: String, separator: String) -> String {
+        var groups: [String] = []
+        var end = digits.endIndex
+        while end > digits.startIndex {
+            let start = digits.index(end, offsetBy: -3, limitedBy: digits.startIndex) ?? digits.startIndex
+            groups.insert(String(digits[start..<end]), at: 0)
+            end = start
+        }
+        return groups.joined(separator: separator)
+    }
+}

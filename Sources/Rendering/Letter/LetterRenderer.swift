@@ -1,0 +1,106 @@
+import CCairo
+import Letters
+
+/// What follows the document in the envelope: the sender's terms and conditions.
+public enum LetterTerms {
+    /// A PDF's pages, each drawn on a page of its own, scaled to A4.
+    case pdf(PDFDocument)
+    /// Text laid out on pages of its own.
+    case text(String)
+
+    /// Opens the terms a document carries: `pdfBytes` when they are a PDF,
+    /// which the caller reads from the store or the document's folder.
+    public static func open(_ source: TermsSource?, pdfBytes: [UInt8]?, name: String) throws(RenderError) -> LetterTerms? {
+        switch source {
+        case nil: return nil
+        case .text(let text)?: return .text(text)
+        case .pdfFile?, .pdfData?:
+            guard let pdfBytes else {
+                throw RenderError(.unreadableTerms, "\(name) is missing")
+            }
+            return .pdf(try PDFDocument(bytes: pdfBytes, name: name))
+        }
+    }
+}
+
+/// One letter rendered on its own: the PDF and its page count.
+public struct RenderedLetter: Sendable {
+    public var pdf: [UInt8]
+    public var pages: Int
+}
+
+/// Draws documents as A4 letters with Cairo and Pango.
+///
+/// A renderer keeps its fonts between letters; it is not `Sendable`, and each
+/// thread that renders has its own.
+public final class LetterRenderer {
+    let fonts: LetterFonts
+
+    /// `fontFamily` is a Pango family list; the first that the machine has wins.
+    public init(fontFamily: String = "Liberation Sans, DejaVu Sans") {
+        fonts = LetterFonts(family: fontFamily)
+    }
+
+    /// Renders `document` and its terms as a PDF of its own.
+    public func render(_ document: Document, terms: LetterTerms?) throws(RenderError) -> RenderedLetter {
+        let canvas = try PDFCanvas(metadata: Self.metadata(for: document))
+        try draw(document, terms: terms, on: canvas)
+        let bytes = try canvas.finish()
+        return RenderedLetter(pdf: bytes, pages: canvas.pageCount)
+    }
+
+    /// Draws `document` and its terms on the following pages of `canvas`, a
+    /// letter among others in a print stream. Returns the pages drawn.
+    ///
+    /// Everything that can fail is measured before the first stroke, so a letter
+    /// that fails leaves `canvas` as it was.
+    @discardableResult
+    public func draw(_ document: Document, terms: LetterTerms?, on canvas: PDFCanvas) throws(RenderError) -> Int {
+        let first = canvas.pageCount
+        let composition = try LetterComposition(document: document, fonts: fonts, context: canvas.context)
+        composition.draw(on: canvas)
+        switch terms {
+        case .pdf(let pdf)?: TermsPages.draw(pdf, on: canvas)
+        case .text(let text)?: TermsPages.draw(text: text, title: composition.labels.terms, fonts: fonts, on: canvas)
+        case nil: break
+        }
+        return canvas.pageCount - first
+    }
+
+    /// The PDF's title and dates: fixed by the document, so that rendering the
+    /// same document twice gives the same bytes.
+    public static func metadata(for document: Document) -> PDFMetadata {
+        let labels = Labels.forLanguage(document.language)
+        let title = [labels.title[document.kind] ?? "", document.number ?? document.id]
+            .filter { !$0.isEmpty }.joined(separator: " ")
+        return PDFMetadata(title: "\(title) – \(document.sender.address.name)",
+                           date: "\(document.issueDate)T00:00:00Z")
+    }
+}
+
+/// The fonts of a letter, made once per renderer.
+final class LetterFonts {
+    let regular: Font
+    let bold: Font
+    let small: Font
+    let smallBold: Font
+    let title: Font
+    let senderName: Font
+    let total: Font
+    let terms: Font
+    /// The recipient's address, from the preferred size down to the smallest
+    /// that bpost's machines and people still read comfortably.
+    let addressSizes: [(points: Double, font: Font)]
+
+    init(family: String) {
+        regular = Font("\(family) 9")
+        bold = Font("\(family) Bold 9")
+        small = Font("\(family) 7.5")
+        smallBold = Font("\(family) Bold 7.5")
+        title = Font("\(family) Bold 16")
+        senderName = Font("\(family) Bold 13")
+        total = Font("\(family) Bold 10.5")
+        terms = Font("\(family) 8")
+        addressSizes = stride(from: 10.0, through: 7.0, by: -0.5).map { ($0, Font("\(family) \($0)")) }
+    }
+}

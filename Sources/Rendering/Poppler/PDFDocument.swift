@@ -1,0 +1,97 @@
+import CPoppler
+
+/// A PDF opened with Poppler: to count the pages of a letter as it will be
+/// printed, and to draw the pages of a terms PDF into a letter.
+///
+/// Not `Sendable`: a Poppler document belongs to one thread at a time.
+public final class PDFDocument {
+    private let document: OpaquePointer
+    public let pageCount: Int
+
+    /// Opens a PDF held in memory; `name` says which one in errors.
+    public init(bytes: [UInt8], name: String) throws(RenderError) {
+        guard !bytes.isEmpty else {
+            throw RenderError(.unreadableTerms, "\(name) is empty (0 bytes), not a PDF")
+        }
+        let data = bytes.withUnsafeBytes { g_bytes_new($0.baseAddress, gsize($0.count)) }
+        defer { g_bytes_unref(data) }
+        var error: UnsafeMutablePointer<GError>?
+        guard let document = poppler_document_new_from_bytes(data, nil, &error) else {
+            let message = error.map { String(cString: $0.pointee.message) } ?? "unknown error"
+            let encrypted = error?.pointee.code == Int32(POPPLER_ERROR_ENCRYPTED.rawValue)
+            if let error { g_error_free(error) }
+            throw RenderError(.unreadableTerms, encrypted
+                ? "\(name) is encrypted (password protected); upload it without a password"
+                : "\(name) is not a readable PDF: \(message)")
+        }
+        self.document = document
+        self.pageCount = Int(poppler_document_get_n_pages(document))
+        guard pageCount > 0 else {
+            courrier_poppler_document_unref(document)
+            throw RenderError(.unreadableTerms, "\(name) has no pages")
+        }
+    }
+
+    deinit {
+        courrier_poppler_document_unref(document)
+    }
+
+    /// The size of page `index` (0-based) in points.
+    public func pageSize(_ index: Int) -> (width: Double, height: Double) {
+        withPage(index) { page in
+            var width = 0.0, height = 0.0
+            poppler_page_get_size(page, &width, &height)
+            return (width, height)
+        }
+    }
+
+    /// The text of page `index` with each character's box, in points from the
+    /// top-left corner: what a reader (or a test) finds where.
+    public func characters(onPage index: Int) -> [PositionedCharacter] {
+        withPage(index) { page in
+            guard let text = poppler_page_get_text(page) else { return [] }
+            defer { g_free(text) }
+            var rectangles: UnsafeMutablePointer<PopplerRectangle>?
+            var count: guint = 0
+            guard poppler_page_get_text_layout(page, &rectangles, &count) != 0, let rectangles else { return [] }
+            defer { g_free(rectangles) }
+            let characters = Array(String(cString: text))
+            return zip(characters, UnsafeBufferPointer(start: rectangles, count: Int(count))).map { character, box in
+                PositionedCharacter(character: character, x1: box.x1, y1: box.y1, x2: box.x2, y2: box.y2)
+            }
+        }
+    }
+
+    /// The text of page `index`, in reading order.
+    public func text(onPage index: Int) -> String {
+        withPage(index) { page in
+            guard let text = poppler_page_get_text(page) else { return "" }
+            defer { g_free(text) }
+            return String(cString: text)
+        }
+    }
+
+    /// Draws page `index` into a Cairo context, as for printing (annotations
+    /// that are meant to print, no others).
+    func render(page index: Int, into context: OpaquePointer) {
+        withPage(index) { page in
+            poppler_page_render_for_printing(page, context)
+        }
+    }
+
+    private func withPage<T>(_ index: Int, _ body: (OpaquePointer) -> T) -> T {
+        precondition((0..<pageCount).contains(index), "page \(index) of a \(pageCount)-page PDF")
+        let page = poppler_document_get_page(document, Int32(index))!
+        defer { courrier_poppler_page_unref(page) }
+        return body(page)
+    }
+}
+
+/// One character of a page and its box, in points from the page's top-left.
+public struct PositionedCharacter: Sendable, Equatable {
+    public var character: Character
+    public var x1: Double
+    public var y1: Double
+    public var x2: Double
+    public var y2: Double
+}

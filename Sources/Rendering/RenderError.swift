@@ -1,0 +1,23 @@
+/// Why a letter could not be drawn, with what a person needs to fix it.
+public struct RenderError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// The recipient's address does not fit the envelope window at a legible size.
+        case addressDoesNotFit = "address_does_not_fit"
+        /// A terms PDF could not be opened: corrupt, encrypted, empty.
+        case unreadableTerms = "unreadable_terms"
+        /// Cairo reported an error while drawing or writing the PDF.
+        case cairo
+        /// Poppler could not read back a PDF Courrier wrote.
+        case poppler
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
