@@ -1,3 +1,5 @@
+import Foundation
+
 /// A Belgian structured communication, `+++090/9337/55493+++`: twelve digits,
 /// the last two a check on the first ten.
 ///
@@ -24,10 +26,14 @@ public struct StructuredCommunication: Sendable, Equatable, CustomStringConverti
     /// Reads the `+++ddd/dddd/ddddd+++` or `***ddd/dddd/ddddd***` form, or the
     /// twelve bare digits.
     public init(_ text: String) throws(Problem) {
-        let digits = text.filter { $0.isASCII && $0.isNumber }
-        let separators = text.filter { !($0.isASCII && $0.isNumber) }
-        let allowedSeparators = Set(["", "++++++//", "******//"])
-        guard digits.count == 12, allowedSeparators.contains(separators) else {
+        var core = Substring(text.trimmingCharacters(in: .whitespaces))
+        for fence in ["+++", "***"] where core.hasPrefix(fence) && core.hasSuffix(fence) && core.count > 6 {
+            core = core.dropFirst(3).dropLast(3)
+        }
+        let groups = core.split(separator: "/", omittingEmptySubsequences: false).map(\.count)
+        let digits = core.filter { $0 != "/" }
+        guard digits.count == 12, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+              groups == [3, 4, 5] || groups == [12] else {
             throw .notTwelveDigits(text)
         }
         let base = Int(digits.prefix(10))!

@@ -153,9 +153,10 @@ struct LetterComposition {
 
     private func drawFooter(page: Int, of total: Int) {
         let sender = document.sender
-        var parts = [sender.address.name, "\(sender.address.street), \(sender.address.postalCode) \(sender.address.city)"]
+        var parts = [sender.address.name]
         if let vat = sender.vat { parts.append("\(labels.vatNumber) \(vat)") }
         if let iban = sender.iban { parts.append("IBAN \(LetterFormatting.iban(iban))") }
+        if let email = sender.email { parts.append(email) }
         colors.rule.set(context)
         cairo_set_line_width(context, 0.5)
         cairo_move_to(context, Self.left, mm(278))

@@ -1,0 +1,192 @@
+import Foundation
+import Letters
+
+/// The queue of letters and the wallets that pay for them: everything a worker
+/// needs to share with other workers lives here, and nothing on its disk.
+///
+/// Every method that changes money changes the job's state in the same
+/// transaction, so a crash leaves either both or neither.
+public protocol LetterStore: AnyObject {
+    /// Queues a document, or returns the job that already holds `account` + `id`.
+    func enqueue(_ submission: Submission, at now: Date) throws -> EnqueueOutcome
+
+    /// Takes the oldest queued job for `worker` for `lease` seconds, with its
+    /// document and terms; nil when nothing is queued.
+    func claimNextQueued(worker: String, lease: TimeInterval, at now: Date) throws -> ClaimedJob?
+
+    /// Jobs waiting for their account to be topped up, oldest first.
+    func jobsAwaitingFunds() throws -> [Job]
+
+    /// Charges the account and marks the job prepared, or marks it
+    /// awaiting_funds when the balance is short. A job is charged once.
+    func charge(job: Int64, pages: Int, priceCents: Int64, at now: Date) throws -> ChargeOutcome
+
+    /// Fails a job with a reason a person can act on; nothing is charged.
+    func fail(job: Int64, reason: String, at now: Date) throws
+
+    /// Cancels a job that has not gone to print, refunding what it was charged.
+    func cancel(job: Int64, at now: Date) throws -> CancelOutcome
+
+    func job(_ id: Int64) throws -> Job?
+    func attachment(hash: String) throws -> [UInt8]?
+
+    /// Opens a cut: every prepared letter not yet in a bundle is assigned to a
+    /// new batch, in one transaction. Nil when there is nothing to cut.
+    func openCut(batchPrefix: String, at now: Date) throws -> Cut?
+
+    /// Cuts opened and never completed: a crash or a failure left them.
+    func unfinishedCuts() throws -> [Cut]
+
+    /// The letters of a batch, with what is needed to draw them again.
+    func letters(in batch: String) throws -> [BatchLetter]
+
+    /// Records the bundle as written and its letters as bundled.
+    func completeCut(_ batch: String, summary: BundleSummary, at now: Date) throws
+
+    func credit(account: String, cents: Int64, reference: String, at now: Date) throws -> CreditOutcome
+    func balance(account: String) throws -> Int64
+    func history(account: String) throws -> [LedgerEntry]
+    func status(failureLimit: Int) throws -> StatusReport
+
+    func close()
+}
+
+/// A document as it enters the queue.
+public struct Submission: Sendable {
+    public var account: String
+    public var documentID: String
+    /// The document's JSON as submitted.
+    public var document: [UInt8]
+    /// The terms PDF it refers to, stored once by content hash.
+    public var terms: [UInt8]?
+    /// Set when the document was found wrong at intake: the job is recorded as
+    /// failed with this reason, so the app can see why.
+    public var failure: String?
+
+    public init(account: String, documentID: String, document: [UInt8], terms: [UInt8]? = nil, failure: String? = nil) {
+        self.account = account
+        self.documentID = documentID
+        self.document = document
+        self.terms = terms
+        self.failure = failure
+    }
+}
+
+/// A letter in the queue.
+public struct Job: Sendable, Equatable {
+    public var id: Int64
+    public var account: String
+    public var documentID: String
+    public var state: JobState
+    public var pages: Int?
+    public var priceCents: Int64?
+    public var reason: String?
+    public var batch: String?
+    public var termsHash: String?
+    public var createdAt: String
+    public var updatedAt: String
+}
+
+public struct EnqueueOutcome: Sendable {
+    public var job: Job
+    /// False when the document was already queued under this account and id.
+    public var created: Bool
+}
+
+public struct ClaimedJob: Sendable {
+    public var job: Job
+    public var document: [UInt8]
+}
+
+public enum ChargeOutcome: Sendable, Equatable {
+    case prepared(balanceAfterCents: Int64)
+    case awaitingFunds(balanceCents: Int64)
+    /// The job had already left the states that can be charged (cancelled, or
+    /// charged by another worker): nothing was done.
+    case skipped(JobState)
+}
+
+public enum CancelOutcome: Sendable, Equatable {
+    case cancelled(refundedCents: Int64)
+    case notCancellable(JobState)
+}
+
+public enum CreditOutcome: Sendable, Equatable {
+    case credited(balanceCents: Int64)
+    /// This reference was credited before: the wallet is unchanged.
+    case alreadyCredited(balanceCents: Int64)
+}
+
+/// A batch being cut.
+public struct Cut: Sendable, Equatable {
+    public var batch: String
+    public var createdAt: String
+    public var letters: Int
+}
+
+/// One letter of a batch.
+public struct BatchLetter: Sendable {
+    public var job: Job
+    public var document: [UInt8]
+}
+
+public struct BundleSummary: Sendable, Equatable {
+    public var path: String
+    public var letters: Int
+    public var pages: Int
+    public var sheets: Int
+    public var amountCents: Int64
+
+    public init(path: String, letters: Int, pages: Int, sheets: Int, amountCents: Int64) {
+        self.path = path
+        self.letters = letters
+        self.pages = pages
+        self.sheets = sheets
+        self.amountCents = amountCents
+    }
+}
+
+public struct LedgerEntry: Sendable, Equatable {
+    public enum Kind: String, Sendable { case credit, debit, refund }
+    public var id: Int64
+    public var account: String
+    public var kind: Kind
+    /// Positive for credits and refunds, negative for debits.
+    public var amountCents: Int64
+    public var reference: String?
+    public var job: Int64?
+    /// The debit a refund reverses.
+    public var reverses: Int64?
+    public var createdAt: String
+}
+
+public struct StatusReport: Sendable {
+    public struct Bundle: Sendable {
+        public var batch: String
+        public var state: String
+        public var letters: Int
+        public var pages: Int
+        public var amountCents: Int64
+        public var path: String?
+        public var createdAt: String
+    }
+
+    public var jobs: [JobState: Int]
+    public var failures: [Job]
+    public var bundles: [Bundle]
+}
+
+/// A store that could not do what was asked, for a reason the caller can report.
+public struct StoreError: Error, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A timestamp as the store writes it: ISO 8601 in UTC, to the second.
+public func storeTimestamp(_ date: Date) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    return formatter.string(from: date)
+}

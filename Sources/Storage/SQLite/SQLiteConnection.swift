@@ -1,0 +1,88 @@
+import CSQLite
+
+/// One connection to an SQLite database file.
+///
+/// Not `Sendable`: a connection belongs to one thread at a time. `close()` must
+/// be called; `deinit` only checks that it was.
+final class SQLiteConnection {
+    private var handle: OpaquePointer?
+    let path: String
+
+    /// Opens (and creates) `path` in WAL mode, with a busy timeout so that a
+    /// second process waits for the lock instead of failing at once.
+    init(path: String, busyTimeoutMilliseconds: Int32 = 10_000) throws {
+        self.path = path
+        var handle: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &handle, flags, nil)
+        guard status == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close_v2(handle)
+            throw SQLiteError(code: status, message: "\(message) (\(path))", sql: nil)
+        }
+        self.handle = handle
+        sqlite3_extended_result_codes(handle, 1)
+        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+        do {
+            try execute("PRAGMA journal_mode = WAL")
+            // FULL: a commit that recorded a charge survives a power cut, not just a crash.
+            try execute("PRAGMA synchronous = FULL")
+            try execute("PRAGMA foreign_keys = ON")
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit {
+        assert(handle == nil, "SQLiteConnection to \(path) was not closed")
+    }
+
+    func close() {
+        guard let handle else { return }
+        sqlite3_close_v2(handle)
+        self.handle = nil
+    }
+
+    var database: OpaquePointer {
+        guard let handle else { preconditionFailure("SQLiteConnection to \(path) used after close()") }
+        return handle
+    }
+
+    /// Runs statements that return no rows.
+    func execute(_ sql: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_exec(database, sql, nil, nil, &message)
+        guard status == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(database))
+            sqlite3_free(message)
+            throw SQLiteError(code: status, message: text, sql: sql)
+        }
+    }
+
+    func prepare(_ sql: String) throws -> SQLiteStatement {
+        try SQLiteStatement(connection: self, sql: sql)
+    }
+
+    /// Runs `body` in a transaction that takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): two writers never both read a balance and then
+    /// both spend it. Rolls back when `body` throws.
+    func writeTransaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// The rowid of the last row inserted on this connection.
+    var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(database) }
+
+    func error(_ status: Int32, sql: String?) -> SQLiteError {
+        SQLiteError(code: status, message: String(cString: sqlite3_errmsg(database)), sql: sql)
+    }
+}

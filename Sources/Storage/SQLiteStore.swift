@@ -1,0 +1,377 @@
+import Foundation
+import Letters
+
+/// The embedded store: one SQLite file, in WAL mode, shared safely by the
+/// processes of one machine. Every transaction that writes takes the write
+/// lock first (`BEGIN IMMEDIATE`).
+public final class SQLiteStore: LetterStore {
+    private let connection: SQLiteConnection
+
+    /// The schema this build writes; `PRAGMA user_version` records it.
+    public static let schemaVersion = 1
+
+    /// Opens or creates the store at `path`, creating its folder.
+    public init(path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        connection = try SQLiteConnection(path: path)
+        do {
+            try migrate()
+        } catch {
+            connection.close()
+            throw error
+        }
+    }
+
+    public func close() {
+        connection.close()
+    }
+
+    private func migrate() throws {
+        let version = try connection.prepare("PRAGMA user_version").firstRow { $0.int(0) } ?? 0
+        guard version < Self.schemaVersion else {
+            if version > Self.schemaVersion {
+                throw StoreError("the database \(connection.path) has schema version \(version); this Courrier knows \(Self.schemaVersion) at most, upgrade Courrier")
+            }
+            return
+        }
+        try connection.writeTransaction {
+            try connection.execute(Self.schema)
+            try connection.execute("PRAGMA user_version = \(Self.schemaVersion)")
+        }
+    }
+
+    private static let schema = """
+        CREATE TABLE attachments (
+            hash TEXT PRIMARY KEY,
+            bytes BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE bundles (
+            batch TEXT PRIMARY KEY,
+            state TEXT NOT NULL CHECK (state IN ('cutting', 'cut', 'delivered')),
+            letters INTEGER NOT NULL,
+            pages INTEGER,
+            sheets INTEGER,
+            amount_cents INTEGER,
+            path TEXT,
+            created_at TEXT NOT NULL,
+            completed_at TEXT
+        );
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY,
+            account TEXT NOT NULL,
+            document_id TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN
+                ('queued', 'awaiting_funds', 'prepared', 'bundled', 'delivered', 'failed', 'cancelled')),
+            document BLOB NOT NULL,
+            document_hash TEXT NOT NULL,
+            terms_hash TEXT REFERENCES attachments (hash),
+            pages INTEGER,
+            price_cents INTEGER,
+            reason TEXT,
+            batch TEXT REFERENCES bundles (batch),
+            claimed_by TEXT,
+            claimed_until INTEGER,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (account, document_id)
+        );
+        CREATE INDEX jobs_by_state ON jobs (state, id);
+        CREATE INDEX jobs_by_batch ON jobs (batch);
+        CREATE TABLE wallets (
+            account TEXT PRIMARY KEY,
+            balance_cents INTEGER NOT NULL CHECK (balance_cents >= 0)
+        );
+        CREATE TABLE ledger (
+            id INTEGER PRIMARY KEY,
+            account TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            amount_cents INTEGER NOT NULL,
+            reference TEXT UNIQUE,
+            job INTEGER REFERENCES jobs (id),
+            reverses INTEGER UNIQUE REFERENCES ledger (id),
+            created_at TEXT NOT NULL,
+            CHECK ((kind = 'credit' AND amount_cents > 0 AND reference IS NOT NULL)
+                OR (kind = 'debit' AND amount_cents < 0 AND job IS NOT NULL)
+                OR (kind = 'refund' AND amount_cents > 0 AND reverses IS NOT NULL))
+        );
+        CREATE UNIQUE INDEX ledger_one_debit_per_job ON ledger (job) WHERE kind = 'debit';
+        CREATE INDEX ledger_by_account ON ledger (account, id);
+        CREATE TRIGGER ledger_never_updated BEFORE UPDATE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'ledger entries are never updated'); END;
+        CREATE TRIGGER ledger_never_deleted BEFORE DELETE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted'); END;
+        """
+
+    // MARK: Jobs
+
+    private static let jobColumns = """
+        id, account, document_id, state, pages, price_cents, reason, batch, terms_hash, created_at, updated_at
+        """
+
+    private static func readJob(_ row: SQLiteStatement) -> Job {
+        Job(id: row.int64(0), account: row.text(1), documentID: row.text(2),
+            state: JobState(rawValue: row.text(3)) ?? .failed,
+            pages: row.optionalInt64(4).map(Int.init), priceCents: row.optionalInt64(5),
+            reason: row.optionalText(6), batch: row.optionalText(7), termsHash: row.optionalText(8),
+            createdAt: row.text(9), updatedAt: row.text(10))
+    }
+
+    public func job(_ id: Int64) throws -> Job? {
+        try connection.prepare("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?1")
+            .firstRow([.integer(id)], Self.readJob)
+    }
+
+    public func enqueue(_ submission: Submission, at now: Date) throws -> EnqueueOutcome {
+        let time = storeTimestamp(now)
+        let documentHash = SHA256.hex(submission.document)
+        let termsHash = submission.terms.map { SHA256.hex($0) }
+        return try connection.writeTransaction {
+            if let terms = submission.terms, let termsHash {
+                try connection.prepare("""
+                    INSERT INTO attachments (hash, bytes, size, created_at) VALUES (?1, ?2, ?3, ?4)
+                    ON CONFLICT (hash) DO NOTHING
+                    """).run([.text(termsHash), .blob(terms), .integer(Int64(terms.count)), .text(time)])
+            }
+            let state: JobState = submission.failure == nil ? .queued : .failed
+            let existing = try connection.prepare("""
+                SELECT \(Self.jobColumns), document_hash FROM jobs WHERE account = ?1 AND document_id = ?2
+                """).firstRow([.text(submission.account), .text(submission.documentID)]) { row in
+                    (Self.readJob(row), row.text(11))
+                }
+            if let (job, hash) = existing {
+                // A failed document may be corrected and sent again under the same id;
+                // anything else is the same request made twice.
+                guard job.state == .failed, hash != documentHash else {
+                    return EnqueueOutcome(job: job, created: false)
+                }
+                try connection.prepare("""
+                    UPDATE jobs SET state = ?2, document = ?3, document_hash = ?4, terms_hash = ?5, reason = ?6,
+                        pages = NULL, price_cents = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ?7
+                    WHERE id = ?1
+                    """).run([.integer(job.id), .text(state.rawValue), .blob(submission.document), .text(documentHash),
+                              termsHash.map(SQLiteValue.text) ?? .null, submission.failure.map(SQLiteValue.text) ?? .null,
+                              .text(time)])
+                return EnqueueOutcome(job: try self.job(job.id)!, created: true)
+            }
+            try connection.prepare("""
+                INSERT INTO jobs (account, document_id, state, document, document_hash, terms_hash, reason,
+                                  created_at, updated_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+                """).run([.text(submission.account), .text(submission.documentID), .text(state.rawValue),
+                          .blob(submission.document), .text(documentHash),
+                          termsHash.map(SQLiteValue.text) ?? .null, submission.failure.map(SQLiteValue.text) ?? .null,
+                          .text(time)])
+            return EnqueueOutcome(job: try self.job(connection.lastInsertedRowID)!, created: true)
+        }
+    }
+
+    public func claimNextQueued(worker: String, lease: TimeInterval, at now: Date) throws -> ClaimedJob? {
+        let nowSeconds = Int64(now.timeIntervalSince1970)
+        return try connection.writeTransaction {
+            let claimed = try connection.prepare("""
+                UPDATE jobs SET claimed_by = ?1, claimed_until = ?2
+                WHERE id = (SELECT id FROM jobs WHERE state = 'queued'
+                            AND (claimed_until IS NULL OR claimed_until < ?3) ORDER BY id LIMIT 1)
+                RETURNING \(Self.jobColumns), document
+                """).firstRow([.text(worker), .integer(nowSeconds + Int64(lease)), .integer(nowSeconds)]) { row in
+                    ClaimedJob(job: Self.readJob(row), document: row.blob(11))
+                }
+            return claimed
+        }
+    }
+
+    public func jobsAwaitingFunds() throws -> [Job] {
+        try connection.prepare("SELECT \(Self.jobColumns) FROM jobs WHERE state = 'awaiting_funds' ORDER BY id")
+            .rows([], Self.readJob)
+    }
+
+    public func attachment(hash: String) throws -> [UInt8]? {
+        try connection.prepare("SELECT bytes FROM attachments WHERE hash = ?1").firstRow([.text(hash)]) { $0.blob(0) }
+    }
+
+    // MARK: Money
+
+    private func walletBalance(_ account: String) throws -> Int64 {
+        try connection.prepare("SELECT balance_cents FROM wallets WHERE account = ?1")
+            .firstRow([.text(account)]) { $0.int64(0) } ?? 0
+    }
+
+    private func addToWallet(_ account: String, _ cents: Int64) throws {
+        try connection.prepare("""
+            INSERT INTO wallets (account, balance_cents) VALUES (?1, ?2)
+            ON CONFLICT (account) DO UPDATE SET balance_cents = balance_cents + excluded.balance_cents
+            """).run([.text(account), .integer(cents)])
+    }
+
+    public func charge(job id: Int64, pages: Int, priceCents: Int64, at now: Date) throws -> ChargeOutcome {
+        precondition(priceCents > 0, "a letter has a price")
+        let time = storeTimestamp(now)
+        return try connection.writeTransaction {
+            guard let job = try job(id) else { throw StoreError("job \(id) does not exist") }
+            guard job.state == .queued || job.state == .awaitingFunds else { return .skipped(job.state) }
+            let balance = try walletBalance(job.account)
+            guard balance >= priceCents else {
+                try connection.prepare("""
+                    UPDATE jobs SET state = 'awaiting_funds', pages = ?2, price_cents = ?3,
+                        claimed_by = NULL, claimed_until = NULL, updated_at = ?4 WHERE id = ?1
+                    """).run([.integer(id), .integer(Int64(pages)), .integer(priceCents), .text(time)])
+                return .awaitingFunds(balanceCents: balance)
+            }
+            try connection.prepare("""
+                INSERT INTO ledger (account, kind, amount_cents, job, created_at) VALUES (?1, 'debit', ?2, ?3, ?4)
+                """).run([.text(job.account), .integer(-priceCents), .integer(id), .text(time)])
+            try addToWallet(job.account, -priceCents)
+            try connection.prepare("""
+                UPDATE jobs SET state = 'prepared', pages = ?2, price_cents = ?3, reason = NULL,
+                    claimed_by = NULL, claimed_until = NULL, updated_at = ?4 WHERE id = ?1
+                """).run([.integer(id), .integer(Int64(pages)), .integer(priceCents), .text(time)])
+            return .prepared(balanceAfterCents: balance - priceCents)
+        }
+    }
+
+    public func fail(job id: Int64, reason: String, at now: Date) throws {
+        try connection.writeTransaction {
+            try connection.prepare("""
+                UPDATE jobs SET state = 'failed', reason = ?2, claimed_by = NULL, claimed_until = NULL, updated_at = ?3
+                WHERE id = ?1 AND state IN ('queued', 'awaiting_funds')
+                """).run([.integer(id), .text(reason), .text(storeTimestamp(now))])
+        }
+    }
+
+    public func cancel(job id: Int64, at now: Date) throws -> CancelOutcome {
+        let time = storeTimestamp(now)
+        return try connection.writeTransaction {
+            guard let job = try job(id) else { throw StoreError("job \(id) does not exist") }
+            guard job.state.isCancellable, job.batch == nil else {
+                return .notCancellable(job.batch == nil ? job.state : .bundled)
+            }
+            var refunded: Int64 = 0
+            if job.state == .prepared {
+                let debit = try connection.prepare("""
+                    SELECT id, amount_cents FROM ledger WHERE job = ?1 AND kind = 'debit'
+                    """).firstRow([.integer(id)]) { ($0.int64(0), $0.int64(1)) }
+                if let (debitID, amount) = debit {
+                    refunded = -amount
+                    try connection.prepare("""
+                        INSERT INTO ledger (account, kind, amount_cents, job, reverses, created_at)
+                        VALUES (?1, 'refund', ?2, ?3, ?4, ?5)
+                        """).run([.text(job.account), .integer(refunded), .integer(id), .integer(debitID), .text(time)])
+                    try addToWallet(job.account, refunded)
+                }
+            }
+            try connection.prepare("""
+                UPDATE jobs SET state = 'cancelled', claimed_by = NULL, claimed_until = NULL, updated_at = ?2 WHERE id = ?1
+                """).run([.integer(id), .text(time)])
+            return .cancelled(refundedCents: refunded)
+        }
+    }
+
+    public func credit(account: String, cents: Int64, reference: String, at now: Date) throws -> CreditOutcome {
+        guard cents > 0 else { throw StoreError("a credit must be a positive amount, got \(Cents.decimalString(cents))") }
+        return try connection.writeTransaction {
+            let existing = try connection.prepare("""
+                SELECT account, amount_cents FROM ledger WHERE reference = ?1
+                """).firstRow([.text(reference)]) { ($0.text(0), $0.int64(1)) }
+            if let (existingAccount, amount) = existing {
+                guard existingAccount == account, amount == cents else {
+                    throw StoreError("reference \(reference) was already used to credit \(Cents.decimalString(amount)) to \(existingAccount)")
+                }
+                return .alreadyCredited(balanceCents: try walletBalance(account))
+            }
+            try connection.prepare("""
+                INSERT INTO ledger (account, kind, amount_cents, reference, created_at) VALUES (?1, 'credit', ?2, ?3, ?4)
+                """).run([.text(account), .integer(cents), .text(reference), .text(storeTimestamp(now))])
+            try addToWallet(account, cents)
+            return .credited(balanceCents: try walletBalance(account))
+        }
+    }
+
+    public func balance(account: String) throws -> Int64 {
+        try walletBalance(account)
+    }
+
+    public func history(account: String) throws -> [LedgerEntry] {
+        try connection.prepare("""
+            SELECT id, account, kind, amount_cents, reference, job, reverses, created_at
+            FROM ledger WHERE account = ?1 ORDER BY id
+            """).rows([.text(account)]) { row in
+                LedgerEntry(id: row.int64(0), account: row.text(1), kind: LedgerEntry.Kind(rawValue: row.text(2))!,
+                            amountCents: row.int64(3), reference: row.optionalText(4), job: row.optionalInt64(5),
+                            reverses: row.optionalInt64(6), createdAt: row.text(7))
+            }
+    }
+
+    // MARK: Cuts
+
+    public func openCut(batchPrefix: String, at now: Date) throws -> Cut? {
+        let time = storeTimestamp(now)
+        return try connection.writeTransaction {
+            let waiting = try connection.prepare("""
+                SELECT count(*) FROM jobs WHERE state = 'prepared' AND batch IS NULL
+                """).firstRow { $0.int(0) } ?? 0
+            guard waiting > 0 else { return nil }
+            let number = (try connection.prepare("SELECT count(*) FROM bundles").firstRow { $0.int(0) } ?? 0) + 1
+            let batch = "\(batchPrefix)-\(String(repeating: "0", count: max(0, 4 - String(number).count)))\(number)"
+            try connection.prepare("""
+                INSERT INTO bundles (batch, state, letters, created_at) VALUES (?1, 'cutting', ?2, ?3)
+                """).run([.text(batch), .integer(Int64(waiting)), .text(time)])
+            try connection.prepare("""
+                UPDATE jobs SET batch = ?1, updated_at = ?2 WHERE state = 'prepared' AND batch IS NULL
+                """).run([.text(batch), .text(time)])
+            return Cut(batch: batch, createdAt: time, letters: waiting)
+        }
+    }
+
+    public func unfinishedCuts() throws -> [Cut] {
+        try connection.prepare("""
+            SELECT batch, created_at, letters FROM bundles WHERE state = 'cutting' ORDER BY created_at, batch
+            """).rows { Cut(batch: $0.text(0), createdAt: $0.text(1), letters: $0.int(2)) }
+    }
+
+    public func letters(in batch: String) throws -> [BatchLetter] {
+        try connection.prepare("""
+            SELECT \(Self.jobColumns), document FROM jobs WHERE batch = ?1 ORDER BY id
+            """).rows([.text(batch)]) { BatchLetter(job: Self.readJob($0), document: $0.blob(11)) }
+    }
+
+    public func completeCut(_ batch: String, summary: BundleSummary, at now: Date) throws {
+        let time = storeTimestamp(now)
+        try connection.writeTransaction {
+            try connection.prepare("""
+                UPDATE bundles SET state = 'cut', path = ?2, letters = ?3, pages = ?4, sheets = ?5, amount_cents = ?6,
+                    completed_at = ?7 WHERE batch = ?1 AND state = 'cutting'
+                """).run([.text(batch), .text(summary.path), .integer(Int64(summary.letters)), .integer(Int64(summary.pages)),
+                          .integer(Int64(summary.sheets)), .integer(summary.amountCents), .text(time)])
+            try connection.prepare("""
+                UPDATE jobs SET state = 'bundled', updated_at = ?2 WHERE batch = ?1 AND state = 'prepared'
+                """).run([.text(batch), .text(time)])
+        }
+    }
+
+    // MARK: Status
+
+    public func status(failureLimit: Int) throws -> StatusReport {
+        var counts: [JobState: Int] = [:]
+        for (state, count) in try connection.prepare("SELECT state, count(*) FROM jobs GROUP BY state")
+            .rows([], { ($0.text(0), $0.int(1)) }) {
+            if let state = JobState(rawValue: state) { counts[state] = count }
+        }
+        let failures = try connection.prepare("""
+            SELECT \(Self.jobColumns) FROM jobs WHERE state = 'failed' ORDER BY updated_at DESC, id DESC LIMIT ?1
+            """).rows([.integer(Int64(failureLimit))], Self.readJob)
+        let bundles = try connection.prepare("""
+            SELECT batch, state, letters, pages, amount_cents, path, created_at FROM bundles
+            ORDER BY created_at DESC, batch DESC LIMIT 20
+            """).rows { row in
+                StatusReport.Bundle(batch: row.text(0), state: row.text(1), letters: row.int(2),
+                                    pages: Int(row.optionalInt64(3) ?? 0), amountCents: row.optionalInt64(4) ?? 0,
+                                    path: row.optionalText(5), createdAt: row.text(6))
+            }
+        return StatusReport(jobs: counts, failures: failures, bundles: bundles)
+    }
+}
