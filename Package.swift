@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Storage", dependencies: ["Letters", "CSQLite"]),
         .target(name: "Bundling", dependencies: ["Letters", "Rendering"]),
         .target(name: "Courrier", dependencies: ["Letters", "Rendering", "Storage", "Bundling"]),
-        .executableTarget(name: "courrier", dependencies: ["Courrier", "Letters", "Rendering"]),
+        .executableTarget(name: "courrier", dependencies: ["Courrier"]),
         .executableTarget(
             name: "courrier-benchmark",
             dependencies: ["Courrier"],

@@ -14,6 +14,13 @@ public protocol LetterStore: AnyObject {
     /// document and terms; nil when nothing is queued.
     func claimNextQueued(worker: String, lease: TimeInterval, at now: Date) throws -> ClaimedJob?
 
+    /// The workers holding claims on queued jobs.
+    func claimingWorkers() throws -> [String]
+
+    /// Gives back the claims of workers that are gone (a crashed process), so
+    /// their letters are prepared now rather than when the lease runs out.
+    func releaseClaims(of workers: [String]) throws
+
     /// Jobs waiting for their account to be topped up, oldest first.
     func jobsAwaitingFunds() throws -> [Job]
 

@@ -185,6 +185,23 @@ public final class SQLiteStore: LetterStore {
         }
     }
 
+    public func claimingWorkers() throws -> [String] {
+        try connection.prepare("""
+            SELECT DISTINCT claimed_by FROM jobs WHERE state = 'queued' AND claimed_by IS NOT NULL
+            """).rows([]) { $0.text(0) }
+    }
+
+    public func releaseClaims(of workers: [String]) throws {
+        try connection.writeTransaction {
+            let release = try connection.prepare("""
+                UPDATE jobs SET claimed_by = NULL, claimed_until = NULL WHERE state = 'queued' AND claimed_by = ?1
+                """)
+            for worker in workers {
+                try release.run([.text(worker)])
+            }
+        }
+    }
+
     public func jobsAwaitingFunds() throws -> [Job] {
         try connection.prepare("SELECT \(Self.jobColumns) FROM jobs WHERE state = 'awaiting_funds' ORDER BY id")
             .rows([], Self.readJob)
@@ -202,6 +219,13 @@ public final class SQLiteStore: LetterStore {
     }
 
     private func addToWallet(_ account: String, _ cents: Int64) throws {
+        // A debit updates the wallet in place: an upsert would check the CHECK
+        // constraint against the negative amount it first tries to insert.
+        if cents < 0 {
+            try connection.prepare("UPDATE wallets SET balance_cents = balance_cents + ?2 WHERE account = ?1")
+                .run([.text(account), .integer(cents)])
+            return
+        }
         try connection.prepare("""
             INSERT INTO wallets (account, balance_cents) VALUES (?1, ?2)
             ON CONFLICT (account) DO UPDATE SET balance_cents = balance_cents + excluded.balance_cents

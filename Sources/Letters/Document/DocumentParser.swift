@@ -12,6 +12,14 @@ public enum DocumentParser {
     public struct Identity: Sendable, Equatable {
         public var account: String
         public var id: String
+
+        /// Letters, digits, '.', '-' and '_', at most 100: safe in a file name,
+        /// a log line and a CSV cell.
+        public static func isValidAccount(_ text: String) -> Bool {
+            !text.isEmpty && text.count <= 100 && text.allSatisfy {
+                $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".")
+            }
+        }
     }
 
     /// The account and id, or an error naming what is missing.
@@ -21,7 +29,7 @@ public enum DocumentParser {
         let reader = FieldReader(root: root, problems: problems)
         let account = reader.string("account")
         let id = reader.string("id")
-        if let account, !isIdentifier(account) {
+        if let account, !Identity.isValidAccount(account) {
             reader.report("account", "is \"\(account)\", expected letters, digits, '.', '-' or '_' (at most 100)")
         }
         if let id, id.count > 200 {
@@ -115,12 +123,6 @@ public enum DocumentParser {
             return underlying ?? context.debugDescription
         }
         return String(describing: error)
-    }
-
-    static func isIdentifier(_ text: String) -> Bool {
-        !text.isEmpty && text.count <= 100 && text.allSatisfy {
-            $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".")
-        }
     }
 
     private static func readAddress(_ reader: FieldReader) -> PostalAddress? {

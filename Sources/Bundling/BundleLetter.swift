@@ -1,0 +1,20 @@
+import Letters
+import Rendering
+
+/// A letter to put in a print bundle, with what the manifest says of it.
+public struct BundleLetter {
+    public var job: Int64
+    public var document: Document
+    public var terms: LetterTerms?
+    /// The pages the letter was charged for, counted when it was prepared.
+    public var chargedPages: Int
+    public var priceCents: Int64
+
+    public init(job: Int64, document: Document, terms: LetterTerms?, chargedPages: Int, priceCents: Int64) {
+        self.job = job
+        self.document = document
+        self.terms = terms
+        self.chargedPages = chargedPages
+        self.priceCents = priceCents
+    }
+}

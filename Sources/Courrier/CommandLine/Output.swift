@@ -1,0 +1,221 @@
+import Foundation
+import Letters
+import Storage
+import Bundling
+
+/// The answers of the verbs: a few lines for a person, or JSON for a program.
+struct Output {
+    var json: Bool
+
+    private func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self) + "\n"
+    }
+
+    private static func euros(_ cents: Int64) -> String { "\(Cents.decimalString(cents)) EUR" }
+
+    // MARK: enqueue
+
+    private struct EnqueuedJob: Encodable {
+        var job: Int64?
+        var account: String?
+        var document: String?
+        var state: String
+        var file: String?
+        var reason: String?
+    }
+
+    func enqueue(_ results: [MailRoom.EnqueueResult]) -> VerbResult {
+        var rows: [EnqueuedJob] = []
+        var lines: [String] = []
+        var failures: [String] = []
+        for result in results {
+            switch result {
+            case .queued(let outcome):
+                let job = outcome.job
+                rows.append(EnqueuedJob(job: job.id, account: job.account, document: job.documentID,
+                                        state: job.state.rawValue, reason: job.reason))
+                let note = outcome.created ? "" : " (already queued)"
+                lines.append("job \(job.id)  \(job.account)/\(job.documentID)  \(job.state.rawValue)\(note)"
+                             + (job.reason.map { ": \($0)" } ?? ""))
+                if job.state == .failed, let reason = job.reason {
+                    failures.append("\(job.account)/\(job.documentID): \(reason)")
+                }
+            case .rejected(let file, let reason):
+                rows.append(EnqueuedJob(state: "rejected", file: file, reason: reason))
+                lines.append("rejected  \(file): \(reason)")
+                failures.append("\(file): \(reason)")
+            }
+        }
+        let failure = failures.isEmpty ? nil
+            : failures.count == 1 ? failures[0] : "\(failures.count) documents were not queued; first: \(failures[0])"
+        return VerbResult(text: json ? encode(rows) : lines.joined(separator: "\n") + "\n", failure: failure)
+    }
+
+    // MARK: run
+
+    private struct RunAnswer: Encodable {
+        var prepared: Int
+        var failed: Int
+        var awaitingFunds: Int
+        var bundles: [String]
+    }
+
+    func run(_ report: MailRoom.RunReport) -> VerbResult {
+        let prepare = report.prepare
+        if json {
+            return VerbResult(text: encode(RunAnswer(prepared: prepare.prepared, failed: prepare.failed,
+                                                     awaitingFunds: prepare.awaitingFunds,
+                                                     bundles: report.bundles.map(\.folder.path))))
+        }
+        var text = "Prepared \(prepare.prepared), failed \(prepare.failed), awaiting funds \(prepare.awaitingFunds).\n"
+        if report.bundles.isEmpty {
+            text += "No bundle: nothing was ready to cut.\n"
+        }
+        for bundle in report.bundles {
+            let totals = bundle.manifest.totals
+            text += "Bundle \(bundle.manifest.batch): \(totals.letters) letters, \(totals.pages) pages, "
+                + "\(totals.sheets) sheets, \(Self.euros(totals.amountCents)) in \(bundle.folder.path)\n"
+        }
+        return VerbResult(text: text)
+    }
+
+    // MARK: render, quote, cancel
+
+    func render(path: String, pages: Int) -> VerbResult {
+        struct Answer: Encodable { var file: String; var pages: Int }
+        return VerbResult(text: json ? encode(Answer(file: path, pages: pages)) : "\(path): \(pages) pages\n")
+    }
+
+    func quote(_ quote: MailRoom.Quote) -> VerbResult {
+        struct Answer: Encodable {
+            var account: String
+            var pages: Int
+            var priceCents: Int64
+            var balanceCents: Int64
+            var balanceAfterCents: Int64
+        }
+        if json {
+            return VerbResult(text: encode(Answer(account: quote.account, pages: quote.pages, priceCents: quote.priceCents,
+                                                  balanceCents: quote.balanceCents, balanceAfterCents: quote.balanceAfterCents)))
+        }
+        var text = """
+            Pages:          \(quote.pages)
+            Price:          \(Self.euros(quote.priceCents))
+            Balance:        \(Self.euros(quote.balanceCents)) (\(quote.account))
+            Balance after:  \(Self.euros(quote.balanceAfterCents))
+
+            """
+        if quote.balanceAfterCents < 0 {
+            text += "The wallet is short: the letter would wait for funds until it is topped up.\n"
+        }
+        return VerbResult(text: text)
+    }
+
+    func cancel(job: Int64, _ outcome: CancelOutcome) -> VerbResult {
+        struct Answer: Encodable { var job: Int64; var state: String; var refundedCents: Int64 }
+        switch outcome {
+        case .cancelled(let refunded):
+            return VerbResult(text: json ? encode(Answer(job: job, state: "cancelled", refundedCents: refunded))
+                              : "job \(job) cancelled" + (refunded > 0 ? ", \(Self.euros(refunded)) refunded\n" : "\n"))
+        case .notCancellable(let state):
+            return VerbResult(text: json ? encode(Answer(job: job, state: state.rawValue, refundedCents: 0)) : "",
+                              failure: "job \(job) is \(state.rawValue) and can no longer be cancelled")
+        }
+    }
+
+    // MARK: wallet
+
+    func credit(account: String, cents: Int64, _ outcome: CreditOutcome) -> VerbResult {
+        struct Answer: Encodable { var account: String; var balanceCents: Int64; var credited: Bool }
+        switch outcome {
+        case .credited(let balance):
+            return VerbResult(text: json ? encode(Answer(account: account, balanceCents: balance, credited: true))
+                              : "\(account): credited \(Self.euros(cents)), balance \(Self.euros(balance))\n")
+        case .alreadyCredited(let balance):
+            return VerbResult(text: json ? encode(Answer(account: account, balanceCents: balance, credited: false))
+                              : "\(account): this reference was already credited, balance \(Self.euros(balance))\n")
+        }
+    }
+
+    func balance(account: String, cents: Int64) -> VerbResult {
+        struct Answer: Encodable { var account: String; var balanceCents: Int64 }
+        return VerbResult(text: json ? encode(Answer(account: account, balanceCents: cents))
+                          : "\(account): \(Self.euros(cents))\n")
+    }
+
+    func history(account: String, _ entries: [LedgerEntry]) -> VerbResult {
+        struct Entry: Encodable {
+            var id: Int64
+            var kind: String
+            var amountCents: Int64
+            var reference: String?
+            var job: Int64?
+            var reverses: Int64?
+            var createdAt: String
+        }
+        if json {
+            return VerbResult(text: encode(entries.map {
+                Entry(id: $0.id, kind: $0.kind.rawValue, amountCents: $0.amountCents, reference: $0.reference,
+                      job: $0.job, reverses: $0.reverses, createdAt: $0.createdAt)
+            }))
+        }
+        var balance: Int64 = 0
+        var lines = ["\(account): \(entries.count) entries"]
+        for entry in entries {
+            balance += entry.amountCents
+            let what = switch entry.kind {
+            case .credit: "credit \(entry.reference ?? "")"
+            case .debit: "letter, job \(entry.job ?? 0)"
+            case .refund: "refund of entry \(entry.reverses ?? 0), job \(entry.job ?? 0)"
+            }
+            let amount = Cents.decimalString(entry.amountCents)
+            lines.append("\(entry.createdAt)  \(String(repeating: " ", count: max(0, 9 - amount.count)))\(amount)  "
+                         + "balance \(Cents.decimalString(balance))  \(what)")
+        }
+        return VerbResult(text: lines.joined(separator: "\n") + "\n")
+    }
+
+    // MARK: status
+
+    func status(_ report: StatusReport) -> VerbResult {
+        struct Failure: Encodable { var job: Int64; var account: String; var document: String; var reason: String; var failedAt: String }
+        struct Bundle: Encodable {
+            var batch: String; var state: String; var letters: Int; var pages: Int; var amountCents: Int64
+            var path: String?; var createdAt: String
+        }
+        struct Answer: Encodable { var jobs: [String: Int]; var failures: [Failure]; var bundles: [Bundle] }
+        let counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, report.jobs[$0] ?? 0) })
+        if json {
+            return VerbResult(text: encode(Answer(
+                jobs: counts,
+                failures: report.failures.map {
+                    Failure(job: $0.id, account: $0.account, document: $0.documentID, reason: $0.reason ?? "", failedAt: $0.updatedAt)
+                },
+                bundles: report.bundles.map {
+                    Bundle(batch: $0.batch, state: $0.state, letters: $0.letters, pages: $0.pages,
+                           amountCents: $0.amountCents, path: $0.path, createdAt: $0.createdAt)
+                })))
+        }
+        var lines = ["Jobs"]
+        for state in JobState.allCases {
+            lines.append("  \(state.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0))\(report.jobs[state] ?? 0)")
+        }
+        if !report.failures.isEmpty {
+            lines.append("Failures")
+            for job in report.failures {
+                lines.append("  job \(job.id)  \(job.account)/\(job.documentID): \(job.reason ?? "")")
+            }
+        }
+        if !report.bundles.isEmpty {
+            lines.append("Bundles")
+            for bundle in report.bundles {
+                lines.append("  \(bundle.batch)  \(bundle.state)  \(bundle.letters) letters  \(bundle.pages) pages  "
+                             + "\(Self.euros(bundle.amountCents))  \(bundle.path ?? "")")
+            }
+        }
+        return VerbResult(text: lines.joined(separator: "\n") + "\n")
+    }
+}

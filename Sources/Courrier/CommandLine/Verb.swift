@@ -1,0 +1,110 @@
+import Foundation
+import Letters
+import Storage
+
+/// What a verb printed, and the failure to report when it did not fully succeed.
+struct VerbResult {
+    var text: String
+    var failure: String?
+}
+
+/// One verb of the command line, its arguments checked.
+enum Verb {
+    case enqueue(files: [String])
+    case run
+    case render(file: String, output: String)
+    case quote(file: String)
+    case cancel(job: Int64)
+    case walletCredit(account: String, cents: Int64, reference: String)
+    case walletBalance(account: String)
+    case walletHistory(account: String)
+    case status
+
+    init(_ arguments: Arguments) throws(Arguments.UsageError) {
+        let words = arguments.positional
+        func expect(_ count: Int, _ usage: String) throws(Arguments.UsageError) {
+            guard words.count == count else { throw Arguments.UsageError(description: "usage: courrier \(usage)") }
+        }
+        switch words[0] {
+        case "enqueue":
+            guard words.count > 1 else { throw Arguments.UsageError(description: "usage: courrier enqueue FILE...") }
+            self = .enqueue(files: Array(words.dropFirst()))
+        case "run":
+            try expect(1, "run")
+            self = .run
+        case "render":
+            try expect(2, "render FILE -o OUT.pdf")
+            guard let output = arguments.options["output"] else {
+                throw Arguments.UsageError(description: "usage: courrier render FILE -o OUT.pdf")
+            }
+            self = .render(file: words[1], output: output)
+        case "quote":
+            try expect(2, "quote FILE")
+            self = .quote(file: words[1])
+        case "cancel":
+            try expect(2, "cancel JOB")
+            guard let job = Int64(words[1]), job > 0 else {
+                throw Arguments.UsageError(description: "cancel: JOB is a job number, got \"\(words[1])\"")
+            }
+            self = .cancel(job: job)
+        case "status":
+            try expect(1, "status")
+            self = .status
+        case "wallet":
+            guard words.count >= 3 else {
+                throw Arguments.UsageError(description: "usage: courrier wallet credit|balance|history ACCOUNT ...")
+            }
+            switch words[1] {
+            case "credit":
+                try expect(4, "wallet credit ACCOUNT AMOUNT --reference REF")
+                guard let cents = Cents.parse(words[3]), cents > 0 else {
+                    throw Arguments.UsageError(description: "wallet credit: AMOUNT is a positive amount in EUR such as 20.00, got \"\(words[3])\"")
+                }
+                guard let reference = arguments.options["reference"], !reference.isEmpty else {
+                    throw Arguments.UsageError(description: "wallet credit needs --reference REF, the payment's unique reference, so that a repeated credit counts once")
+                }
+                self = .walletCredit(account: words[2], cents: cents, reference: reference)
+            case "balance":
+                try expect(3, "wallet balance ACCOUNT")
+                self = .walletBalance(account: words[2])
+            case "history":
+                try expect(3, "wallet history ACCOUNT")
+                self = .walletHistory(account: words[2])
+            default:
+                throw Arguments.UsageError(description: "unknown wallet verb \"\(words[1])\"; use credit, balance or history")
+            }
+        default:
+            throw Arguments.UsageError(description: "unknown verb \"\(words[0])\"; see courrier --help")
+        }
+    }
+
+    func run(on mailRoom: MailRoom, output: Output) throws -> VerbResult {
+        switch self {
+        case .enqueue(let files):
+            let results = try mailRoom.enqueue(files: files.map { URL(fileURLWithPath: $0) })
+            return output.enqueue(results)
+        case .run:
+            return output.run(try mailRoom.run())
+        case .render(let file, let path):
+            let (_, letter, pages) = try mailRoom.render(file: URL(fileURLWithPath: file))
+            do {
+                try Data(letter.pdf).write(to: URL(fileURLWithPath: path))
+            } catch {
+                throw MailRoomError("cannot write \(path): \(error.localizedDescription)")
+            }
+            return output.render(path: path, pages: pages)
+        case .quote(let file):
+            return output.quote(try mailRoom.quote(file: URL(fileURLWithPath: file)))
+        case .cancel(let job):
+            return output.cancel(job: job, try mailRoom.cancel(job: job))
+        case .walletCredit(let account, let cents, let reference):
+            return output.credit(account: account, cents: cents, try mailRoom.credit(account: account, cents: cents, reference: reference))
+        case .walletBalance(let account):
+            return output.balance(account: account, cents: try mailRoom.store.balance(account: account))
+        case .walletHistory(let account):
+            return output.history(account: account, try mailRoom.store.history(account: account))
+        case .status:
+            return output.status(try mailRoom.store.status(failureLimit: 50))
+        }
+    }
+}

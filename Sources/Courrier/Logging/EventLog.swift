@@ -1,0 +1,104 @@
+import Foundation
+
+/// Structured events, one JSON object per line, for operations to search.
+///
+/// Every line has `time`, `level` and `event` first, then the event's fields
+/// (`job`, `account`, `document`, `batch`, `pages`, `price_cents`, `reason`).
+public final class EventLog: @unchecked Sendable {
+    // @unchecked Sendable: the only mutable state is the output, written under `lock`.
+
+    public enum Level: String, Sendable, Comparable {
+        case debug, info, warning, error
+
+        private var rank: Int {
+            switch self {
+            case .debug: 0
+            case .info: 1
+            case .warning: 2
+            case .error: 3
+            }
+        }
+
+        public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rank < rhs.rank }
+    }
+
+    private let write: @Sendable (String) -> Void
+    private let minimumLevel: Level
+    private let lock = NSLock()
+
+    /// A log that writes lines to `write`, which receives each line with its newline.
+    public init(minimumLevel: Level = .info, write: @escaping @Sendable (String) -> Void) {
+        self.minimumLevel = minimumLevel
+        self.write = write
+    }
+
+    /// The log of the command line: standard error.
+    public static func standardError(minimumLevel: Level = .info) -> EventLog {
+        EventLog(minimumLevel: minimumLevel) { line in
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+
+    /// A log that drops everything.
+    public static let silent = EventLog(minimumLevel: .error) { _ in }
+
+    public func log(_ level: Level, _ event: String, _ fields: KeyValuePairs<String, LogValue?> = [:]) {
+        guard level >= minimumLevel else { return }
+        var line = "{\"time\":\(Self.quote(Self.timestamp())),\"level\":\(Self.quote(level.rawValue)),\"event\":\(Self.quote(event))"
+        for (key, value) in fields {
+            guard let value else { continue }
+            line += ",\(Self.quote(key)):\(value.json)"
+        }
+        line += "}\n"
+        lock.lock()
+        defer { lock.unlock() }
+        write(line)
+    }
+
+    public func info(_ event: String, _ fields: KeyValuePairs<String, LogValue?> = [:]) { log(.info, event, fields) }
+    public func warning(_ event: String, _ fields: KeyValuePairs<String, LogValue?> = [:]) { log(.warning, event, fields) }
+    public func error(_ event: String, _ fields: KeyValuePairs<String, LogValue?> = [:]) { log(.error, event, fields) }
+
+    private static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+
+    /// A JSON string literal.
+    static func quote(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}
+
+/// A field value in a log line.
+public enum LogValue: Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+    case string(String)
+    case integer(Int64)
+
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+
+    public static func int(_ value: Int) -> LogValue { .integer(Int64(value)) }
+
+    var json: String {
+        switch self {
+        case .string(let text): EventLog.quote(text)
+        case .integer(let number): String(number)
+        }
+    }
+}

@@ -1,0 +1,285 @@
+import Foundation
+import Letters
+import Rendering
+import Storage
+import Bundling
+
+/// The pipeline: documents in, charged letters prepared, print bundles out.
+///
+/// One `MailRoom` runs on one thread; several processes, each with its own,
+/// share a store.
+public final class MailRoom {
+    public let store: LetterStore
+    public let tariff: Tariff
+    public let log: EventLog
+    let configuration: Configuration
+    let renderer = LetterRenderer()
+    private lazy var termsCache = TermsCache(store: store)
+    private let clock: () -> Date
+
+    public init(configuration: Configuration, store: LetterStore, tariff: Tariff, log: EventLog,
+                clock: @escaping () -> Date = Date.init) {
+        self.configuration = configuration
+        self.store = store
+        self.tariff = tariff
+        self.log = log
+        self.clock = clock
+    }
+
+    /// Builds the mail room a configuration describes: opens the store, reads the tariff.
+    public static func open(_ configuration: Configuration, log: EventLog) throws -> MailRoom {
+        let tariff = try configuration.loadTariff()
+        let store: LetterStore
+        do {
+            store = try SQLiteStore(path: configuration.database)
+        } catch {
+            throw MailRoomError("cannot open the store \(configuration.database): \(error)")
+        }
+        return MailRoom(configuration: configuration, store: store, tariff: tariff, log: log)
+    }
+
+    public func close() {
+        store.close()
+    }
+
+    // MARK: Enqueue
+
+    public enum EnqueueResult {
+        case queued(EnqueueOutcome)
+        case rejected(file: String, reason: String)
+    }
+
+    /// Queues each file; a file that cannot be read or identified is rejected
+    /// and the others go on.
+    public func enqueue(files: [URL]) throws -> [EnqueueResult] {
+        try files.map { file in
+            let submission: Submission
+            do throws(Intake.Rejection) {
+                submission = try Intake.submission(fromFile: file)
+            } catch {
+                log.error("job.rejected", ["file": .string(file.path), "reason": .string(error.reason)])
+                return .rejected(file: file.path, reason: error.reason)
+            }
+            let outcome = try store.enqueue(submission, at: clock())
+            let job = outcome.job
+            if outcome.created {
+                log.info(job.state == .failed ? "job.failed" : "job.queued", Self.fields(job))
+            }
+            return .queued(outcome)
+        }
+    }
+
+    // MARK: Prepare
+
+    public struct PrepareReport: Sendable, Equatable {
+        public var prepared = 0
+        public var failed = 0
+        public var awaitingFunds = 0
+    }
+
+    /// Charges the letters waiting for funds that their wallets can now pay,
+    /// then prepares every queued letter.
+    public func prepareAll() throws -> PrepareReport {
+        var report = PrepareReport()
+        let gone = try store.claimingWorkers().filter(Configuration.isGoneLocalWorker)
+        if !gone.isEmpty {
+            try store.releaseClaims(of: gone)
+            log.warning("claims.released", ["workers": .string(gone.joined(separator: ","))])
+        }
+        for job in try store.jobsAwaitingFunds() {
+            guard let pages = job.pages, let price = job.priceCents else { continue }
+            record(try store.charge(job: job.id, pages: pages, priceCents: price, at: clock()), job: job,
+                   pages: pages, price: price, into: &report)
+        }
+        while let claimed = try store.claimNextQueued(worker: configuration.workerID, lease: 300, at: clock()) {
+            try prepare(claimed, into: &report)
+        }
+        return report
+    }
+
+    private func prepare(_ claimed: ClaimedJob, into report: inout PrepareReport) throws {
+        let job = claimed.job
+        let pages: Int
+        let price: Int64
+        do {
+            let document = try DocumentParser.parse(Data(claimed.document))
+            let terms = try termsCache.terms(for: document.terms, attachmentHash: job.termsHash)
+            let letter = try renderer.render(document, terms: terms)
+            // The tariff charges Poppler's count of the letter as it will print.
+            pages = try PDFDocument(bytes: letter.pdf, name: "rendered letter").pageCount
+            price = try tariff.priceCents(pages: pages, country: document.recipient.country)
+        } catch let error as DocumentError {
+            try fail(job, reason: error.description, into: &report)
+            return
+        } catch let error as RenderError {
+            try fail(job, reason: error.description, into: &report)
+            return
+        } catch let error as Tariff.PricingError {
+            try fail(job, reason: error.description, into: &report)
+            return
+        }
+        record(try store.charge(job: job.id, pages: pages, priceCents: price, at: clock()), job: job,
+               pages: pages, price: price, into: &report)
+    }
+
+    private func fail(_ job: Job, reason: String, into report: inout PrepareReport) throws {
+        try store.fail(job: job.id, reason: reason, at: clock())
+        report.failed += 1
+        log.error("job.failed", Self.fields(job, reason: reason))
+    }
+
+    private func record(_ outcome: ChargeOutcome, job: Job, pages: Int, price: Int64, into report: inout PrepareReport) {
+        switch outcome {
+        case .prepared(let balance):
+            report.prepared += 1
+            log.info("job.prepared", Self.fields(job, pages: pages, price: price, balance: balance))
+        case .awaitingFunds(let balance):
+            report.awaitingFunds += 1
+            log.warning("job.awaiting_funds", Self.fields(job, pages: pages, price: price, balance: balance))
+        case .skipped:
+            break
+        }
+    }
+
+    // MARK: Cut
+
+    /// Cuts every prepared letter into a bundle: first any cut a crash left
+    /// unfinished, then a new one. Returns the bundles written.
+    public func cut() throws -> [BundleWriter.Result] {
+        var results: [BundleWriter.Result] = []
+        var cuts = try store.unfinishedCuts()
+        if let cut = try store.openCut(batchPrefix: Self.batchPrefix(clock()), at: clock()) {
+            cuts.append(cut)
+        }
+        for cut in cuts {
+            results.append(try write(cut))
+        }
+        return results
+    }
+
+    private func write(_ cut: Cut) throws -> BundleWriter.Result {
+        let writer = BundleWriter(outbox: URL(fileURLWithPath: configuration.outbox, isDirectory: true), renderer: renderer)
+        let stored = try store.letters(in: cut.batch)
+        let letters = try stored.lazy.map { stored throws -> BundleLetter in
+            let document = try DocumentParser.parse(Data(stored.document))
+            let terms = try self.termsCache.terms(for: document.terms, attachmentHash: stored.job.termsHash)
+            return BundleLetter(job: stored.job.id, document: document, terms: terms,
+                                chargedPages: stored.job.pages ?? 0, priceCents: stored.job.priceCents ?? 0)
+        }.map { $0 }
+        let result = try writer.write(batch: cut.batch, createdAt: cut.createdAt, letters: letters) { letter, pages in
+            self.log.warning("bundle.page_count_changed", [
+                "job": .integer(letter.job), "batch": .string(cut.batch),
+                "pages": .int(pages), "charged_pages": .int(letter.chargedPages)])
+        }
+        let totals = result.manifest.totals
+        try store.completeCut(cut.batch, summary: BundleSummary(
+            path: result.folder.path, letters: totals.letters, pages: totals.pages, sheets: totals.sheets,
+            amountCents: totals.amountCents), at: clock())
+        for letter in result.manifest.letters {
+            log.info("job.bundled", ["job": .integer(letter.job), "account": .string(letter.account),
+                                     "document": .string(letter.document), "batch": .string(cut.batch)])
+        }
+        log.info("bundle.cut", ["batch": .string(cut.batch), "letters": .int(totals.letters), "pages": .int(totals.pages),
+                                "sheets": .int(totals.sheets), "amount_cents": .integer(totals.amountCents),
+                                "path": .string(result.folder.path)])
+        return result
+    }
+
+    static func batchPrefix(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        return formatter.string(from: date)
+    }
+
+    // MARK: Run
+
+    public struct RunReport {
+        public var prepare: PrepareReport
+        public var bundles: [BundleWriter.Result]
+    }
+
+    /// One batch: prepare what is queued, then cut.
+    public func run() throws -> RunReport {
+        let prepare = try prepareAll()
+        let bundles = try cut()
+        log.info("run.finished", ["prepared": .int(prepare.prepared), "failed": .int(prepare.failed),
+                                  "awaiting_funds": .int(prepare.awaitingFunds), "bundles": .int(bundles.count)])
+        return RunReport(prepare: prepare, bundles: bundles)
+    }
+
+    // MARK: Render and quote
+
+    public struct Quote: Sendable, Equatable {
+        public var account: String
+        public var pages: Int
+        public var priceCents: Int64
+        public var balanceCents: Int64
+        public var balanceAfterCents: Int64
+    }
+
+    /// Renders a document file as it would be mailed; nothing is queued or charged.
+    public func render(file: URL) throws -> (document: Document, letter: RenderedLetter, pages: Int) {
+        let data: Data
+        do { data = try Data(contentsOf: file) } catch {
+            throw MailRoomError("\(file.path): cannot read the file (\(error.localizedDescription))")
+        }
+        do {
+            let document = try DocumentParser.parse(data)
+            let bytes = try Intake.termsBytes(document.terms, folder: file.deletingLastPathComponent())
+            let terms = try LetterTerms.open(document.terms, pdfBytes: bytes,
+                                             name: document.terms.map(TermsCache.describe) ?? "terms")
+            let letter = try renderer.render(document, terms: terms)
+            let pages = try PDFDocument(bytes: letter.pdf, name: "rendered letter").pageCount
+            return (document, letter, pages)
+        } catch let error as DocumentError {
+            throw MailRoomError("\(file.path): \(error.description)")
+        } catch let error as RenderError {
+            throw MailRoomError("\(file.path): \(error.description)")
+        }
+    }
+
+    /// What mailing a document would cost, and what the wallet would hold after.
+    public func quote(file: URL) throws -> Quote {
+        let (document, _, pages) = try render(file: file)
+        let price: Int64
+        do { price = try tariff.priceCents(pages: pages, country: document.recipient.country) } catch {
+            throw MailRoomError("\(file.path): \(error.description)")
+        }
+        let balance = try store.balance(account: document.account)
+        return Quote(account: document.account, pages: pages, priceCents: price, balanceCents: balance,
+                     balanceAfterCents: balance - price)
+    }
+
+    // MARK: Wallets and jobs
+
+    public func credit(account: String, cents: Int64, reference: String) throws -> CreditOutcome {
+        guard DocumentParser.Identity.isValidAccount(account) else {
+            throw MailRoomError("account \"\(account)\" is not a valid account name")
+        }
+        let outcome = try store.credit(account: account, cents: cents, reference: reference, at: clock())
+        if case .credited(let balance) = outcome {
+            log.info("wallet.credited", ["account": .string(account), "amount_cents": .integer(cents),
+                                         "reference": .string(reference), "balance_cents": .integer(balance)])
+        }
+        return outcome
+    }
+
+    public func cancel(job id: Int64) throws -> CancelOutcome {
+        guard let job = try store.job(id) else { throw MailRoomError("there is no job \(id)") }
+        let outcome = try store.cancel(job: id, at: clock())
+        if case .cancelled(let refunded) = outcome {
+            log.info("job.cancelled", ["job": .integer(id), "account": .string(job.account),
+                                       "document": .string(job.documentID), "refund_cents": .integer(refunded)])
+        }
+        return outcome
+    }
+
+    static func fields(_ job: Job, pages: Int? = nil, price: Int64? = nil, balance: Int64? = nil,
+                       reason: String? = nil) -> KeyValuePairs<String, LogValue?> {
+        ["job": .integer(job.id), "account": .string(job.account), "document": .string(job.documentID),
+         "pages": pages.map(LogValue.int), "price_cents": price.map(LogValue.integer),
+         "balance_cents": balance.map(LogValue.integer), "reason": (reason ?? job.reason).map(LogValue.string)]
+    }
+}
