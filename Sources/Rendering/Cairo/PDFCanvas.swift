@@ -18,7 +18,8 @@ public final class PDFCanvas {
     public static let a4Height = 841.8898 // 297 mm in points
 
     /// A PDF that collects its bytes in memory; read them after `finish()`.
-    public convenience init(metadata: PDFMetadata) throws(RenderError) {
+    /// Pages are A4 unless another size is given.
+    public convenience init(metadata: PDFMetadata, width: Double = a4Width, height: Double = a4Height) throws(RenderError) {
         let sink = ByteSink()
         let surface = cairo_pdf_surface_create_for_stream(
             { closure, data, length in
@@ -26,7 +27,7 @@ public final class PDFCanvas {
                 sink.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
                 return CAIRO_STATUS_SUCCESS
             },
-            Unmanaged.passUnretained(sink).toOpaque(), Self.a4Width, Self.a4Height)!
+            Unmanaged.passUnretained(sink).toOpaque(), width, height)!
         try self.init(surface: surface, sink: sink, metadata: metadata, target: "in-memory PDF")
     }
 

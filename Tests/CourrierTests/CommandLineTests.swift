@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+import Bundling
+import Storage
+
+/// The `courrier` binary, run as a user runs it.
+@Suite struct CommandLineTests {
+    @Test func aDemoBatchFromTheCommandLine() throws {
+        let folder = try TemporaryFolder()
+        let documents = try folder.copyFixtureDocuments()
+        let environment = ["COURRIER_DATABASE": folder.path("store.sqlite"), "COURRIER_OUTBOX": folder.path("outbox")]
+
+        let credit = try runCourrier(["wallet", "credit", "acme", "20.00", "--reference", "wire-1", "--json"],
+                                     environment: environment, in: folder.url)
+        #expect(credit.status == 0)
+        let balance = try runCourrier(["wallet", "balance", "acme", "--json"], environment: environment, in: folder.url)
+        #expect(try JSONSerialization.jsonObject(with: Data(balance.output.utf8)) as? NSDictionary
+                == ["account": "acme", "balance_cents": 2000])
+
+        let quote = try runCourrier(["quote", documents.appendingPathComponent("acme-invoice-fr.json").path, "--json"],
+                                    environment: environment, in: folder.url)
+        #expect(try JSONSerialization.jsonObject(with: Data(quote.output.utf8)) as? NSDictionary
+                == ["account": "acme", "pages": 2, "price_cents": 155, "balance_cents": 2000, "balance_after_cents": 1845])
+
+        let enqueue = try runCourrier(["enqueue", documents.appendingPathComponent("acme-invoice-fr.json").path,
+                                       documents.appendingPathComponent("acme-entretien-fr.json").path, "--json"],
+                                      environment: environment, in: folder.url)
+        #expect(enqueue.status == 0)
+        let queued = try #require(try JSONSerialization.jsonObject(with: Data(enqueue.output.utf8)) as? [[String: Any]])
+        #expect(queued.map { $0["state"] as? String } == ["queued", "queued"])
+        #expect(queued.map { $0["document"] as? String } == ["INV-2026-0116", "INV-2026-0117"])
+
+        let run = try runCourrier(["run", "--json"], environment: environment, in: folder.url)
+        #expect(run.status == 0, "\(run.error)")
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        #expect(answer["prepared"] as? Int == 2)
+        let bundlePath = try #require((answer["bundles"] as? [String])?.first)
+        let manifest = try Manifest.decode(Data(contentsOf: URL(fileURLWithPath: bundlePath).appendingPathComponent("manifest.json")))
+        #expect(manifest.totals.amountCents == 300)
+        #expect(try openPDF(URL(fileURLWithPath: bundlePath).appendingPathComponent("letters.pdf")).pageCount == 3)
+
+        // The event log on standard error: one JSON object per line, one per state change.
+        let events = run.error.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(events.count == run.error.split(separator: "\n").count)
+        #expect(events.filter { $0["event"] as? String == "job.prepared" }.compactMap { $0["price_cents"] as? Int } == [155, 145])
+        #expect(events.contains { $0["event"] as? String == "bundle.cut" && $0["batch"] as? String == manifest.batch })
+
+        let status = try runCourrier(["status", "--json"], environment: environment, in: folder.url)
+        let jobs = try #require((try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any])?["jobs"] as? [String: Int])
+        #expect(jobs["bundled"] == 2)
+        #expect(jobs["queued"] == 0)
+    }
+
+    @Test func optionsOverrideTheEnvironment() throws {
+        let folder = try TemporaryFolder()
+        let environment = ["COURRIER_DATABASE": folder.path("from-environment.sqlite")]
+        try runCourrier(["wallet", "credit", "acme", "5", "--reference", "r", "--database", folder.path("from-option.sqlite")],
+                        environment: environment, in: folder.url)
+        #expect(FileManager.default.fileExists(atPath: folder.path("from-option.sqlite")))
+        #expect(!FileManager.default.fileExists(atPath: folder.path("from-environment.sqlite")))
+    }
+
+    @Test(arguments: [
+        (["wallet", "credit", "acme", "12.345", "--reference", "r"], "AMOUNT is a positive amount"),
+        (["wallet", "credit", "acme", "10"], "needs --reference"),
+        (["cancel", "42"], "there is no job 42"),
+        (["fly"], "unknown verb \"fly\""),
+        (["enqueue", "/nonexistent/invoice.json"], "/nonexistent/invoice.json: cannot read the file"),
+    ])
+    func aFailureSaysWhyInOneLine(_ case: ([String], String)) throws {
+        let folder = try TemporaryFolder()
+        let result = try runCourrier(`case`.0 + ["--log-level", "error"], environment: ["COURRIER_DATABASE": folder.path("s.sqlite")], in: folder.url)
+        #expect(result.status != 0)
+        let lines = result.error.split(separator: "\n").filter { $0.hasPrefix("courrier: ") }
+        #expect(lines.count == 1)
+        #expect(lines.first?.contains(`case`.1) == true, "\(result.error)")
+    }
+
+    /// `courrier run` killed at random moments, then run again until it
+    /// finishes: no letter is charged twice, none is lost, and each is in
+    /// exactly one bundle.
+    @Test func aRunKilledAtRandomPointsChargesOnceAndLosesNothing() throws {
+        let folder = try TemporaryFolder()
+        let documents = folder.url.appendingPathComponent("documents")
+        try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Paths.documents.appendingPathComponent("terms"), to: documents.appendingPathComponent("terms"))
+        let count = 40
+        var files: [String] = []
+        for index in 0..<count {
+            let name = "doc-\(index).json"
+            try folder.write("documents/\(name)", try fixtureDocument(index % 2 == 0 ? "acme-invoice-fr.json" : "acme-entretien-fr.json") {
+                $0["id"] = "KILL-\(index)"
+            })
+            files.append(documents.appendingPathComponent(name).path)
+        }
+        let environment = ["COURRIER_DATABASE": folder.path("store.sqlite"), "COURRIER_OUTBOX": folder.path("outbox"),
+                           "COURRIER_LOG_LEVEL": "error"]
+        try runCourrier(["wallet", "credit", "acme", "100", "--reference", "top-up"], environment: environment, in: folder.url)
+        #expect(try runCourrier(["enqueue"] + files, environment: environment, in: folder.url).status == 0)
+
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<12 {
+            let process = Process()
+            process.executableURL = try Paths.courrierBinary
+            process.arguments = ["run"]
+            process.currentDirectoryURL = folder.url
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 20_000...400_000, using: &generator))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+        }
+        let final = try runCourrier(["run", "--json"], environment: environment, in: folder.url)
+        #expect(final.status == 0, "\(final.error)")
+
+        let store = try SQLiteStore(path: folder.path("store.sqlite"))
+        defer { store.close() }
+        let status = try store.status(failureLimit: 10)
+        #expect(status.jobs[.bundled] == count, "\(status.jobs) after \(kills) kills")
+        let debits = try store.history(account: "acme").filter { $0.kind == .debit }
+        #expect(debits.count == count)
+        #expect(Set(debits.compactMap(\.job)).count == count)
+        let charged = debits.reduce(0) { $0 - $1.amountCents }
+        #expect(try store.balance(account: "acme") == 10_000 - charged)
+
+        // Every letter in exactly one complete bundle; nothing half-written left visible.
+        let outbox = folder.url.appendingPathComponent("outbox")
+        let bundles = try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { !$0.hasPrefix(".") }
+        var jobsInBundles: [Int64] = []
+        var amount: Int64 = 0
+        for bundle in bundles {
+            let folder = outbox.appendingPathComponent(bundle)
+            let manifest = try Manifest.decode(Data(contentsOf: folder.appendingPathComponent("manifest.json")))
+            #expect(try sha256sumCheck(folder))
+            #expect(try openPDF(folder.appendingPathComponent("letters.pdf")).pageCount == manifest.totals.pages)
+            jobsInBundles += manifest.letters.map(\.job)
+            amount += manifest.totals.amountCents
+        }
+        #expect(jobsInBundles.count == count)
+        #expect(Set(jobsInBundles).count == count)
+        #expect(amount == charged)
+    }
+}

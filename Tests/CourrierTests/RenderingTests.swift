@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+@testable import Courrier
+import Letters
+@testable import Rendering
+
+@Suite struct RenderingTests {
+    /// Every fixture, its page count as Poppler reads the rendered letter, and its price.
+    static let fixtures: [(String, pages: Int, priceCents: Int64)] = [
+        ("acme-invoice-fr.json", 2, 155),         // invoice + a one-page terms PDF
+        ("acme-entretien-fr.json", 1, 145),
+        ("acme-releve-mensuel-fr.json", 3, 165),  // 44 lines: the table continues over three pages
+        ("peeters-factuur-nl.json", 2, 155),      // invoice + text terms
+        ("peeters-creditnota-nl.json", 1, 145),
+    ]
+
+    @Test(arguments: fixtures)
+    func fixturePagesAndPrice(_ fixture: (String, pages: Int, priceCents: Int64)) throws {
+        let room = try TestMailRoom()
+        let quote = try room.mailRoom.quote(file: Paths.document(fixture.0))
+        #expect(quote.pages == fixture.pages)
+        #expect(quote.priceCents == fixture.priceCents)
+    }
+
+    @Test(arguments: fixtures.map(\.0))
+    func recipientAddressIsInsideTheWindow(_ name: String) throws {
+        let room = try TestMailRoom()
+        let (document, letter, _) = try room.mailRoom.render(file: Paths.document(name))
+        let pdf = try PDFDocument(bytes: letter.pdf, name: name)
+        let window = document.print.window.rectangle
+        let characters = pdf.characters(onPage: 0).filter { !$0.character.isWhitespace }
+        let inWindow = characters.filter { window.contains(x: $0.x1, y: $0.y1) && window.contains(x: $0.x2, y: $0.y2) }
+        let windowText = String(inWindow.map(\.character))
+        let expected = document.recipient.windowLines(language: document.language).joined().filter { !$0.isWhitespace }
+        #expect(windowText == expected)
+        // Nothing else on the page reaches into the window.
+        let intruders = characters.filter { c in
+            !(window.contains(x: c.x1, y: c.y1) && window.contains(x: c.x2, y: c.y2))
+                && c.x2 > window.x && c.x1 < window.maxX && c.y2 > window.y && c.y1 < window.maxY
+        }
+        #expect(intruders.isEmpty, "text in the window: \(String(intruders.map(\.character)))")
+    }
+
+    @Test func leftWindowMovesTheAddress() throws {
+        let folder = try TemporaryFolder()
+        let file = try folder.write("left.json", try fixtureDocument("acme-entretien-fr.json") {
+            $0["print"] = ["window": "left"]
+        })
+        let room = try TestMailRoom(folder: folder)
+        let (_, letter, _) = try room.mailRoom.render(file: file)
+        let pdf = try PDFDocument(bytes: letter.pdf, name: "left")
+        let window = EnvelopeWindow.left.rectangle
+        let name = pdf.characters(onPage: 0).filter { window.contains(x: $0.x1, y: $0.y1) }
+        #expect(String(name.map(\.character)).hasPrefix("RésidenceLesTilleuls") || String(name.map(\.character)).hasPrefix("Résidence Les Tilleuls"))
+    }
+
+    @Test func theSameDocumentGivesTheSameBytes() throws {
+        let room = try TestMailRoom()
+        let first = try room.mailRoom.render(file: Paths.document("acme-invoice-fr.json")).letter.pdf
+        let second = try room.mailRoom.render(file: Paths.document("acme-invoice-fr.json")).letter.pdf
+        #expect(first == second)
+    }
+
+    @Test func termsPDFLargerThanA4IsScaledOntoA4() throws {
+        // A US Letter terms page (612 x 792 pt) is wider than A4; it must come out on A4.
+        let room = try TestMailRoom()
+        let usLetter = try makePDF(width: 612, height: 792, text: "Terms on US Letter")
+        let document = try DocumentParser.parse(try Data(contentsOf: Paths.document("acme-entretien-fr.json")))
+        let letter = try LetterRenderer().render(document, terms: .pdf(try PDFDocument(bytes: usLetter, name: "us")))
+        let pdf = try PDFDocument(bytes: letter.pdf, name: "letter")
+        #expect(pdf.pageCount == 2)
+        let size = pdf.pageSize(1)
+        #expect(abs(size.width - 595.28) < 0.5 && abs(size.height - 841.89) < 0.5)
+        #expect(pdf.text(onPage: 1).contains("Terms on US Letter"))
+        _ = room
+    }
+
+    @Test(arguments: [("empty", [UInt8]()), ("corrupt", Array("%PDF-1.4 this is not really a PDF".utf8))])
+    func unreadableTermsFailWithTheReason(_ terms: (String, [UInt8])) throws {
+        #expect(throws: RenderError.self) { try PDFDocument(bytes: terms.1, name: "terms/acme-cgv.pdf") }
+        do {
+            _ = try PDFDocument(bytes: terms.1, name: "terms/acme-cgv.pdf")
+        } catch {
+            #expect(error.description.contains("terms/acme-cgv.pdf"))
+            #expect(error.code == .unreadableTerms)
+        }
+    }
+}
+
+/// A one-page PDF of the given size with a line of text, drawn with Cairo.
+func makePDF(width: Double, height: Double, text: String) throws -> [UInt8] {
+    let json = """
+        {"format": "courrier.document/1", "account": "t", "id": "t", "kind": "letter", "language": "en",
+         "issue_date": "2026-11-28", "body": "\(text)",
+         "sender": {"name": "S", "street": "Rue 1", "postal_code": "1000", "city": "Bruxelles", "country": "BE"},
+         "recipient": {"name": "R", "street": "Rue 2", "postal_code": "1030", "city": "Schaerbeek", "country": "BE"}}
+        """
+    // Draw an A4 letter's page onto a page of the requested size.
+    let letter = try LetterRenderer().render(try DocumentParser.parse(Data(json.utf8)), terms: nil)
+    let source = try PDFDocument(bytes: letter.pdf, name: "letter")
+    let canvas = try PDFCanvas(metadata: PDFMetadata(title: "terms", date: "2026-11-28T00:00:00Z"), width: width, height: height)
+    source.render(page: 0, into: canvas.context)
+    canvas.showPage()
+    return try canvas.finish()
+}
