@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(name: "courrier", dependencies: ["Courrier"]),
         .executableTarget(
             name: "courrier-benchmark",
-            dependencies: ["Courrier"],
+            dependencies: ["Courrier", "Letters", "Rendering", "Storage"],
             path: "Sources/CourrierBenchmark"
         ),
 

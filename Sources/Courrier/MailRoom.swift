@@ -91,8 +91,12 @@ public final class MailRoom {
             record(try store.charge(job: job.id, pages: pages, priceCents: price, at: clock()), job: job,
                    pages: pages, price: price, into: &report)
         }
-        while let claimed = try store.claimNextQueued(worker: configuration.workerID, lease: 300, at: clock()) {
-            try prepare(claimed, into: &report)
+        while true {
+            let claimed = try store.claimQueued(limit: 16, worker: configuration.workerID, lease: 300, at: clock())
+            guard !claimed.isEmpty else { break }
+            for job in claimed {
+                try prepare(job, into: &report)
+            }
         }
         return report
     }

@@ -1,1 +1,94 @@
-print("x")
+import Courrier
+import Foundation
+import Letters
+import Rendering
+import Storage
+
+// Courrier's benchmark: prints figures, asserts nothing. Run it with
+// deploy/benchmark, which builds in release mode first.
+//
+//   render+count  letters per second for rendering a fixture invoice with its
+//                 one-page terms PDF and counting the pages with Poppler, in process
+//   run N         a whole `courrier run` process over N queued letters: letters
+//                 per second and the process's peak resident memory
+
+let arguments = CommandLine.arguments
+let binaryFolder = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent()
+let courrier = binaryFolder.appendingPathComponent("courrier").path
+let fixtures = URL(fileURLWithPath: arguments.count > 1 ? arguments[1] : "Fixtures/documents")
+let runSizes = arguments.count > 2 ? arguments[2].split(separator: ",").compactMap { Int($0) } : [1000, 2000]
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+let invoiceFile = fixtures.appendingPathComponent("acme-invoice-fr.json")
+let invoiceData = try Data(contentsOf: invoiceFile)
+let document = try DocumentParser.parse(invoiceData)
+let termsBytes = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("terms/acme-cgv.pdf")))
+
+// 1. Render + page count, in process, the terms PDF opened once.
+let renderer = LetterRenderer()
+let terms = LetterTerms.pdf(try PDFDocument(bytes: termsBytes, name: "terms"))
+_ = try renderer.render(document, terms: terms)  // fonts and caches warm
+let letters = 500
+var pagesSeen = 0
+let renderSeconds = try seconds {
+    for _ in 0..<letters {
+        let letter = try renderer.render(document, terms: terms)
+        pagesSeen += try PDFDocument(bytes: letter.pdf, name: "letter").pageCount
+    }
+}
+precondition(pagesSeen == 2 * letters, "every letter should have 2 pages")
+print(String(format: "render+count   %6.0f letters/s   (%d letters of 2 pages, %.2f ms each)",
+             Double(letters) / renderSeconds, letters, renderSeconds * 1000 / Double(letters)))
+
+// 2. Whole runs, each in a process of its own so its peak memory is its own.
+func spawn(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, seconds: Double, maxRSSKiB: Int) {
+    var pid: pid_t = 0
+    let argv = ([courrier] + arguments).map { strdup($0) } + [nil]
+    let environ = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { argv.forEach { free($0) }; environ.forEach { free($0) } }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    let start = DispatchTime.now().uptimeNanoseconds
+    guard posix_spawn(&pid, courrier, &actions, nil, argv, environ) == 0 else {
+        throw MailRoomError("cannot start \(courrier)")
+    }
+    var status: Int32 = 0
+    var usage = rusage()
+    wait4(pid, &status, 0, &usage)
+    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return ((status >> 8) & 0xff, elapsed, Int(usage.ru_maxrss))
+}
+
+for size in runSizes {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("courrier-bench-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let database = folder.appendingPathComponent("store.sqlite").path
+    let store = try SQLiteStore(path: database)
+    _ = try store.credit(account: "acme", cents: Int64(size) * 200, reference: "bench", at: Date())
+    var json = try JSONSerialization.jsonObject(with: invoiceData) as! [String: Any]
+    for index in 0..<size {
+        json["id"] = "BENCH-\(index)"
+        let bytes = [UInt8](try JSONSerialization.data(withJSONObject: json))
+        _ = try store.enqueue(Submission(account: "acme", documentID: "BENCH-\(index)", document: bytes, terms: termsBytes), at: Date())
+    }
+    store.close()
+    let result = try spawn(["run", "--log-level", "warning"], environment: [
+        "COURRIER_DATABASE": database, "COURRIER_OUTBOX": folder.appendingPathComponent("outbox").path,
+    ])
+    guard result.status == 0 else { throw MailRoomError("courrier run exited \(result.status)") }
+    let bundle = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("outbox").path).first ?? "?"
+    let pdfBytes = (try? FileManager.default.attributesOfItem(
+        atPath: folder.appendingPathComponent("outbox/\(bundle)/letters.pdf").path)[.size] as? Int) ?? 0
+    print(String(format: "run %5d      %6.0f letters/s   (%.2f s)   peak memory %4d MiB   bundle %.1f KiB a letter",
+                 size, Double(size) / result.seconds, result.seconds, result.maxRSSKiB / 1024,
+                 Double(pdfBytes) / 1024 / Double(size)))
+}

@@ -10,9 +10,10 @@ public protocol LetterStore: AnyObject {
     /// Queues a document, or returns the job that already holds `account` + `id`.
     func enqueue(_ submission: Submission, at now: Date) throws -> EnqueueOutcome
 
-    /// Takes the oldest queued job for `worker` for `lease` seconds, with its
-    /// document and terms; nil when nothing is queued.
-    func claimNextQueued(worker: String, lease: TimeInterval, at now: Date) throws -> ClaimedJob?
+    /// Takes up to `limit` of the oldest queued jobs for `worker` for `lease`
+    /// seconds, with their documents; empty when nothing is queued. Claiming a
+    /// few at a time saves a transaction (and a sync to disk) per letter.
+    func claimQueued(limit: Int, worker: String, lease: TimeInterval, at now: Date) throws -> [ClaimedJob]
 
     /// The workers holding claims on queued jobs.
     func claimingWorkers() throws -> [String]

@@ -170,18 +170,17 @@ public final class SQLiteStore: LetterStore {
         }
     }
 
-    public func claimNextQueued(worker: String, lease: TimeInterval, at now: Date) throws -> ClaimedJob? {
+    public func claimQueued(limit: Int, worker: String, lease: TimeInterval, at now: Date) throws -> [ClaimedJob] {
         let nowSeconds = Int64(now.timeIntervalSince1970)
         return try connection.writeTransaction {
-            let claimed = try connection.prepare("""
+            try connection.prepare("""
                 UPDATE jobs SET claimed_by = ?1, claimed_until = ?2
-                WHERE id = (SELECT id FROM jobs WHERE state = 'queued'
-                            AND (claimed_until IS NULL OR claimed_until < ?3) ORDER BY id LIMIT 1)
+                WHERE id IN (SELECT id FROM jobs WHERE state = 'queued'
+                             AND (claimed_until IS NULL OR claimed_until < ?3) ORDER BY id LIMIT ?4)
                 RETURNING \(Self.jobColumns), document
-                """).firstRow([.text(worker), .integer(nowSeconds + Int64(lease)), .integer(nowSeconds)]) { row in
+                """).rows([.text(worker), .integer(nowSeconds + Int64(lease)), .integer(nowSeconds), .integer(Int64(limit))]) { row in
                     ClaimedJob(job: Self.readJob(row), document: row.blob(11))
-                }
-            return claimed
+                }.sorted { $0.job.id < $1.job.id }
         }
     }
 
