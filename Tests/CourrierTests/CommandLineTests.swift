@@ -118,6 +118,7 @@ import Storage
             }
             process.waitUntilExit()
         }
+        #expect(kills > 0, "every run finished before it could be killed")
         let final = try runCourrier(["run", "--json"], environment: environment, in: folder.url)
         #expect(final.status == 0, "\(final.error)")
 
