@@ -164,12 +164,12 @@ public final class MailRoom {
     private func write(_ cut: Cut) throws -> BundleWriter.Result {
         let writer = BundleWriter(outbox: URL(fileURLWithPath: configuration.outbox, isDirectory: true), renderer: renderer)
         let stored = try store.letters(in: cut.batch)
-        let letters = try stored.lazy.map { stored throws -> BundleLetter in
+        let letters = try stored.map { stored throws -> BundleLetter in
             let document = try DocumentParser.parse(Data(stored.document))
             let terms = try self.termsCache.terms(for: document.terms, attachmentHash: stored.job.termsHash)
             return BundleLetter(job: stored.job.id, document: document, terms: terms,
                                 chargedPages: stored.job.pages ?? 0, priceCents: stored.job.priceCents ?? 0)
-        }.map { $0 }
+        }
         let result = try writer.write(batch: cut.batch, createdAt: cut.createdAt, letters: letters) { letter, pages in
             self.log.warning("bundle.page_count_changed", [
                 "job": .integer(letter.job), "batch": .string(cut.batch),
