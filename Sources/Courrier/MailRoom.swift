@@ -225,6 +225,24 @@ public final class MailRoom {
 
     /// Renders a document file as it would be mailed; nothing is queued or charged.
     public func render(file: URL) throws -> (document: Document, letter: RenderedLetter, pages: Int) {
+        try Self.render(file: file, with: renderer)
+    }
+
+    /// What mailing a document would cost, and what the wallet would hold after.
+    public func quote(file: URL) throws -> Quote {
+        let (document, _, pages) = try render(file: file)
+        let price: Int64
+        do { price = try tariff.priceCents(pages: pages, country: document.recipient.country) } catch {
+            throw MailRoomError("\(file.path): \(error.description)")
+        }
+        let balance = try store.balance(account: document.account)
+        return Quote(account: document.account, pages: pages, priceCents: price, balanceCents: balance,
+                     balanceAfterCents: balance - price)
+    }
+
+    /// Renders a document file as it would be mailed, without a store.
+    public static func render(file: URL, with renderer: LetterRenderer = LetterRenderer()) throws
+        -> (document: Document, letter: RenderedLetter, pages: Int) {
         let data: Data
         do { data = try Data(contentsOf: file) } catch {
             throw MailRoomError("\(file.path): cannot read the file (\(error.localizedDescription))")
@@ -242,18 +260,6 @@ public final class MailRoom {
         } catch let error as RenderError {
             throw MailRoomError("\(file.path): \(error.description)")
         }
-    }
-
-    /// What mailing a document would cost, and what the wallet would hold after.
-    public func quote(file: URL) throws -> Quote {
-        let (document, _, pages) = try render(file: file)
-        let price: Int64
-        do { price = try tariff.priceCents(pages: pages, country: document.recipient.country) } catch {
-            throw MailRoomError("\(file.path): \(error.description)")
-        }
-        let balance = try store.balance(account: document.account)
-        return Quote(account: document.account, pages: pages, priceCents: price, balanceCents: balance,
-                     balanceAfterCents: balance - price)
     }
 
     // MARK: Wallets and jobs

@@ -53,6 +53,17 @@ import Storage
         #expect(jobs["queued"] == 0)
     }
 
+    @Test func renderWritesTheLetterAndTouchesNoStore() throws {
+        let folder = try TemporaryFolder()
+        let result = try runCourrier(["render", Paths.document("peeters-factuur-nl.json").path, "-o", folder.path("letter.pdf")],
+                                     environment: ["COURRIER_DATABASE": folder.path("store.sqlite")], in: folder.url)
+        #expect(result.status == 0)
+        let pdf = try openPDF(folder.url.appendingPathComponent("letter.pdf"))
+        #expect(pdf.pageCount == 2)
+        #expect(pdf.text(onPage: 1).contains("Algemene voorwaarden"))
+        #expect(!FileManager.default.fileExists(atPath: folder.path("store.sqlite")))
+    }
+
     @Test func optionsOverrideTheEnvironment() throws {
         let folder = try TemporaryFolder()
         let environment = ["COURRIER_DATABASE": folder.path("from-environment.sqlite")]

@@ -71,10 +71,15 @@ public struct CourrierCommand {
         let log = EventLog(minimumLevel: level) { errorOutput($0) }
         do {
             let verb = try Verb(parsed)
-            let mailRoom = try MailRoom.open(configuration, log: log)
-            defer { mailRoom.close() }
             let output = Output(json: parsed.flags.contains("json"))
-            let result = try verb.run(on: mailRoom, output: output)
+            let result: VerbResult
+            if case .render(let file, let path) = verb {
+                result = try Verb.render(file: file, to: path, output: output)
+            } else {
+                let mailRoom = try MailRoom.open(configuration, log: log)
+                defer { mailRoom.close() }
+                result = try verb.run(on: mailRoom, output: output)
+            }
             standardOutput(result.text)
             if let failure = result.failure {
                 standardError("courrier: \(failure)\n")

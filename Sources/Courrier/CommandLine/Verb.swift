@@ -78,6 +78,17 @@ enum Verb {
         }
     }
 
+    /// Renders a document to a file; it needs no store, and opens none.
+    static func render(file: String, to path: String, output: Output) throws -> VerbResult {
+        let (_, letter, pages) = try MailRoom.render(file: URL(fileURLWithPath: file))
+        do {
+            try Data(letter.pdf).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw MailRoomError("cannot write \(path): \(error.localizedDescription)")
+        }
+        return output.render(path: path, pages: pages)
+    }
+
     func run(on mailRoom: MailRoom, output: Output) throws -> VerbResult {
         switch self {
         case .enqueue(let files):
@@ -86,13 +97,7 @@ enum Verb {
         case .run:
             return output.run(try mailRoom.run())
         case .render(let file, let path):
-            let (_, letter, pages) = try mailRoom.render(file: URL(fileURLWithPath: file))
-            do {
-                try Data(letter.pdf).write(to: URL(fileURLWithPath: path))
-            } catch {
-                throw MailRoomError("cannot write \(path): \(error.localizedDescription)")
-            }
-            return output.render(path: path, pages: pages)
+            return try Self.render(file: file, to: path, output: output)
         case .quote(let file):
             return output.quote(try mailRoom.quote(file: URL(fileURLWithPath: file)))
         case .cancel(let job):
