@@ -26,19 +26,7 @@ import Letters
     func recipientAddressIsInsideTheWindow(_ name: String) throws {
         let room = try TestMailRoom()
         let (document, letter, _) = try room.mailRoom.render(file: Paths.document(name))
-        let pdf = try PDFDocument(bytes: letter.pdf, name: name)
-        let window = document.print.window.rectangle
-        let characters = pdf.characters(onPage: 0).filter { !$0.character.isWhitespace }
-        let inWindow = characters.filter { window.contains(x: $0.x1, y: $0.y1) && window.contains(x: $0.x2, y: $0.y2) }
-        let windowText = String(inWindow.map(\.character))
-        let expected = document.recipient.windowLines(language: document.language).joined().filter { !$0.isWhitespace }
-        #expect(windowText == expected)
-        // Nothing else on the page reaches into the window.
-        let intruders = characters.filter { c in
-            !(window.contains(x: c.x1, y: c.y1) && window.contains(x: c.x2, y: c.y2))
-                && c.x2 > window.x && c.x1 < window.maxX && c.y2 > window.y && c.y1 < window.maxY
-        }
-        #expect(intruders.isEmpty, "text in the window: \(String(intruders.map(\.character)))")
+        try expectAddressAlone(in: letter, of: document)
     }
 
     @Test func leftWindowMovesTheAddress() throws {
@@ -47,11 +35,38 @@ import Letters
             $0["print"] = ["window": "left"]
         })
         let room = try TestMailRoom(folder: folder)
-        let (_, letter, _) = try room.mailRoom.render(file: file)
-        let pdf = try PDFDocument(bytes: letter.pdf, name: "left")
-        let window = EnvelopeWindow.left.rectangle
-        let name = pdf.characters(onPage: 0).filter { window.contains(x: $0.x1, y: $0.y1) }
-        #expect(String(name.map(\.character)).hasPrefix("RésidenceLesTilleuls") || String(name.map(\.character)).hasPrefix("Résidence Les Tilleuls"))
+        let (document, letter, _) = try room.mailRoom.render(file: file)
+        #expect(document.print.window == .left)
+        try expectAddressAlone(in: letter, of: document)
+    }
+
+    /// The recipient's address lines are inside the document's window, and
+    /// nothing else printed on page 1 reaches into it.
+    private func expectAddressAlone(in letter: RenderedLetter, of document: Document) throws {
+        let pdf = try PDFDocument(bytes: letter.pdf, name: document.id)
+        let window = document.print.window.rectangle
+        let characters = pdf.characters(onPage: 0).filter { !$0.character.isWhitespace }
+        let inside = characters.filter { window.contains(x: $0.x1, y: $0.y1) && window.contains(x: $0.x2, y: $0.y2) }
+        let expected = document.recipient.windowLines(language: document.language).joined().filter { !$0.isWhitespace }
+        #expect(String(inside.map(\.character)) == expected)
+        let intruders = characters.filter { c in
+            !(window.contains(x: c.x1, y: c.y1) && window.contains(x: c.x2, y: c.y2))
+                && c.x2 > window.x && c.x1 < window.maxX && c.y2 > window.y && c.y1 < window.maxY
+        }
+        #expect(intruders.isEmpty, "text in the window: \(String(intruders.map(\.character)))")
+    }
+
+    @Test func aLongTableRepeatsItsHeaderAndEndsWithTheTotals() throws {
+        let room = try TestMailRoom()
+        let (_, letter, pages) = try room.mailRoom.render(file: Paths.document("acme-releve-mensuel-fr.json"))
+        let pdf = try PDFDocument(bytes: letter.pdf, name: "releve")
+        #expect(pages == 3)
+        for page in 0..<pages {
+            let text = pdf.text(onPage: page)
+            #expect(text.contains("Prix unitaire"), "page \(page + 1) has no table header")
+            #expect(text.contains("Page \(page + 1)/3"))
+            #expect(text.contains("Total TVA comprise") == (page == pages - 1))
+        }
     }
 
     @Test func theSameDocumentGivesTheSameBytes() throws {

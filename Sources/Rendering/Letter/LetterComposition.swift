@@ -188,7 +188,6 @@ struct LetterComposition {
         var pages: [[Placement]] = [[]]
         var y = firstPageTop
         var headerOnPage = false
-        var previousWasRow = false
         for element in elements {
             let needsHeader = element.isTableRow && !headerOnPage
             let gap = pages[pages.count - 1].isEmpty ? 0 : element.gapBefore
@@ -207,8 +206,6 @@ struct LetterComposition {
             }
             pages[pages.count - 1].append(Placement(element: element, y: y))
             y += element.height
-            previousWasRow = element.isTableRow
-            if !previousWasRow { headerOnPage = true }
         }
         return pages
     }
