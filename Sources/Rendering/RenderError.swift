@@ -7,8 +7,6 @@ public struct RenderError: Error, Sendable, Equatable, CustomStringConvertible {
         case unreadableTerms = "unreadable_terms"
         /// Cairo reported an error while drawing or writing the PDF.
         case cairo
-        /// Poppler could not read back a PDF Courrier wrote.
-        case poppler
     }
 
     public var code: Code

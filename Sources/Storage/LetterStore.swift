@@ -193,8 +193,5 @@ public struct StoreError: Error, CustomStringConvertible {
 
 /// A timestamp as the store writes it: ISO 8601 in UTC, to the second.
 public func storeTimestamp(_ date: Date) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    return formatter.string(from: date)
+    UTCTimestamp.string(date)
 }

@@ -57,3 +57,11 @@ import Testing
         #expect(SHA256.hex(million) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }
+
+@Suite struct UTCTimestampTests {
+    @Test func writesISO8601InUTC() {
+        let date = Date(timeIntervalSince1970: 1_795_860_005.25)  // 2026-11-28T10:00:05.250Z
+        #expect(UTCTimestamp.string(date) == "2026-11-28T10:00:05Z")
+        #expect(UTCTimestamp.string(date, milliseconds: true) == "2026-11-28T10:00:05.250Z")
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Letters
 
 /// Structured events, one JSON object per line, for operations to search.
 ///
@@ -32,19 +33,9 @@ public final class EventLog: @unchecked Sendable {
         self.write = write
     }
 
-    /// The log of the command line: standard error.
-    public static func standardError(minimumLevel: Level = .info) -> EventLog {
-        EventLog(minimumLevel: minimumLevel) { line in
-            FileHandle.standardError.write(Data(line.utf8))
-        }
-    }
-
-    /// A log that drops everything.
-    public static let silent = EventLog(minimumLevel: .error) { _ in }
-
     public func log(_ level: Level, _ event: String, _ fields: KeyValuePairs<String, LogValue?> = [:]) {
         guard level >= minimumLevel else { return }
-        var line = "{\"time\":\(Self.quote(Self.timestamp())),\"level\":\(Self.quote(level.rawValue)),\"event\":\(Self.quote(event))"
+        var line = "{\"time\":\(Self.quote(UTCTimestamp.string(Date(), milliseconds: true))),\"level\":\(Self.quote(level.rawValue)),\"event\":\(Self.quote(event))"
         for (key, value) in fields {
             guard let value else { continue }
             line += ",\(Self.quote(key)):\(value.json)"
@@ -58,12 +49,6 @@ public final class EventLog: @unchecked Sendable {
     public func info(_ event: String, _ fields: KeyValuePairs<String, LogValue?> = [:]) { log(.info, event, fields) }
     public func warning(_ event: String, _ fields: KeyValuePairs<String, LogValue?> = [:]) { log(.warning, event, fields) }
     public func error(_ event: String, _ fields: KeyValuePairs<String, LogValue?> = [:]) { log(.error, event, fields) }
-
-    private static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
-    }
 
     /// A JSON string literal.
     static func quote(_ text: String) -> String {

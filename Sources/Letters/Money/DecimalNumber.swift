@@ -37,7 +37,6 @@ public struct DecimalNumber: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var isNegative: Bool { significand < 0 }
-    public var isZero: Bool { significand == 0 }
 
     /// This number at a smaller scale, rounded half away from zero (the "half up"
     /// of invoicing rules: 0.005 becomes 0.01, -0.005 becomes -0.01).

@@ -11,7 +11,4 @@ public struct SQLiteError: Error, CustomStringConvertible {
         let codeName = String(cString: sqlite3_errstr(code))
         return "SQLite error \(code) (\(codeName)): \(message)" + (sql.map { " in `\($0)`" } ?? "")
     }
-
-    /// True when the database is locked by another writer for longer than the busy timeout.
-    public var isBusy: Bool { code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED }
 }
