@@ -24,12 +24,18 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CSSH",
+            pkgConfig: "libssh",
+            providers: [.apt(["libssh-dev"])]
+        ),
 
         .target(name: "Letters"),
         .target(name: "Rendering", dependencies: ["Letters", "CCairo", "CPoppler"]),
         .target(name: "Storage", dependencies: ["Letters", "CSQLite"]),
         .target(name: "Bundling", dependencies: ["Letters", "Rendering"]),
-        .target(name: "Courrier", dependencies: ["Letters", "Rendering", "Storage", "Bundling"]),
+        .target(name: "Delivery", dependencies: ["Letters", "CSSH"]),
+        .target(name: "Courrier", dependencies: ["Letters", "Rendering", "Storage", "Bundling", "Delivery"]),
         .executableTarget(name: "courrier", dependencies: ["Courrier"]),
         .executableTarget(
             name: "courrier-benchmark",
@@ -39,7 +45,7 @@ let package = Package(
 
         .testTarget(
             name: "CourrierTests",
-            dependencies: ["Letters", "Rendering", "Storage", "Bundling", "Courrier", "CPoppler", "courrier"],
+            dependencies: ["Letters", "Rendering", "Storage", "Bundling", "Delivery", "Courrier", "CPoppler", "courrier"],
             path: "Tests/CourrierTests"
         ),
     ]

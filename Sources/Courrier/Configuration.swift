@@ -1,5 +1,6 @@
 import Foundation
 import Letters
+import Delivery
 
 /// Where Courrier keeps its queue and puts its bundles, and what it charges.
 public struct Configuration: Sendable {
@@ -12,6 +13,24 @@ public struct Configuration: Sendable {
     /// Names this process in claims and logs.
     public var workerID: String
 
+    /// Where bundles go after a cut: `sftp://USER@HOST[:PORT]/PATH` or
+    /// `file:///PATH`. Nil keeps them in the outbox.
+    public var deliverURL: String?
+    /// The private key for an SFTP destination.
+    public var sshKey: String?
+    /// The known_hosts file that holds the SFTP server's host key.
+    public var knownHosts: String?
+    /// A file holding the key's passphrase; preferred to `passphrase`.
+    public var passphraseFile: String?
+    /// The key's passphrase, from `COURRIER_SSH_PASSPHRASE`. There is no
+    /// option for it: a command line is visible to every user of the machine.
+    public var passphrase: Secret?
+    /// The file written last into a delivered bundle's folder.
+    public var trigger = DeliverySettings.defaultTrigger
+    /// The wait after a first failed delivery; it doubles with each further
+    /// failure, up to an hour.
+    public var deliveryRetry: TimeInterval = 60
+
     public init(database: String = "var/courrier.sqlite", outbox: String = "var/outbox", tariffPath: String? = nil,
                 workerID: String = Configuration.defaultWorkerID()) {
         self.database = database
@@ -20,14 +39,48 @@ public struct Configuration: Sendable {
         self.workerID = workerID
     }
 
-    /// The defaults, overridden by `COURRIER_DATABASE`, `COURRIER_OUTBOX` and
-    /// `COURRIER_TARIFF` where they are set.
-    public static func fromEnvironment(_ environment: [String: String]) -> Configuration {
+    /// The defaults, overridden by the `COURRIER_…` variables that are set.
+    public static func fromEnvironment(_ environment: [String: String]) throws -> Configuration {
         var configuration = Configuration()
-        if let value = environment["COURRIER_DATABASE"], !value.isEmpty { configuration.database = value }
-        if let value = environment["COURRIER_OUTBOX"], !value.isEmpty { configuration.outbox = value }
-        if let value = environment["COURRIER_TARIFF"], !value.isEmpty { configuration.tariffPath = value }
+        func value(_ name: String) -> String? {
+            guard let value = environment[name], !value.isEmpty else { return nil }
+            return value
+        }
+        if let value = value("COURRIER_DATABASE") { configuration.database = value }
+        if let value = value("COURRIER_OUTBOX") { configuration.outbox = value }
+        if let value = value("COURRIER_TARIFF") { configuration.tariffPath = value }
+        configuration.deliverURL = value("COURRIER_DELIVER")
+        configuration.sshKey = value("COURRIER_SSH_KEY")
+        configuration.knownHosts = value("COURRIER_KNOWN_HOSTS")
+        configuration.passphraseFile = value("COURRIER_SSH_PASSPHRASE_FILE")
+        configuration.passphrase = value("COURRIER_SSH_PASSPHRASE").map(Secret.init)
+        if let value = value("COURRIER_TRIGGER") { configuration.trigger = value }
+        if let value = value("COURRIER_DELIVERY_RETRY") {
+            configuration.deliveryRetry = try parseSeconds(value, name: "COURRIER_DELIVERY_RETRY")
+        }
         return configuration
+    }
+
+    /// A number of seconds, 0 or more.
+    static func parseSeconds(_ text: String, name: String) throws -> TimeInterval {
+        guard let seconds = Int(text), seconds >= 0 else {
+            throw MailRoomError("\(name) is \"\(text)\", expected a number of seconds such as 60")
+        }
+        return TimeInterval(seconds)
+    }
+
+    /// The delivery settings, checked; nil when bundles stay in the outbox.
+    public func deliverySettings() throws -> DeliverySettings? {
+        guard let deliverURL else { return nil }
+        let destination = try Destination(url: deliverURL)
+        var passphrase = self.passphrase
+        if let passphraseFile {
+            passphrase = try DeliverySettings.passphrase(fromFile: passphraseFile)
+        }
+        let settings = DeliverySettings(destination: destination, sshKey: sshKey, passphrase: passphrase,
+                                        knownHosts: knownHosts, trigger: trigger)
+        try settings.validate()
+        return settings
     }
 
     /// `HOST:PID`: which machine and process holds a claim, so that a process

@@ -3,6 +3,7 @@ import Letters
 import Rendering
 import Storage
 import Bundling
+import Delivery
 
 /// The pipeline: documents in, charged letters prepared, print bundles out.
 ///
@@ -15,7 +16,7 @@ public final class MailRoom {
     let configuration: Configuration
     let renderer = LetterRenderer()
     private lazy var termsCache = TermsCache(store: store)
-    private let clock: () -> Date
+    let clock: () -> Date
 
     public init(configuration: Configuration, store: LetterStore, tariff: Tariff, log: EventLog,
                 clock: @escaping () -> Date = Date.init) {
@@ -81,11 +82,7 @@ public final class MailRoom {
     /// then prepares every queued letter.
     public func prepareAll() throws -> PrepareReport {
         var report = PrepareReport()
-        let gone = try store.claimingWorkers().filter(Configuration.isGoneLocalWorker)
-        if !gone.isEmpty {
-            try store.releaseClaims(of: gone)
-            log.warning("claims.released", ["workers": .string(gone.joined(separator: ","))])
-        }
+        try releaseClaimsOfGoneWorkers()
         for job in try store.jobsAwaitingFunds() {
             guard let pages = job.pages, let price = job.priceCents else { continue }
             record(try store.charge(job: job.id, pages: pages, priceCents: price, at: clock()), job: job,
@@ -99,6 +96,16 @@ public final class MailRoom {
             }
         }
         return report
+    }
+
+    /// Gives back what crashed processes of this machine held, so that it is
+    /// done now rather than when their leases run out.
+    func releaseClaimsOfGoneWorkers() throws {
+        let gone = try store.claimingWorkers().filter(Configuration.isGoneLocalWorker)
+        if !gone.isEmpty {
+            try store.releaseClaims(of: gone)
+            log.warning("claims.released", ["workers": .string(gone.joined(separator: ","))])
+        }
     }
 
     private func prepare(_ claimed: ClaimedJob, into report: inout PrepareReport) throws {
@@ -202,15 +209,22 @@ public final class MailRoom {
     public struct RunReport {
         public var prepare: PrepareReport
         public var bundles: [BundleWriter.Result]
+        /// Nil when no destination is configured: the bundles stay in the outbox.
+        public var delivery: DeliveryReport?
     }
 
-    /// One batch: prepare what is queued, then cut.
+    /// One batch: prepare what is queued, cut, then hand the bundles over.
     public func run() throws -> RunReport {
+        // A wrong destination is reported before anything is charged.
+        let settings = try configuration.deliverySettings()
         let prepare = try prepareAll()
         let bundles = try cut()
+        let delivery = try settings.map { try deliver(with: $0, ignoringBackoff: false) }
         log.info("run.finished", ["prepared": .int(prepare.prepared), "failed": .int(prepare.failed),
-                                  "awaiting_funds": .int(prepare.awaitingFunds), "bundles": .int(bundles.count)])
-        return RunReport(prepare: prepare, bundles: bundles)
+                                  "awaiting_funds": .int(prepare.awaitingFunds), "bundles": .int(bundles.count),
+                                  "delivered": delivery.map { .int($0.delivered.count) },
+                                  "delivery_failed": delivery.map { .int($0.failed.count) }])
+        return RunReport(prepare: prepare, bundles: bundles, delivery: delivery)
     }
 
     // MARK: Render and quote

@@ -15,11 +15,12 @@ public protocol LetterStore: AnyObject {
     /// few at a time saves a transaction (and a sync to disk) per letter.
     func claimQueued(limit: Int, worker: String, lease: TimeInterval, at now: Date) throws -> [ClaimedJob]
 
-    /// The workers holding claims on queued jobs.
+    /// The workers holding claims on queued jobs or on deliveries.
     func claimingWorkers() throws -> [String]
 
     /// Gives back the claims of workers that are gone (a crashed process), so
-    /// their letters are prepared now rather than when the lease runs out.
+    /// their letters are prepared and their bundles delivered now rather than
+    /// when the lease runs out.
     func releaseClaims(of workers: [String]) throws
 
     /// Jobs waiting for their account to be topped up, oldest first.
@@ -50,6 +51,21 @@ public protocol LetterStore: AnyObject {
 
     /// Records the bundle as written and its letters as bundled.
     func completeCut(_ batch: String, summary: BundleSummary, at now: Date) throws
+
+    /// Bundles cut and not yet delivered, oldest first, with their attempts so far.
+    func undeliveredBundles() throws -> [PendingDelivery]
+
+    /// Takes the delivery of `batch` for `worker` for `lease` seconds and counts
+    /// the attempt. Nil when another worker holds it or it is already delivered:
+    /// one bundle is sent by one process at a time.
+    func claimDelivery(batch: String, worker: String, lease: TimeInterval, at now: Date) throws -> Int?
+
+    /// Records a failed attempt with its error and the time before which it is
+    /// not tried again, and gives the claim back.
+    func recordDeliveryFailure(batch: String, destination: String, reason: String, retryAt: Date, at now: Date) throws
+
+    /// Records the bundle as delivered, and its letters with it.
+    func recordDelivered(batch: String, destination: String, at now: Date) throws
 
     func credit(account: String, cents: Int64, reference: String, at now: Date) throws -> CreditOutcome
     func balance(account: String) throws -> Int64
@@ -154,6 +170,22 @@ public struct BundleSummary: Sendable, Equatable {
     }
 }
 
+/// A bundle waiting to reach the print shop.
+public struct PendingDelivery: Sendable, Equatable {
+    public var batch: String
+    /// The bundle's folder in the outbox.
+    public var path: String?
+    public var letters: Int
+    public var cutAt: String
+    public var attempts: Int
+    public var lastError: String?
+    public var lastAttemptAt: String?
+    /// Not tried again before this time; nil when it may be tried now.
+    public var retryAt: Date?
+    /// Where the last attempt went.
+    public var destination: String?
+}
+
 public struct LedgerEntry: Sendable, Equatable {
     public enum Kind: String, Sendable { case credit, debit, refund }
     public var id: Int64
@@ -182,6 +214,8 @@ public struct StatusReport: Sendable {
     public var jobs: [JobState: Int]
     public var failures: [Job]
     public var bundles: [Bundle]
+    /// Bundles not yet delivered, with their last error.
+    public var deliveries: [PendingDelivery]
 }
 
 /// A store that could not do what was asked, for a reason the caller can report.

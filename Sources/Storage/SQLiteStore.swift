@@ -8,7 +8,7 @@ public final class SQLiteStore: LetterStore {
     private let connection: SQLiteConnection
 
     /// The schema this build writes; `PRAGMA user_version` records it.
-    public static let schemaVersion = 1
+    public static var schemaVersion: Int { migrations.count }
 
     /// Opens or creates the store at `path`, creating its folder.
     public init(path: String) throws {
@@ -30,7 +30,10 @@ public final class SQLiteStore: LetterStore {
     }
 
     private func migrate() throws {
-        let version = try connection.prepare("PRAGMA user_version").firstRow { $0.int(0) } ?? 0
+        func storedVersion() throws -> Int {
+            try connection.prepare("PRAGMA user_version").firstRow { $0.int(0) } ?? 0
+        }
+        let version = try storedVersion()
         guard version < Self.schemaVersion else {
             if version > Self.schemaVersion {
                 throw StoreError("the database \(connection.path) has schema version \(version); this Courrier knows \(Self.schemaVersion) at most, upgrade Courrier")
@@ -38,12 +41,18 @@ public final class SQLiteStore: LetterStore {
             return
         }
         try connection.writeTransaction {
-            try connection.execute(Self.schema)
+            // Read again under the write lock: another process may have upgraded it meanwhile.
+            for migration in Self.migrations[try storedVersion()...] {
+                try connection.execute(migration)
+            }
             try connection.execute("PRAGMA user_version = \(Self.schemaVersion)")
         }
     }
 
-    private static let schema = """
+    /// Each version's changes, in order: a store of version N gets the ones after N.
+    private static let migrations = [queueAndLedger, deliveries]
+
+    private static let queueAndLedger = """
         CREATE TABLE attachments (
             hash TEXT PRIMARY KEY,
             bytes BLOB NOT NULL,
@@ -105,6 +114,23 @@ public final class SQLiteStore: LetterStore {
             BEGIN SELECT RAISE(ABORT, 'ledger entries are never updated'); END;
         CREATE TRIGGER ledger_never_deleted BEFORE DELETE ON ledger
             BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted'); END;
+        """
+
+    /// The hand-off of each cut bundle: attempts, the last error, when to try
+    /// again, and which worker holds it, so that one bundle is sent by one
+    /// process at a time.
+    private static let deliveries = """
+        CREATE TABLE deliveries (
+            batch TEXT PRIMARY KEY REFERENCES bundles (batch),
+            destination TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_attempt_at TEXT,
+            retry_at INTEGER,
+            delivered_at TEXT,
+            claimed_by TEXT,
+            claimed_until INTEGER
+        );
         """
 
     // MARK: Jobs
@@ -186,17 +212,22 @@ public final class SQLiteStore: LetterStore {
 
     public func claimingWorkers() throws -> [String] {
         try connection.prepare("""
-            SELECT DISTINCT claimed_by FROM jobs WHERE state = 'queued' AND claimed_by IS NOT NULL
+            SELECT claimed_by FROM jobs WHERE state = 'queued' AND claimed_by IS NOT NULL
+            UNION SELECT claimed_by FROM deliveries WHERE claimed_by IS NOT NULL
             """).rows([]) { $0.text(0) }
     }
 
     public func releaseClaims(of workers: [String]) throws {
         try connection.writeTransaction {
-            let release = try connection.prepare("""
+            let releaseJobs = try connection.prepare("""
                 UPDATE jobs SET claimed_by = NULL, claimed_until = NULL WHERE state = 'queued' AND claimed_by = ?1
                 """)
+            let releaseDeliveries = try connection.prepare("""
+                UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?1
+                """)
             for worker in workers {
-                try release.run([.text(worker)])
+                try releaseJobs.run([.text(worker)])
+                try releaseDeliveries.run([.text(worker)])
             }
         }
     }
@@ -376,6 +407,67 @@ public final class SQLiteStore: LetterStore {
         }
     }
 
+    // MARK: Deliveries
+
+    public func undeliveredBundles() throws -> [PendingDelivery] {
+        try connection.prepare("""
+            SELECT b.batch, b.path, b.letters, b.completed_at, coalesce(d.attempts, 0), d.last_error, d.last_attempt_at,
+                   d.retry_at, d.destination
+            FROM bundles b LEFT JOIN deliveries d ON d.batch = b.batch
+            WHERE b.state = 'cut' ORDER BY b.created_at, b.batch
+            """).rows { row in
+                PendingDelivery(batch: row.text(0), path: row.optionalText(1), letters: row.int(2),
+                                cutAt: row.optionalText(3) ?? "", attempts: row.int(4), lastError: row.optionalText(5),
+                                lastAttemptAt: row.optionalText(6),
+                                retryAt: row.optionalInt64(7).map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                                destination: row.optionalText(8))
+            }
+    }
+
+    public func claimDelivery(batch: String, worker: String, lease: TimeInterval, at now: Date) throws -> Int? {
+        let nowSeconds = Int64(now.timeIntervalSince1970)
+        return try connection.writeTransaction {
+            let state = try connection.prepare("SELECT state FROM bundles WHERE batch = ?1")
+                .firstRow([.text(batch)]) { $0.text(0) }
+            guard state == "cut" else { return nil }
+            return try connection.prepare("""
+                INSERT INTO deliveries (batch, attempts, last_attempt_at, claimed_by, claimed_until)
+                VALUES (?1, 1, ?2, ?3, ?4)
+                ON CONFLICT (batch) DO UPDATE SET attempts = attempts + 1, last_attempt_at = excluded.last_attempt_at,
+                    claimed_by = excluded.claimed_by, claimed_until = excluded.claimed_until
+                WHERE deliveries.claimed_by IS NULL OR deliveries.claimed_until < ?5
+                RETURNING attempts
+                """).firstRow([.text(batch), .text(storeTimestamp(now)), .text(worker),
+                                 .integer(nowSeconds + Int64(lease)), .integer(nowSeconds)]) { $0.int(0) }
+        }
+    }
+
+    public func recordDeliveryFailure(batch: String, destination: String, reason: String, retryAt: Date,
+                                      at now: Date) throws {
+        try connection.writeTransaction {
+            try connection.prepare("""
+                UPDATE deliveries SET destination = ?2, last_error = ?3, retry_at = ?4, claimed_by = NULL,
+                    claimed_until = NULL WHERE batch = ?1
+                """).run([.text(batch), .text(destination), .text(reason),
+                          .integer(Int64(retryAt.timeIntervalSince1970.rounded(.up)))])
+        }
+    }
+
+    public func recordDelivered(batch: String, destination: String, at now: Date) throws {
+        let time = storeTimestamp(now)
+        try connection.writeTransaction {
+            try connection.prepare("""
+                UPDATE deliveries SET destination = ?2, delivered_at = ?3, last_error = NULL, retry_at = NULL,
+                    claimed_by = NULL, claimed_until = NULL WHERE batch = ?1
+                """).run([.text(batch), .text(destination), .text(time)])
+            try connection.prepare("UPDATE bundles SET state = 'delivered' WHERE batch = ?1 AND state = 'cut'")
+                .run([.text(batch)])
+            try connection.prepare("""
+                UPDATE jobs SET state = 'delivered', updated_at = ?2 WHERE batch = ?1 AND state = 'bundled'
+                """).run([.text(batch), .text(time)])
+        }
+    }
+
     // MARK: Status
 
     public func status(failureLimit: Int) throws -> StatusReport {
@@ -395,6 +487,6 @@ public final class SQLiteStore: LetterStore {
                                     pages: Int(row.optionalInt64(3) ?? 0), amountCents: row.optionalInt64(4) ?? 0,
                                     path: row.optionalText(5), createdAt: row.text(6))
             }
-        return StatusReport(jobs: counts, failures: failures, bundles: bundles)
+        return StatusReport(jobs: counts, failures: failures, bundles: bundles, deliveries: try undeliveredBundles())
     }
 }

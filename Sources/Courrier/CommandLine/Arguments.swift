@@ -9,8 +9,11 @@ struct Arguments {
     var flags: Set<String> = []
 
     /// Options that take a value; everything else that starts with `--` is a flag.
-    static let valued: Set<String> = ["database", "outbox", "tariff", "output", "reference", "log-level"]
-    static let flagNames: Set<String> = ["json", "help"]
+    static let valued: Set<String> = [
+        "database", "outbox", "tariff", "output", "reference", "log-level",
+        "deliver", "ssh-key", "known-hosts", "ssh-passphrase-file", "trigger", "delivery-retry",
+    ]
+    static let flagNames: Set<String> = ["json", "help", "now"]
     static let aliases = ["o": "output", "h": "help"]
 
     init(_ words: [String]) throws(UsageError) {

@@ -27,7 +27,9 @@ public struct CourrierCommand {
         Usage: courrier VERB [ARGUMENTS] [OPTIONS]
 
           enqueue FILE...                     queue documents (courrier.document/1 JSON)
-          run                                 prepare what is queued, then cut a bundle
+          run                                 prepare what is queued, cut a bundle, deliver it
+          deliver [--now]                     hand over the bundles not yet delivered
+                                              (--now: also those waiting to retry)
           render FILE -o OUT.pdf              render a document as it would be mailed
           quote FILE                          pages, price, balance and balance after
           cancel JOB                          cancel a letter not yet bundled (refunded)
@@ -40,10 +42,39 @@ public struct CourrierCommand {
           --database PATH     SQLite store (COURRIER_DATABASE, default var/courrier.sqlite)
           --outbox DIR        where bundles are cut (COURRIER_OUTBOX, default var/outbox)
           --tariff FILE       courrier.tariff/1 prices (COURRIER_TARIFF, default: built-in)
+          --deliver URL       where bundles go: sftp://USER@HOST[:PORT]/PATH or file:///PATH
+                              (COURRIER_DELIVER; default: none, they stay in the outbox)
+          --ssh-key FILE      private key for SFTP, ed25519 or RSA, mode 600 (COURRIER_SSH_KEY)
+          --known-hosts FILE  the server's host key; nothing else is trusted (COURRIER_KNOWN_HOSTS)
+          --ssh-passphrase-file FILE
+                              the key's passphrase (COURRIER_SSH_PASSPHRASE_FILE,
+                              or the passphrase itself in COURRIER_SSH_PASSPHRASE)
+          --trigger NAME      file written last into a delivered bundle (COURRIER_TRIGGER, default READY)
+          --delivery-retry SECONDS
+                              wait after a failed delivery, doubled each time up to an hour
+                              (COURRIER_DELIVERY_RETRY, default 60)
           --json              answer in JSON, for programs
           --log-level LEVEL   debug, info, warning or error (COURRIER_LOG_LEVEL, default info)
 
         """
+
+    /// The environment's configuration, overridden by the options given.
+    static func configuration(_ parsed: Arguments, environment: [String: String]) throws -> Configuration {
+        var configuration = try Configuration.fromEnvironment(environment)
+        let options = parsed.options
+        if let value = options["database"] { configuration.database = value }
+        if let value = options["outbox"] { configuration.outbox = value }
+        if let value = options["tariff"] { configuration.tariffPath = value }
+        if let value = options["deliver"] { configuration.deliverURL = value }
+        if let value = options["ssh-key"] { configuration.sshKey = value }
+        if let value = options["known-hosts"] { configuration.knownHosts = value }
+        if let value = options["ssh-passphrase-file"] { configuration.passphraseFile = value }
+        if let value = options["trigger"] { configuration.trigger = value }
+        if let value = options["delivery-retry"] {
+            configuration.deliveryRetry = try Configuration.parseSeconds(value, name: "--delivery-retry")
+        }
+        return configuration
+    }
 
     /// Runs the command; returns the process exit status.
     public func run() -> Int32 {
@@ -58,10 +89,13 @@ public struct CourrierCommand {
             standardOutput(Self.usage)
             return parsed.positional.isEmpty && !parsed.flags.contains("help") ? 2 : 0
         }
-        var configuration = Configuration.fromEnvironment(environment)
-        if let value = parsed.options["database"] { configuration.database = value }
-        if let value = parsed.options["outbox"] { configuration.outbox = value }
-        if let value = parsed.options["tariff"] { configuration.tariffPath = value }
+        let configuration: Configuration
+        do {
+            configuration = try Self.configuration(parsed, environment: environment)
+        } catch {
+            standardError("courrier: \(error)\n")
+            return 2
+        }
         let levelName = parsed.options["log-level"] ?? environment["COURRIER_LOG_LEVEL"] ?? "info"
         guard let level = EventLog.Level(rawValue: levelName) else {
             standardError("courrier: --log-level is \"\(levelName)\", expected debug, info, warning or error\n")

@@ -2,6 +2,7 @@ import Foundation
 import Letters
 import Storage
 import Bundling
+import Delivery
 
 /// The answers of the verbs: a few lines for a person, or JSON for a program.
 struct Output {
@@ -61,14 +62,17 @@ struct Output {
         var failed: Int
         var awaitingFunds: Int
         var bundles: [String]
+        var delivery: DeliveryAnswer?
     }
 
     func run(_ report: MailRoom.RunReport) -> VerbResult {
         let prepare = report.prepare
+        let delivery = report.delivery.map(deliveryAnswer)
         if json {
             return VerbResult(text: encode(RunAnswer(prepared: prepare.prepared, failed: prepare.failed,
                                                      awaitingFunds: prepare.awaitingFunds,
-                                                     bundles: report.bundles.map(\.folder.path))))
+                                                     bundles: report.bundles.map(\.folder.path), delivery: delivery)),
+                              failure: report.delivery.flatMap(Self.deliveryFailure))
         }
         var text = "Prepared \(prepare.prepared), failed \(prepare.failed), awaiting funds \(prepare.awaitingFunds).\n"
         if report.bundles.isEmpty {
@@ -79,7 +83,88 @@ struct Output {
             text += "Bundle \(bundle.manifest.batch): \(totals.letters) letters, \(totals.pages) pages, "
                 + "\(totals.sheets) sheets, \(Self.euros(totals.amountCents)) in \(bundle.folder.path)\n"
         }
-        return VerbResult(text: text)
+        if let delivery = report.delivery {
+            text += deliveryLines(delivery)
+        }
+        return VerbResult(text: text, failure: report.delivery.flatMap(Self.deliveryFailure))
+    }
+
+    // MARK: deliver
+
+    private struct DeliveryAnswer: Encodable {
+        struct Delivered: Encodable { var batch: String; var folder: String; var files: Int; var bytes: Int64; var alreadyDelivered: Bool }
+        struct Failed: Encodable { var batch: String; var code: String; var reason: String; var attempt: Int; var retryAt: String }
+        struct Waiting: Encodable { var batch: String; var attempts: Int; var lastError: String?; var retryAt: String? }
+        var destination: String
+        var delivered: [Delivered]
+        var failed: [Failed]
+        var waiting: [Waiting]
+    }
+
+    private func deliveryAnswer(_ report: MailRoom.DeliveryReport) -> DeliveryAnswer {
+        DeliveryAnswer(
+            destination: report.destination,
+            delivered: report.delivered.map {
+                .init(batch: $0.batch, folder: $0.receipt.folder, files: $0.receipt.filesSent,
+                      bytes: $0.receipt.bytesSent, alreadyDelivered: $0.receipt.alreadyDelivered)
+            },
+            failed: report.failed.map {
+                .init(batch: $0.batch, code: $0.error.code.rawValue, reason: $0.error.message, attempt: $0.attempt,
+                      retryAt: storeTimestamp($0.retryAt))
+            },
+            waiting: report.waiting.map {
+                .init(batch: $0.batch, attempts: $0.attempts, lastError: $0.lastError, retryAt: $0.retryAt.map(storeTimestamp))
+            })
+    }
+
+    private func deliveryLines(_ report: MailRoom.DeliveryReport) -> String {
+        var text = ""
+        for delivered in report.delivered {
+            let receipt = delivered.receipt
+            text += receipt.alreadyDelivered
+                ? "Delivered \(delivered.batch) earlier: \(receipt.folder) already has its trigger, nothing was sent again.\n"
+                : "Delivered \(delivered.batch) to \(report.destination): \(receipt.filesSent) files, "
+                    + "\(Self.size(receipt.bytesSent)) in \(Self.duration(delivered.seconds))"
+                    + (receipt.bytesKept > 0 ? " (\(Self.size(receipt.bytesKept)) kept from an earlier attempt)" : "") + ".\n"
+        }
+        for failed in report.failed {
+            text += "Not delivered \(failed.batch) (attempt \(failed.attempt)): \(failed.error.message). "
+                + "Tried again after \(storeTimestamp(failed.retryAt)).\n"
+        }
+        for waiting in report.waiting {
+            text += "Waiting \(waiting.batch) until \(waiting.retryAt.map(storeTimestamp) ?? "now") "
+                + "(\(waiting.attempts) attempts; last error: \(waiting.lastError ?? "none")). courrier deliver --now tries it now.\n"
+        }
+        return text
+    }
+
+    /// The one line that makes the exit status non-zero when a bundle was not delivered.
+    private static func deliveryFailure(_ report: MailRoom.DeliveryReport) -> String? {
+        guard let first = report.failed.first else { return nil }
+        let others = report.failed.count > 1 ? " (and \(report.failed.count - 1) more)" : ""
+        return "bundle \(first.batch) was not delivered\(others): \(first.error.message); it stays pending and is tried again"
+    }
+
+    func deliver(_ report: MailRoom.DeliveryReport) -> VerbResult {
+        let failure = Self.deliveryFailure(report)
+        if json {
+            return VerbResult(text: encode(deliveryAnswer(report)), failure: failure)
+        }
+        var text = deliveryLines(report)
+        if text.isEmpty {
+            text = "Nothing to deliver: every bundle has been handed over.\n"
+        }
+        return VerbResult(text: text, failure: failure)
+    }
+
+    static func size(_ bytes: Int64) -> String {
+        if bytes < 10_240 { return "\(bytes) bytes" }
+        let tenths = (bytes * 10 + 524_288) / 1_048_576
+        return "\(tenths / 10).\(tenths % 10) MiB"
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        seconds < 10 ? String(format: "%.2f s", seconds) : String(format: "%.0f s", seconds)
     }
 
     // MARK: render, quote, cancel
@@ -186,7 +271,11 @@ struct Output {
             var batch: String; var state: String; var letters: Int; var pages: Int; var amountCents: Int64
             var path: String?; var createdAt: String
         }
-        struct Answer: Encodable { var jobs: [String: Int]; var failures: [Failure]; var bundles: [Bundle] }
+        struct Delivery: Encodable {
+            var batch: String; var state: String; var attempts: Int; var lastError: String?; var lastAttemptAt: String?
+            var retryAt: String?; var destination: String?
+        }
+        struct Answer: Encodable { var jobs: [String: Int]; var failures: [Failure]; var bundles: [Bundle]; var deliveries: [Delivery] }
         let counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, report.jobs[$0] ?? 0) })
         if json {
             return VerbResult(text: encode(Answer(
@@ -197,6 +286,11 @@ struct Output {
                 bundles: report.bundles.map {
                     Bundle(batch: $0.batch, state: $0.state, letters: $0.letters, pages: $0.pages,
                            amountCents: $0.amountCents, path: $0.path, createdAt: $0.createdAt)
+                },
+                deliveries: report.deliveries.map {
+                    Delivery(batch: $0.batch, state: $0.lastError == nil ? "pending" : "failed", attempts: $0.attempts,
+                             lastError: $0.lastError, lastAttemptAt: $0.lastAttemptAt,
+                             retryAt: $0.retryAt.map(storeTimestamp), destination: $0.destination)
                 })))
         }
         var lines = ["Jobs"]
@@ -214,6 +308,17 @@ struct Output {
             for bundle in report.bundles {
                 lines.append("  \(bundle.batch)  \(bundle.state)  \(bundle.letters) letters  \(bundle.pages) pages  "
                              + "\(Self.euros(bundle.amountCents))  \(bundle.path ?? "")")
+            }
+        }
+        if !report.deliveries.isEmpty {
+            lines.append("Deliveries not done")
+            for delivery in report.deliveries {
+                guard let error = delivery.lastError else {
+                    lines.append("  \(delivery.batch)  pending")
+                    continue
+                }
+                lines.append("  \(delivery.batch)  failed  attempt \(delivery.attempts) at \(delivery.lastAttemptAt ?? "?")"
+                             + ", next after \(delivery.retryAt.map(storeTimestamp) ?? "now"): \(error)")
             }
         }
         return VerbResult(text: lines.joined(separator: "\n") + "\n")

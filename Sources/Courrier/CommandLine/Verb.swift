@@ -12,6 +12,7 @@ struct VerbResult {
 enum Verb {
     case enqueue(files: [String])
     case run
+    case deliver(ignoringBackoff: Bool)
     case render(file: String, output: String)
     case quote(file: String)
     case cancel(job: Int64)
@@ -25,6 +26,9 @@ enum Verb {
         func expect(_ count: Int, _ usage: String) throws(Arguments.UsageError) {
             guard words.count == count else { throw Arguments.UsageError(description: "usage: courrier \(usage)") }
         }
+        if arguments.flags.contains("now") && words[0] != "deliver" {
+            throw Arguments.UsageError(description: "--now applies to courrier deliver only")
+        }
         switch words[0] {
         case "enqueue":
             guard words.count > 1 else { throw Arguments.UsageError(description: "usage: courrier enqueue FILE...") }
@@ -32,6 +36,9 @@ enum Verb {
         case "run":
             try expect(1, "run")
             self = .run
+        case "deliver":
+            try expect(1, "deliver [--now]")
+            self = .deliver(ignoringBackoff: arguments.flags.contains("now"))
         case "render":
             try expect(2, "render FILE -o OUT.pdf")
             guard let output = arguments.options["output"] else {
@@ -96,6 +103,8 @@ enum Verb {
             return output.enqueue(results)
         case .run:
             return output.run(try mailRoom.run())
+        case .deliver(let ignoringBackoff):
+            return output.deliver(try mailRoom.deliver(ignoringBackoff: ignoringBackoff))
         case .render(let file, let path):
             return try Self.render(file: file, to: path, output: output)
         case .quote(let file):

@@ -46,6 +46,7 @@ public final class EventLog: @unchecked Sendable {
         write(line)
     }
 
+    public func debug(_ event: String, _ fields: KeyValuePairs<String, LogValue?> = [:]) { log(.debug, event, fields) }
     public func info(_ event: String, _ fields: KeyValuePairs<String, LogValue?> = [:]) { log(.info, event, fields) }
     public func warning(_ event: String, _ fields: KeyValuePairs<String, LogValue?> = [:]) { log(.warning, event, fields) }
     public func error(_ event: String, _ fields: KeyValuePairs<String, LogValue?> = [:]) { log(.error, event, fields) }

@@ -72,10 +72,11 @@ final class TestMailRoom {
     let mailRoom: MailRoom
     let logLines = LogLines()
 
-    init(folder: TemporaryFolder? = nil) throws {
+    init(folder: TemporaryFolder? = nil, configure: (inout Configuration) -> Void = { _ in }) throws {
         let folder = try folder ?? TemporaryFolder()
         self.folder = folder
-        let configuration = Configuration(database: folder.path("courrier.sqlite"), outbox: folder.path("outbox"))
+        var configuration = Configuration(database: folder.path("courrier.sqlite"), outbox: folder.path("outbox"))
+        configure(&configuration)
         let lines = logLines
         mailRoom = try MailRoom.open(configuration, log: EventLog(minimumLevel: .debug) { lines.append($0) })
     }

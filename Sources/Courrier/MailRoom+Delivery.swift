@@ -1,0 +1,136 @@
+import Foundation
+import Letters
+import Storage
+import Delivery
+
+extension MailRoom {
+    public struct DeliveryReport: Sendable {
+        public struct Delivered: Sendable {
+            public var batch: String
+            public var receipt: BundleDrop.Receipt
+            public var seconds: Double
+        }
+
+        public struct Failed: Sendable {
+            public var batch: String
+            public var error: DeliveryError
+            public var attempt: Int
+            public var retryAt: Date
+        }
+
+        public var destination: String
+        public var delivered: [Delivered] = []
+        public var failed: [Failed] = []
+        /// Bundles whose last attempt failed recently: their wait is not over.
+        public var waiting: [PendingDelivery] = []
+    }
+
+    /// How long a worker holds a bundle it is delivering: long enough for a
+    /// large bundle over a slow line. A crashed process of this machine gives
+    /// its claims back at once.
+    static let deliveryLease: TimeInterval = 3600
+
+    /// Hands every cut bundle not yet delivered to the configured destination,
+    /// oldest first. `ignoringBackoff` tries the ones whose wait is not over too.
+    public func deliver(ignoringBackoff: Bool) throws -> DeliveryReport {
+        guard let settings = try configuration.deliverySettings() else {
+            throw MailRoomError("no destination to deliver to: give --deliver sftp://USER@HOST/PATH or file:///PATH (COURRIER_DELIVER)")
+        }
+        return try deliver(with: settings, ignoringBackoff: ignoringBackoff)
+    }
+
+    func deliver(with settings: DeliverySettings, ignoringBackoff: Bool) throws -> DeliveryReport {
+        let destination = settings.destination.description
+        var report = DeliveryReport(destination: destination)
+        try releaseClaimsOfGoneWorkers()
+        let rules = BundleDrop(root: settings.destination.root, trigger: settings.trigger)
+        var drop: DropFolder?
+        // Once the destination cannot be reached, the bundles after it are not
+        // tried again in this run: each would wait for the same timeout.
+        var unreachable: DeliveryError?
+        defer { drop?.close() }
+
+        for bundle in try store.undeliveredBundles() {
+            if !ignoringBackoff, let retryAt = bundle.retryAt, retryAt > clock() {
+                report.waiting.append(bundle)
+                log.info("delivery.waiting", ["batch": .string(bundle.batch), "destination": .string(destination),
+                                              "retry_at": .string(storeTimestamp(retryAt)),
+                                              "reason": bundle.lastError.map(LogValue.string)])
+                continue
+            }
+            guard let attempt = try store.claimDelivery(batch: bundle.batch, worker: configuration.workerID,
+                                                        lease: Self.deliveryLease, at: clock()) else {
+                continue
+            }
+            log.info("delivery.started", ["batch": .string(bundle.batch), "destination": .string(destination),
+                                          "attempt": .int(attempt)])
+            let started = Date()
+            let outcome: Result<BundleDrop.Receipt, DeliveryError>
+            do throws(DeliveryError) {
+                guard let path = bundle.path else {
+                    throw DeliveryError(.bundle, "bundle \(bundle.batch) has no folder in the outbox on record")
+                }
+                if let unreachable { throw unreachable }
+                if drop == nil {
+                    do throws(DeliveryError) { drop = try settings.openDrop() } catch {
+                        if error.code == .connection { unreachable = error }
+                        throw error
+                    }
+                }
+                outcome = .success(try rules.deliver(bundle: URL(fileURLWithPath: path, isDirectory: true),
+                                                     batch: bundle.batch, to: drop!) { step in
+                    self.logStep(step, batch: bundle.batch)
+                })
+            } catch {
+                outcome = .failure(error)
+                // The connection may be the thing that broke: the next bundle gets a new one.
+                drop?.close()
+                drop = nil
+            }
+            let seconds = Date().timeIntervalSince(started)
+            switch outcome {
+            case .success(let receipt):
+                try store.recordDelivered(batch: bundle.batch, destination: destination, at: clock())
+                report.delivered.append(.init(batch: bundle.batch, receipt: receipt, seconds: seconds))
+                if receipt.alreadyDelivered {
+                    log.info("delivery.already_delivered", ["batch": .string(bundle.batch), "destination": .string(destination),
+                                                             "folder": .string(receipt.folder), "attempt": .int(attempt)])
+                } else {
+                    log.info("delivery.delivered", [
+                        "batch": .string(bundle.batch), "destination": .string(destination), "folder": .string(receipt.folder),
+                        "attempt": .int(attempt), "files": .int(receipt.filesSent), "bytes": .integer(receipt.bytesSent),
+                        "bytes_kept": .integer(receipt.bytesKept), "duration_ms": .integer(Int64(seconds * 1000))])
+                }
+            case .failure(let error):
+                let retryAt = clock().addingTimeInterval(Self.backoff(after: attempt, first: configuration.deliveryRetry))
+                try store.recordDeliveryFailure(batch: bundle.batch, destination: destination, reason: error.message,
+                                                retryAt: retryAt, at: clock())
+                report.failed.append(.init(batch: bundle.batch, error: error, attempt: attempt, retryAt: retryAt))
+                log.error("delivery.failed", ["batch": .string(bundle.batch), "destination": .string(destination),
+                                              "attempt": .int(attempt), "code": .string(error.code.rawValue),
+                                              "reason": .string(error.message),
+                                              "retry_at": .string(storeTimestamp(retryAt))])
+            }
+        }
+        return report
+    }
+
+    /// The wait after failed attempt number `attempt`: `first`, doubled for
+    /// each further failure, at most an hour (or `first`, if that is longer).
+    static func backoff(after attempt: Int, first: TimeInterval) -> TimeInterval {
+        let doubled = first * pow(2, Double(min(max(attempt - 1, 0), 30)))
+        return min(doubled, max(first, 3600))
+    }
+
+    private func logStep(_ step: BundleDrop.Step, batch: String) {
+        switch step {
+        case .resuming(let file, let offset, let size):
+            log.info("delivery.resuming", ["batch": .string(batch), "file": .string(file),
+                                           "offset": .integer(offset), "size": .integer(size)])
+        case .keeping(let file, let size):
+            log.debug("delivery.kept", ["batch": .string(batch), "file": .string(file), "size": .integer(size)])
+        case .sent(let file, let bytes):
+            log.debug("delivery.sent", ["batch": .string(batch), "file": .string(file), "bytes": .integer(bytes)])
+        }
+    }
+}
