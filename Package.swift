@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(name: "courrier", dependencies: ["Courrier"]),
         .executableTarget(
             name: "courrier-benchmark",
-            dependencies: ["Courrier", "Letters", "Rendering", "Storage"],
+            dependencies: ["Courrier", "Letters", "Rendering", "Storage", "Delivery"],
             path: "Sources/CourrierBenchmark"
         ),
 

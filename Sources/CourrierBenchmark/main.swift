@@ -1,4 +1,5 @@
 import Courrier
+import Delivery
 import Foundation
 import Letters
 import Rendering
@@ -11,8 +12,19 @@ import Storage
 //                 one-page terms PDF and counting the pages with Poppler, in process
 //   run N         a whole `courrier run` process over N queued letters: letters
 //                 per second and the process's peak resident memory
+//   upload MB|FILE RUNS  (`courrier-benchmark upload 100 5`) hands a bundle
+//                 whose PDF is MB megabytes of random bytes, or FILE, to the
+//                 destination in COURRIER_DELIVER, RUNS times, each a fresh
+//                 bundle, connection included
 
 let arguments = CommandLine.arguments
+
+if arguments.count > 1 && arguments[1] == "upload" {
+    let source = arguments.count > 2 ? arguments[2] : "100"
+    let runs = arguments.count > 3 ? Int(arguments[3]) ?? 5 : 5
+    try benchmarkUpload(source: source, runs: runs)
+    exit(0)
+}
 let binaryFolder = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent()
 let courrier = binaryFolder.appendingPathComponent("courrier").path
 let fixtures = URL(fileURLWithPath: arguments.count > 1 ? arguments[1] : "Fixtures/documents")
@@ -91,4 +103,41 @@ for size in runSizes {
     print(String(format: "run %5d      %6.0f letters/s   (%.2f s)   peak memory %4d MiB   bundle %.1f KiB a letter",
                  size, Double(size) / result.seconds, result.seconds, result.maxRSSKiB / 1024,
                  Double(pdfBytes) / 1024 / Double(size)))
+}
+
+/// Uploads a bundle `runs` times and prints the rate of each. Its PDF is
+/// `source` megabytes of random bytes, or the file at `source`.
+func benchmarkUpload(source: String, runs: Int) throws {
+    guard let settings = try Configuration.fromEnvironment(ProcessInfo.processInfo.environment).deliverySettings() else {
+        throw MailRoomError("set COURRIER_DELIVER (and for SFTP COURRIER_SSH_KEY, COURRIER_KNOWN_HOSTS); deploy/sftp-drop prints them")
+    }
+    let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("courrier-upload-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: bundle, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: bundle) }
+    let pdfPath = bundle.appendingPathComponent("letters.pdf").path
+    if let megabytes = Int(source) {
+        let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
+        FileManager.default.createFile(atPath: pdfPath, contents: nil)
+        let pdf = try FileHandle(forWritingTo: URL(fileURLWithPath: pdfPath))
+        for _ in 0..<megabytes { try pdf.write(contentsOf: try random.read(upToCount: 1 << 20) ?? Data()) }
+        try pdf.close()
+    } else {
+        try FileManager.default.createSymbolicLink(atPath: pdfPath, withDestinationPath: URL(fileURLWithPath: source).path)
+    }
+    try Data("{}\n".utf8).write(to: bundle.appendingPathComponent("manifest.json"))
+    let rules = BundleDrop(root: settings.destination.root, trigger: settings.trigger)
+    var rates: [Double] = []
+    for run in 1...runs {
+        var receipt: BundleDrop.Receipt?
+        let elapsed = try seconds {
+            let drop = try settings.openDrop()
+            defer { drop.close() }
+            receipt = try rules.deliver(bundle: bundle, batch: "benchmark-\(UUID().uuidString)", to: drop)
+        }
+        let bytes = Double(receipt?.bytesSent ?? 0)
+        rates.append(bytes / 1_048_576 / elapsed)
+        print(String(format: "upload %d      %6.1f MiB/s   (%.0f MiB in %.2f s, connection included)", run, rates.last!,
+                     bytes / 1_048_576, elapsed))
+    }
+    print(String(format: "upload median %6.1f MiB/s   to %@", rates.sorted()[rates.count / 2], settings.destination.description))
 }

@@ -78,6 +78,10 @@ final class SSHSession {
         try set(SSH_OPTIONS_GLOBAL_KNOWNHOSTS, knownHosts, "known_hosts file")
         var seconds = timeout
         try set(SSH_OPTIONS_TIMEOUT, &seconds, "timeout")
+        // SFTP here is a request and its answer, one write at a time: Nagle's
+        // algorithm would hold each request back for the previous one's ACK.
+        var noDelay: Int32 = 1
+        try set(SSH_OPTIONS_NODELAY, &noDelay, "TCP no-delay")
     }
 
     private func connect(timeout: Int) throws(DeliveryError) {
