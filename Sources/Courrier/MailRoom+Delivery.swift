@@ -45,9 +45,9 @@ extension MailRoom {
         try releaseClaimsOfGoneWorkers()
         let rules = BundleDrop(root: settings.destination.root, trigger: settings.trigger)
         var drop: DropFolder?
-        // Once the destination cannot be reached, the bundles after it are not
-        // tried again in this run: each would wait for the same timeout.
-        var unreachable: DeliveryError?
+        // Once connecting has failed, the bundles after it are not tried again
+        // in this run: each would meet the same refusal, or wait for the same timeout.
+        var connectFailure: DeliveryError?
         defer { drop?.close() }
 
         for bundle in try store.undeliveredBundles() {
@@ -70,10 +70,10 @@ extension MailRoom {
                 guard let path = bundle.path else {
                     throw DeliveryError(.bundle, "bundle \(bundle.batch) has no folder in the outbox on record")
                 }
-                if let unreachable { throw unreachable }
+                if let connectFailure { throw connectFailure }
                 if drop == nil {
                     do throws(DeliveryError) { drop = try settings.openDrop() } catch {
-                        if error.code == .connection { unreachable = error }
+                        connectFailure = error
                         throw error
                     }
                 }

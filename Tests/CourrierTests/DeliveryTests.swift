@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Courrier
 @testable import Delivery
-import Storage
+@testable import Storage
 
 /// A mail room with one bundle cut from two fixture letters. Its store and
 /// outbox live in `folder` (the SSH server's, for SFTP tests), which outlives
@@ -272,6 +272,40 @@ private func deliveryError(_ work: () throws -> Void) -> DeliveryError? {
         #expect(attempts == [1, 2])
         #expect(events.contains { $0["event"] as? String == "delivery.failed" && $0["attempt"] as? Int == 1 })
         #expect(events.contains { $0["event"] as? String == "delivery.delivered" && $0["attempt"] as? Int == 2 })
+    }
+
+    @Test func oneBundleIsDeliveredByOneProcessAtATime() throws {
+        let (room, _, batch) = try roomWithBundle()
+        let now = Date()
+        #expect(try room.store.claimDelivery(batch: batch, worker: "host-a:1", lease: 600, at: now) == 1)
+        #expect(try room.store.claimDelivery(batch: batch, worker: "host-b:2", lease: 600, at: now) == nil)
+        // A claim whose lease ran out (its worker died on another machine) is taken over.
+        #expect(try room.store.claimDelivery(batch: batch, worker: "host-b:2", lease: 600,
+                                             at: now.addingTimeInterval(601)) == 2)
+        try room.store.recordDelivered(batch: batch, destination: "file:///share", at: now)
+        #expect(try room.store.claimDelivery(batch: batch, worker: "host-c:3", lease: 600,
+                                             at: now.addingTimeInterval(7200)) == nil)
+    }
+
+    @Test func aStoreFromBeforeDeliveriesIsUpgradedInPlace() throws {
+        let (room, _, batch) = try roomWithBundle()
+        room.mailRoom.close()
+        let path = room.folder.path("courrier.sqlite")
+        let old = try SQLiteConnection(path: path)
+        try old.execute("DROP TABLE deliveries; PRAGMA user_version = 1")
+        old.close()
+        let store = try SQLiteStore(path: path)
+        defer { store.close() }
+        #expect(try store.undeliveredBundles().map(\.batch) == [batch])
+        #expect(try store.status(failureLimit: 1).jobs[.bundled] == 2, "the jobs are kept")
+    }
+
+    @Test func deliverWithoutADestinationSaysHowToGiveOne() throws {
+        let folder = try TemporaryFolder()
+        let result = try runCourrier(["deliver"], environment: ["COURRIER_DATABASE": folder.path("courrier.sqlite")],
+                                     in: folder.url)
+        #expect(result.status == 1)
+        #expect(result.error.contains("no destination to deliver to: give --deliver"))
     }
 
     @Test func aMountedFolderFollowsTheSameRules() throws {

@@ -82,8 +82,17 @@ final class FolderDrop: DropFolder {
     func rename(_ path: String, to newPath: String) throws(DeliveryError) {
         // link + unlink rather than rename(2): it refuses to replace a file
         // that is already there, as an SFTP server does.
-        guard link(path, newPath) == 0 else { throw failure("rename \(path) to", newPath) }
-        guard unlink(path) == 0 else { throw failure("remove", path) }
+        if link(path, newPath) == 0 {
+            guard unlink(path) == 0 else { throw failure("remove", path) }
+        } else {
+            // Shares without hard links (SMB without Unix extensions, some
+            // FUSE mounts): look first, then rename.
+            guard [EPERM, ENOTSUP, EOPNOTSUPP, ENOSYS, EMLINK].contains(errno) else {
+                throw failure("rename \(path) to", newPath)
+            }
+            guard try size(of: newPath) == nil else { throw failure("rename \(path) to", newPath, EEXIST) }
+            guard Glibc.rename(path, newPath) == 0 else { throw failure("rename \(path) to", newPath) }
+        }
         try syncFolder(containing: newPath)
     }
 
