@@ -20,6 +20,11 @@ let package = Package(
             providers: [.apt(["libpoppler-glib-dev"])]
         ),
         .systemLibrary(
+            name: "CQREncode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
+        .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
@@ -31,7 +36,7 @@ let package = Package(
         ),
 
         .target(name: "Letters"),
-        .target(name: "Rendering", dependencies: ["Letters", "CCairo", "CPoppler"]),
+        .target(name: "Rendering", dependencies: ["Letters", "CCairo", "CPoppler", "CQREncode"]),
         .target(name: "Storage", dependencies: ["Letters", "CSQLite"]),
         .target(name: "Bundling", dependencies: ["Letters", "Rendering"]),
         .target(name: "Delivery", dependencies: ["Letters", "CSSH"]),

@@ -7,6 +7,12 @@ public struct RenderError: Error, Sendable, Equatable, CustomStringConvertible {
         case unreadableTerms = "unreadable_terms"
         /// Cairo reported an error while drawing or writing the PDF.
         case cairo
+        /// The payment QR code could not be encoded.
+        case qrCode = "qr_code"
+        /// A proof image could not be made.
+        case proof
+        /// The text holds a character no font on this machine can draw.
+        case missingGlyph = "missing_glyph"
     }
 
     public var code: Code

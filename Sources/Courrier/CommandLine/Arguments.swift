@@ -11,7 +11,7 @@ struct Arguments {
     /// Options that take a value; everything else that starts with `--` is a flag.
     static let valued: Set<String> = [
         "database", "outbox", "tariff", "output", "reference", "log-level",
-        "deliver", "ssh-key", "known-hosts", "ssh-passphrase-file", "trigger", "delivery-retry",
+        "page", "dpi", "deliver", "ssh-key", "known-hosts", "ssh-passphrase-file", "trigger", "delivery-retry",
     ]
     static let flagNames: Set<String> = ["json", "help", "now"]
     static let aliases = ["o": "output", "h": "help"]

@@ -31,6 +31,8 @@ public struct CourrierCommand {
           deliver [--now]                     hand over the bundles not yet delivered
                                               (--now: also those waiting to retry)
           render FILE -o OUT.pdf              render a document as it would be mailed
+          proof FILE -o PAGE.png [--page N] [--dpi N]
+                                              a page as a PNG, as the customer sees it (page 1, 150 dpi)
           quote FILE                          pages, price, balance and balance after
           cancel JOB                          cancel a letter not yet bundled (refunded)
           wallet credit ACCOUNT AMOUNT --reference REF
@@ -107,8 +109,8 @@ public struct CourrierCommand {
             let verb = try Verb(parsed)
             let output = Output(json: parsed.flags.contains("json"))
             let result: VerbResult
-            if case .render(let file, let path) = verb {
-                result = try Verb.render(file: file, to: path, output: output)
+            if let answer = try verb.runWithoutStore(output: output) {
+                result = answer
             } else {
                 let mailRoom = try MailRoom.open(configuration, log: log)
                 defer { mailRoom.close() }

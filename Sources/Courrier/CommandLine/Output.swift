@@ -174,6 +174,12 @@ struct Output {
         return VerbResult(text: json ? encode(Answer(file: path, pages: pages)) : "\(path): \(pages) pages\n")
     }
 
+    func proof(path: String, page: Int, pages: Int) -> VerbResult {
+        struct Answer: Encodable { var file: String; var page: Int; var pages: Int }
+        return VerbResult(text: json ? encode(Answer(file: path, page: page, pages: pages))
+                          : "\(path): page \(page) of \(pages)\n")
+    }
+
     func quote(_ quote: MailRoom.Quote) -> VerbResult {
         struct Answer: Encodable {
             var account: String

@@ -1,6 +1,7 @@
 import Foundation
 import Letters
 import Storage
+import Rendering
 
 /// What a verb printed, and the failure to report when it did not fully succeed.
 struct VerbResult {
@@ -14,6 +15,7 @@ enum Verb {
     case run
     case deliver(ignoringBackoff: Bool)
     case render(file: String, output: String)
+    case proof(file: String, output: String, page: Int, dpi: Double)
     case quote(file: String)
     case cancel(job: Int64)
     case walletCredit(account: String, cents: Int64, reference: String)
@@ -45,6 +47,19 @@ enum Verb {
                 throw Arguments.UsageError(description: "usage: courrier render FILE -o OUT.pdf")
             }
             self = .render(file: words[1], output: output)
+        case "proof":
+            let usage = "usage: courrier proof FILE -o PAGE.png [--page N] [--dpi N]"
+            try expect(2, usage)
+            guard let output = arguments.options["output"] else { throw Arguments.UsageError(description: usage) }
+            let page = arguments.options["page"].map { Int($0) ?? 0 } ?? 1
+            guard page >= 1 else {
+                throw Arguments.UsageError(description: "proof: --page is a page number from 1, got \"\(arguments.options["page"] ?? "")\"")
+            }
+            let dpi = arguments.options["dpi"].map { Double($0) ?? 0 } ?? PageProof.defaultDPI
+            guard dpi > 0 else {
+                throw Arguments.UsageError(description: "proof: --dpi is a resolution such as 150, got \"\(arguments.options["dpi"] ?? "")\"")
+            }
+            self = .proof(file: words[1], output: output, page: page, dpi: dpi)
         case "quote":
             try expect(2, "quote FILE")
             self = .quote(file: words[1])
@@ -96,6 +111,31 @@ enum Verb {
         return output.render(path: path, pages: pages)
     }
 
+    /// Draws a page of a document as a PNG, as the app shows it before the
+    /// customer sends; it needs no store either.
+    static func proof(file: String, to path: String, page: Int, dpi: Double, output: Output) throws -> VerbResult {
+        let (_, letter, pages) = try MailRoom.render(file: URL(fileURLWithPath: file))
+        let pdf = try PDFDocument(bytes: letter.pdf, name: file)
+        do {
+            try PageProof.write(pdf, page: page - 1, dpi: dpi, to: path)
+        } catch {
+            throw MailRoomError("\(file): \(error.message)")
+        }
+        return output.proof(path: path, page: page, pages: pages)
+    }
+
+    /// The verbs that read documents only, and open no store.
+    func runWithoutStore(output: Output) throws -> VerbResult? {
+        switch self {
+        case .render(let file, let path):
+            try Self.render(file: file, to: path, output: output)
+        case .proof(let file, let path, let page, let dpi):
+            try Self.proof(file: file, to: path, page: page, dpi: dpi, output: output)
+        default:
+            nil
+        }
+    }
+
     func run(on mailRoom: MailRoom, output: Output) throws -> VerbResult {
         switch self {
         case .enqueue(let files):
@@ -105,8 +145,8 @@ enum Verb {
             return output.run(try mailRoom.run())
         case .deliver(let ignoringBackoff):
             return output.deliver(try mailRoom.deliver(ignoringBackoff: ignoringBackoff))
-        case .render(let file, let path):
-            return try Self.render(file: file, to: path, output: output)
+        case .render, .proof:
+            return try runWithoutStore(output: output)!
         case .quote(let file):
             return output.quote(try mailRoom.quote(file: URL(fileURLWithPath: file)))
         case .cancel(let job):

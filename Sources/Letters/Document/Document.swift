@@ -41,9 +41,9 @@ public enum Language: String, Sendable, CaseIterable {
 /// Who sends the letter: printed in the header and the footer.
 public struct Sender: Sendable {
     public var address: PostalAddress
-    public var vat: String?
-    public var iban: String?
-    public var bic: String?
+    public var vat: VATNumber?
+    public var iban: IBAN?
+    public var bic: BIC?
     public var email: String?
     public var phone: String?
 }

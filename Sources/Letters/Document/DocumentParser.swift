@@ -140,11 +140,18 @@ public enum DocumentParser {
 
     private static func readSender(_ reader: FieldReader) -> Sender? {
         guard let address = readAddress(reader) else { return nil }
+        func checked<Value>(_ field: String, _ make: (String) throws(PaymentDetailProblem) -> Value) -> Value? {
+            guard let text = reader.string(field, required: false) else { return nil }
+            do throws(PaymentDetailProblem) { return try make(text) } catch {
+                reader.report(field, error.description)
+                return nil
+            }
+        }
         return Sender(
             address: address,
-            vat: reader.string("vat", required: false),
-            iban: reader.string("iban", required: false),
-            bic: reader.string("bic", required: false),
+            vat: checked("vat", VATNumber.init),
+            iban: checked("iban", IBAN.init),
+            bic: checked("bic", BIC.init),
             email: reader.string("email", required: false),
             phone: reader.string("phone", required: false))
     }

@@ -24,6 +24,7 @@ struct Labels {
     var page: String
     var terms: String
     var vatNumber: String
+    var scanToPay: String
 
     static func forLanguage(_ language: Language) -> Labels {
         switch language {
@@ -35,7 +36,7 @@ struct Labels {
                 netTotal: "Total hors TVA", vatOn: "TVA %@ sur %@", grossTotal: "Total TVA comprise", creditTotal: "Montant crédité",
                 payTitle: "Paiement", payInstruction: "Merci de verser %@ au plus tard le %@.",
                 account: "Compte", reference: "Communication", continued: "suite", page: "Page",
-                terms: "Conditions générales", vatNumber: "TVA")
+                terms: "Conditions générales", vatNumber: "TVA", scanToPay: "Scannez pour payer")
         case .nl:
             Labels(
                 title: [.invoice: "Factuur", .creditNote: "Creditnota", .offer: "Offerte", .reminder: "Herinnering", .letter: ""],
@@ -44,16 +45,16 @@ struct Labels {
                 netTotal: "Totaal excl. btw", vatOn: "Btw %@ op %@", grossTotal: "Totaal incl. btw", creditTotal: "Gecrediteerd bedrag",
                 payTitle: "Betaling", payInstruction: "Gelieve %@ te betalen uiterlijk op %@.",
                 account: "Rekening", reference: "Mededeling", continued: "vervolg", page: "Pagina",
-                terms: "Algemene voorwaarden", vatNumber: "Btw")
+                terms: "Algemene voorwaarden", vatNumber: "Btw", scanToPay: "Scan om te betalen")
         case .de:
             Labels(
                 title: [.invoice: "Rechnung", .creditNote: "Gutschrift", .offer: "Angebot", .reminder: "Zahlungserinnerung", .letter: ""],
                 number: "Nummer", issueDate: "Datum", dueDate: "Fällig am", validUntil: "Gültig bis",
                 description: "Beschreibung", quantity: "Menge", unitPrice: "Einzelpreis", vat: "MwSt.", amount: "Betrag",
-                netTotal: "Summe ohne MwSt.", vatOn: "MwSt. %@ auf %@", grossTotal: "Gesamtbetrag inkl. MwSt.", creditTotal: "Gutgeschriebener Betrag",
+                netTotal: "Summe ohne MwSt.", vatOn: "MwSt. %@ auf %@", grossTotal: "Gesamt inkl. MwSt.", creditTotal: "Gutgeschriebener Betrag",
                 payTitle: "Zahlung", payInstruction: "Bitte überweisen Sie %@ bis spätestens %@.",
                 account: "Konto", reference: "Mitteilung", continued: "Fortsetzung", page: "Seite",
-                terms: "Allgemeine Geschäftsbedingungen", vatNumber: "MwSt.")
+                terms: "Allgemeine Geschäftsbedingungen", vatNumber: "MwSt.", scanToPay: "Zum Bezahlen scannen")
         case .en:
             Labels(
                 title: [.invoice: "Invoice", .creditNote: "Credit note", .offer: "Quotation", .reminder: "Payment reminder", .letter: ""],
@@ -62,7 +63,7 @@ struct Labels {
                 netTotal: "Total excl. VAT", vatOn: "VAT %@ on %@", grossTotal: "Total incl. VAT", creditTotal: "Amount credited",
                 payTitle: "Payment", payInstruction: "Please pay %@ by %@.",
                 account: "Account", reference: "Reference", continued: "continued", page: "Page",
-                terms: "Terms and conditions", vatNumber: "VAT")
+                terms: "Terms and conditions", vatNumber: "VAT", scanToPay: "Scan to pay")
         }
     }
 

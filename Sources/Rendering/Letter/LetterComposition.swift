@@ -35,7 +35,7 @@ struct LetterComposition {
         self.colors = LetterColors(color: document.print.color)
         self.window = document.print.window.rectangle
         self.addressBlock = try Self.fitAddress(document, in: window, fonts: fonts, context: context)
-        self.pages = Self.paginate(Self.bodyElements(document, labels: labels, fonts: fonts, colors: colors, context: context),
+        self.pages = Self.paginate(try Self.bodyElements(document, labels: labels, fonts: fonts, colors: colors, context: context),
                                    tableHeader: Self.tableHeader(document, labels: labels, fonts: fonts, colors: colors, context: context))
     }
 
@@ -97,7 +97,7 @@ struct LetterComposition {
         if let vat = sender.vat { contact.append("\(labels.vatNumber) \(vat)") }
         if let email = sender.email { contact.append(email) }
         if let phone = sender.phone { contact.append(phone) }
-        if let iban = sender.iban { contact.append("IBAN \(LetterFormatting.iban(iban))") }
+        if let iban = sender.iban { contact.append("IBAN \(iban)") }
         if let bic = sender.bic { contact.append("BIC \(bic)") }
         TextBlock(contact.joined(separator: "\n"), font: fonts.small, context: context,
                   width: mm(70), alignment: .right)
@@ -155,7 +155,7 @@ struct LetterComposition {
         let sender = document.sender
         var parts = [sender.address.name]
         if let vat = sender.vat { parts.append("\(labels.vatNumber) \(vat)") }
-        if let iban = sender.iban { parts.append("IBAN \(LetterFormatting.iban(iban))") }
+        if let iban = sender.iban { parts.append("IBAN \(iban)") }
         if let email = sender.email { parts.append(email) }
         colors.rule.set(context)
         cairo_set_line_width(context, 0.5)
@@ -240,7 +240,7 @@ struct LetterComposition {
     }
 
     private static func bodyElements(_ document: Document, labels: Labels, fonts: LetterFonts, colors: LetterColors,
-                                     context: OpaquePointer) -> [Element] {
+                                     context: OpaquePointer) throws(RenderError) -> [Element] {
         var elements: [Element] = []
         let language = document.language
         if let body = document.body {
@@ -276,7 +276,7 @@ struct LetterComposition {
             }
             elements.append(totals(document, labels: labels, fonts: fonts, colors: colors, context: context))
         }
-        if let payment = payment(document, labels: labels, fonts: fonts, colors: colors, context: context) {
+        if let payment = try payment(document, labels: labels, fonts: fonts, colors: colors, context: context) {
             elements.append(payment)
         }
         if let notes = document.notes {
@@ -345,9 +345,11 @@ struct LetterComposition {
         }
     }
 
-    /// How to pay: for invoices and reminders that ask for money.
+    /// How to pay: for invoices and reminders that ask for money. With the
+    /// sender's IBAN, a SEPA payment QR code (EPC069-12) sits on the right,
+    /// with a caption saying what it is for.
     private static func payment(_ document: Document, labels: Labels, fonts: LetterFonts, colors: LetterColors,
-                                context: OpaquePointer) -> Element? {
+                                context: OpaquePointer) throws(RenderError) -> Element? {
         guard document.kind.asksForPayment, document.totals.grossCents > 0 else { return nil }
         let language = document.language
         let amount = LetterFormatting.amount(document.totals.grossCents, language)
@@ -355,30 +357,41 @@ struct LetterComposition {
             ?? amount
         var details: [(String, String)] = []
         if let iban = document.sender.iban {
-            details.append((labels.account, LetterFormatting.iban(iban) + (document.sender.bic.map { " · BIC \($0)" } ?? "")))
+            details.append((labels.account, "\(iban)" + (document.sender.bic.map { " · BIC \($0)" } ?? "")))
         }
         if let reference = document.paymentReference {
             details.append((labels.reference, reference.description))
         }
+        let title = [labels.title[document.kind], document.number].compactMap { $0 }.joined(separator: " ")
+        let qrCode = try EPCPayment(document, text: title).map { payment throws(RenderError) in
+            try PaymentQRCode(payment.payload)
+        }
         let inset = mm(4)
-        let innerWidth = width - 2 * inset
-        let title = TextBlock(labels.payTitle, font: fonts.bold, context: context, width: innerWidth)
+        let qrSide = mm(30)
+        let qrColumn = qrCode == nil ? 0 : qrSide + mm(4)
+        let innerWidth = width - 2 * inset - qrColumn
+        let heading = TextBlock(labels.payTitle, font: fonts.bold, context: context, width: innerWidth)
         let text = TextBlock(instruction, font: fonts.regular, context: context, width: innerWidth)
+        let caption = qrCode.map { _ in
+            TextBlock(labels.scanToPay, font: fonts.small, context: context, width: qrSide, alignment: .center)
+        }
         let labelWidth = mm(32)
         let rows = details.map {
             (TextBlock($0.0, font: fonts.small, context: context, width: labelWidth),
              TextBlock($0.1, font: fonts.bold, context: context, width: innerWidth - labelWidth))
         }
         let rowsHeight = rows.reduce(0) { $0 + max($1.0.height, $1.1.height) + mm(1) }
-        let height = inset + title.height + mm(1.5) + text.height + mm(2) + rowsHeight + inset - mm(1)
+        let textHeight = heading.height + mm(1.5) + text.height + mm(2) + rowsHeight - mm(1)
+        let codeHeight = caption.map { qrSide + mm(1) + $0.height } ?? 0
+        let height = inset + max(textHeight, codeHeight) + inset
         return Element(height: height, gapBefore: mm(6)) { top in
             colors.panel.set(context)
             cairo_rectangle(context, left, top, width, height)
             cairo_fill(context)
             var y = top + inset
             colors.accent.set(context)
-            title.draw(at: left + inset, y, in: context)
-            y += title.height + mm(1.5)
+            heading.draw(at: left + inset, y, in: context)
+            y += heading.height + mm(1.5)
             colors.text.set(context)
             text.draw(at: left + inset, y, in: context)
             y += text.height + mm(2)
@@ -388,6 +401,12 @@ struct LetterComposition {
                 colors.text.set(context)
                 value.draw(at: left + inset + labelWidth, y, in: context)
                 y += max(label.height, value.height) + mm(1)
+            }
+            if let qrCode, let caption {
+                let x = right - inset - qrSide
+                qrCode.draw(at: x, top + inset, side: qrSide, in: context)
+                colors.muted.set(context)
+                caption.draw(at: x, top + inset + qrSide + mm(1), in: context)
             }
         }
     }

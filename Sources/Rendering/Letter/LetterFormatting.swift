@@ -31,16 +31,6 @@ enum LetterFormatting {
         return language == .fr || language == .de ? "\(number)\u{00A0}%" : "\(number)%"
     }
 
-    /// An IBAN in groups of four, as printed: `BE71 0961 2345 6769`.
-    static func iban(_ iban: String) -> String {
-        let compact = iban.filter { !$0.isWhitespace }.uppercased()
-        return stride(from: 0, to: compact.count, by: 4).map { start in
-            let from = compact.index(compact.startIndex, offsetBy: start)
-            let to = compact.index(from, offsetBy: min(4, compact.count - start))
-            return String(compact[from..<to])
-        }.joined(separator: " ")
-    }
-
     private static func group(_ digits: String, separator: String) -> String {
         var groups: [String] = []
         var end = digits.endIndex

@@ -18,7 +18,11 @@ public enum LetterTerms {
             guard let pdfBytes else {
                 throw RenderError(.unreadableTerms, "\(name) is missing")
             }
-            return .pdf(try PDFDocument(bytes: pdfBytes, name: name))
+            let pdf = try PDFDocument(bytes: pdfBytes, name: name)
+            guard pdf.allowsPrinting else {
+                throw RenderError(.unreadableTerms, "\(name) is encrypted and its owner forbids printing it; upload it without restrictions")
+            }
+            return .pdf(pdf)
         }
     }
 }
@@ -35,6 +39,7 @@ public struct RenderedLetter: Sendable {
 /// thread that renders has its own.
 public final class LetterRenderer {
     let fonts: LetterFonts
+    private let coverage = GlyphCoverage()
 
     /// `fontFamily` is a Pango family list; the first that the machine has wins.
     public init(fontFamily: String = "Liberation Sans, DejaVu Sans") {
@@ -57,6 +62,7 @@ public final class LetterRenderer {
     @discardableResult
     public func draw(_ document: Document, terms: LetterTerms?, on canvas: PDFCanvas) throws(RenderError) -> Int {
         let first = canvas.pageCount
+        try coverage.check(document, font: fonts.regular)
         let composition = try LetterComposition(document: document, fonts: fonts, context: canvas.context)
         composition.draw(on: canvas)
         switch terms {

@@ -36,7 +36,13 @@ public final class PDFDocument {
         courrier_poppler_document_unref(document)
     }
 
-    /// The size of page `index` (0-based) in points.
+    /// False when the PDF's owner has forbidden printing it (an encrypted PDF
+    /// that opens without a password can still say so).
+    public var allowsPrinting: Bool {
+        poppler_document_get_permissions(document).rawValue & POPPLER_PERMISSIONS_OK_TO_PRINT.rawValue != 0
+    }
+
+    /// The size of page `index` (0-based) in points, its /Rotate applied.
     public func pageSize(_ index: Int) -> (width: Double, height: Double) {
         withPage(index) { page in
             var width = 0.0, height = 0.0

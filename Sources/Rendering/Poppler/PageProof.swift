@@ -1,0 +1,35 @@
+import CCairo
+import CPoppler
+
+/// A page as the customer sees it before sending: drawn by Poppler into a
+/// Cairo image at a given resolution, on white paper, and saved as PNG.
+public enum PageProof {
+    public static let defaultDPI = 150.0
+
+    /// Writes page `index` (0-based) of `pdf` as a PNG file at `path`.
+    public static func write(_ pdf: PDFDocument, page index: Int, dpi: Double = defaultDPI,
+                             to path: String) throws(RenderError) {
+        guard (0..<pdf.pageCount).contains(index) else {
+            throw RenderError(.proof, "the letter has \(pdf.pageCount) pages; there is no page \(index + 1)")
+        }
+        guard dpi >= 36, dpi <= 1200 else {
+            throw RenderError(.proof, "a proof is drawn at 36 to 1200 dpi, not \(dpi)")
+        }
+        let size = pdf.pageSize(index)
+        let scale = dpi / 72
+        let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32((size.width * scale).rounded(.up)),
+                                                 Int32((size.height * scale).rounded(.up)))!
+        defer { cairo_surface_destroy(surface) }
+        let context = cairo_create(surface)!
+        defer { cairo_destroy(context) }
+        cairo_set_source_rgb(context, 1, 1, 1)
+        cairo_paint(context)
+        cairo_scale(context, scale, scale)
+        pdf.render(page: index, into: context)
+        cairo_surface_flush(surface)
+        let status = cairo_surface_write_to_png(surface, path)
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw RenderError(.proof, "cannot write \(path): \(String(cString: cairo_status_to_string(status)))")
+        }
+    }
+}
