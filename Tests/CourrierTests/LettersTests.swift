@@ -65,3 +65,17 @@ import Testing
         #expect(UTCTimestamp.string(date, milliseconds: true) == "2026-11-28T10:00:05.250Z")
     }
 }
+
+@Suite struct StreetBoxTests {
+    @Test(arguments: [
+        ("Chaussée de Louvain 245 bus 3", Language.fr, "Chaussée de Louvain 245 bte 3"),
+        ("Chaussée de Louvain 245 bte 3", .nl, "Chaussée de Louvain 245 bus 3"),
+        ("Bondgenotenlaan 12 Bus 4", .de, "Bondgenotenlaan 12 Box 4"),
+        ("Rue du Bus 12", .fr, "Rue du Bus 12"),
+        ("Busstraat 7", .nl, "Busstraat 7"),
+    ])
+    func theBoxIsWrittenInTheLettersLanguage(_ street: String, language: Language, expected: String) {
+        let address = PostalAddress(name: "N", street: street, postalCode: "1000", city: "Bruxelles", country: "BE")
+        #expect(address.windowLines(language: language)[1] == expected)
+    }
+}

@@ -37,7 +37,7 @@ public struct PostalAddress: Sendable, Equatable {
         if let attention {
             lines.append(Self.attentionPrefix(language) + attention)
         }
-        lines.append(street)
+        lines.append(Self.streetLine(street, language: language))
         if let streetExtra { lines.append(streetExtra) }
         lines.append("\(postalCode) \(city)")
         if country != "BE" {
@@ -73,6 +73,24 @@ public struct PostalAddress: Sendable, Equatable {
                 message: "address line \"\(line)\" is \(line.count) characters; a line holds at most \(Self.maximumLineLength)"))
         }
         return problems
+    }
+
+    /// The street with its box written as bpost asks in the letter's language:
+    /// "bte" in French, "bus" in Dutch, "Box" in German and English. A box is
+    /// a marker word right after the house number: "Louvain 245 bus 3"
+    /// becomes "Louvain 245 bte 3" in French; "Rue du Bus 12" is left alone.
+    static func streetLine(_ street: String, language: Language) -> String {
+        let markers: Set<String> = ["bte", "bte.", "boîte", "bus", "box", "bt", "bt."]
+        var words = street.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        for index in words.indices.dropFirst().dropLast()
+        where markers.contains(words[index].lowercased()) && words[index - 1].contains(where: \.isNumber) {
+            words[index] = switch language {
+            case .fr: "bte"
+            case .nl: "bus"
+            case .de, .en: "Box"
+            }
+        }
+        return words.joined(separator: " ")
     }
 
     private static func attentionPrefix(_ language: Language) -> String {
