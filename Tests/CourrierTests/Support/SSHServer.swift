@@ -149,21 +149,20 @@ final class SSHServer {
 
     /// Writes a known_hosts file that holds another key for this server.
     func knownHostsWithAnotherKey() throws -> String {
-        let other = folder.path("other_host_key")
-        try Self.keygen(["-t", "ed25519", "-N", "", "-f", other])
-        let path = folder.path("known_hosts_changed")
-        try "[127.0.0.1]:\(port) \(try String(contentsOfFile: other + ".pub"))"
-            .write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try knownHosts(named: "known_hosts_changed", host: "[127.0.0.1]:\(port)")
     }
 
     /// Writes a known_hosts file that holds some other server only.
     func knownHostsWithoutThisServer() throws -> String {
-        let other = folder.path("unrelated_host_key")
-        try Self.keygen(["-t", "ed25519", "-N", "", "-f", other])
-        let path = folder.path("known_hosts_unknown")
-        try "print.example.net \(try String(contentsOfFile: other + ".pub"))"
-            .write(toFile: path, atomically: true, encoding: .utf8)
+        try knownHosts(named: "known_hosts_unknown", host: "print.example.net")
+    }
+
+    /// A known_hosts file giving `host` a fresh key that this server does not have.
+    private func knownHosts(named name: String, host: String) throws -> String {
+        let key = folder.path("\(name)_key")
+        try Self.keygen(["-t", "ed25519", "-N", "", "-f", key])
+        let path = folder.path(name)
+        try "\(host) \(try String(contentsOfFile: key + ".pub"))".write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
