@@ -141,7 +141,8 @@ public struct BundleDrop {
         folder.hasSuffix("/") ? folder + name : folder + "/" + name
     }
 
-    static func megabytes(_ bytes: Int64) -> String {
+    /// A size as people read it: `12.4 MiB`.
+    public static func megabytes(_ bytes: Int64) -> String {
         let tenths = (bytes * 10 + 524_288) / 1_048_576
         return "\(tenths / 10).\(tenths % 10) MiB"
     }

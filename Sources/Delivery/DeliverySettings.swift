@@ -60,8 +60,8 @@ public struct DeliverySettings: Sendable {
         case .sftp(let address):
             return try SFTPDrop(address: address, key: sshKey ?? "", passphrase: passphrase,
                                 knownHosts: knownHosts ?? "", timeout: connectTimeout)
-        case .folder(let path):
-            return try FolderDrop(root: path)
+        case .folder:
+            return FolderDrop()
         }
     }
 }

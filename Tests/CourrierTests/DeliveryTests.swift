@@ -322,7 +322,7 @@ private func deliveryError(_ work: () throws -> Void) -> DeliveryError? {
         // A crash after the trigger was written and before the store heard of it.
         let other = try TemporaryFolder()
         try FileManager.default.createDirectory(at: other.url.appendingPathComponent(batch), withIntermediateDirectories: true)
-        let drop = try FolderDrop(root: other.url.path)
+        let drop = FolderDrop()
         _ = try BundleDrop(root: other.url.path).deliver(bundle: bundle, batch: batch, to: drop)
         let repeated = try BundleDrop(root: other.url.path).deliver(bundle: bundle, batch: batch, to: drop)
         #expect(repeated.alreadyDelivered && repeated.bytesSent == 0)

@@ -158,9 +158,7 @@ struct Output {
     }
 
     static func size(_ bytes: Int64) -> String {
-        if bytes < 10_240 { return "\(bytes) bytes" }
-        let tenths = (bytes * 10 + 524_288) / 1_048_576
-        return "\(tenths / 10).\(tenths % 10) MiB"
+        bytes < 10_240 ? "\(bytes) bytes" : BundleDrop.megabytes(bytes)
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -3,11 +3,6 @@ import Foundation
 /// A drop on a mounted share (NFS, SMB) or any local folder, for print shops
 /// without SFTP. Every write is synced before the rename that publishes it.
 final class FolderDrop: DropFolder {
-    let root: String
-
-    init(root: String) throws(DeliveryError) {
-        self.root = root
-    }
 
     private func failure(_ operation: String, _ path: String, _ code: Int32 = errno) -> DeliveryError {
         let reason = String(cString: strerror(code))
