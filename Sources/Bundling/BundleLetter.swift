@@ -6,14 +6,17 @@ public struct BundleLetter {
     public var job: Int64
     public var document: Document
     public var terms: LetterTerms?
+    public var logo: LetterLogo?
     /// The pages the letter was charged for, counted when it was prepared.
     public var chargedPages: Int
     public var priceCents: Int64
 
-    public init(job: Int64, document: Document, terms: LetterTerms?, chargedPages: Int, priceCents: Int64) {
+    public init(job: Int64, document: Document, terms: LetterTerms?, logo: LetterLogo? = nil,
+                chargedPages: Int, priceCents: Int64) {
         self.job = job
         self.document = document
         self.terms = terms
+        self.logo = logo
         self.chargedPages = chargedPages
         self.priceCents = priceCents
     }

@@ -44,7 +44,7 @@ public struct BundleWriter {
         var totals = Manifest.Totals(letters: 0, pages: 0, blankPages: 0, sheets: 0, amountCents: 0)
         for letter in letters {
             let firstPage = canvas.pageCount + 1
-            let pages = try renderer.draw(letter.document, terms: letter.terms, on: canvas)
+            let pages = try renderer.draw(letter.document, terms: letter.terms, logo: letter.logo, on: canvas)
             if pages != letter.chargedPages { warn(letter, pages) }
             let duplex = letter.document.print.duplex
             // In duplex, a letter with an odd page count gets a blank back, so

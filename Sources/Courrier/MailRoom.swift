@@ -15,7 +15,7 @@ public final class MailRoom {
     public let log: EventLog
     let configuration: Configuration
     let renderer = LetterRenderer()
-    private lazy var termsCache = TermsCache(store: store)
+    private lazy var attachments = AttachmentCache(store: store)
     let clock: () -> Date
 
     public init(configuration: Configuration, store: LetterStore, tariff: Tariff, log: EventLog,
@@ -113,9 +113,10 @@ public final class MailRoom {
         let pages: Int
         let price: Int64
         do {
-            let document = try DocumentParser.parse(Data(claimed.document))
-            let terms = try termsCache.terms(for: document.terms, attachmentHash: job.termsHash)
-            let letter = try renderer.render(document, terms: terms)
+            let document = try accountDefaults(DocumentParser.parse(Data(claimed.document)))
+            let terms = try attachments.terms(for: document.terms, attachmentHash: job.termsHash)
+            let logo = try attachments.logo(for: document.sender.logo, attachmentHash: job.logoHash)
+            let letter = try renderer.render(document, terms: terms, logo: logo)
             // The tariff charges Poppler's count of the letter as it will print.
             pages = try PDFDocument(bytes: letter.pdf, name: "rendered letter").pageCount
             price = try tariff.priceCents(pages: pages, country: document.recipient.country)
@@ -172,9 +173,10 @@ public final class MailRoom {
         let writer = BundleWriter(outbox: URL(fileURLWithPath: configuration.outbox, isDirectory: true), renderer: renderer)
         let stored = try store.letters(in: cut.batch)
         let letters = try stored.map { stored throws -> BundleLetter in
-            let document = try DocumentParser.parse(Data(stored.document))
-            let terms = try self.termsCache.terms(for: document.terms, attachmentHash: stored.job.termsHash)
-            return BundleLetter(job: stored.job.id, document: document, terms: terms,
+            let document = try self.accountDefaults(DocumentParser.parse(Data(stored.document)))
+            let terms = try self.attachments.terms(for: document.terms, attachmentHash: stored.job.termsHash)
+            let logo = try self.attachments.logo(for: document.sender.logo, attachmentHash: stored.job.logoHash)
+            return BundleLetter(job: stored.job.id, document: document, terms: terms, logo: logo,
                                 chargedPages: stored.job.pages ?? 0, priceCents: stored.job.priceCents ?? 0)
         }
         let result = try writer.write(batch: cut.batch, createdAt: cut.createdAt, letters: letters) { letter, pages in
@@ -239,7 +241,15 @@ public final class MailRoom {
 
     /// Renders a document file as it would be mailed; nothing is queued or charged.
     public func render(file: URL) throws -> (document: Document, letter: RenderedLetter, pages: Int) {
-        try Self.render(file: file, with: renderer)
+        try Self.render(file: file, with: renderer, defaults: accountDefaults)
+    }
+
+    /// The document with what it leaves to its account filled in: the envelope window.
+    func accountDefaults(_ document: Document) throws -> Document {
+        guard document.print.window == nil else { return document }
+        var document = document
+        document.print.window = try store.envelopeWindow(account: document.account)
+        return document
     }
 
     /// What mailing a document would cost, and what the wallet would hold after.
@@ -255,18 +265,23 @@ public final class MailRoom {
     }
 
     /// Renders a document file as it would be mailed, without a store.
-    public static func render(file: URL, with renderer: LetterRenderer = LetterRenderer()) throws
+    /// `defaults` fills in what the document leaves to its account.
+    public static func render(file: URL, with renderer: LetterRenderer = LetterRenderer(),
+                              defaults: ((Document) throws -> Document)? = nil) throws
         -> (document: Document, letter: RenderedLetter, pages: Int) {
         let data: Data
         do { data = try Data(contentsOf: file) } catch {
             throw MailRoomError("\(file.path): cannot read the file (\(error.localizedDescription))")
         }
         do {
-            let document = try DocumentParser.parse(data)
-            let bytes = try Intake.termsBytes(document.terms, folder: file.deletingLastPathComponent())
+            var document = try DocumentParser.parse(data)
+            if let defaults { document = try defaults(document) }
+            let folder = file.deletingLastPathComponent()
+            let bytes = try Intake.termsBytes(document.terms, folder: folder)
             let terms = try LetterTerms.open(document.terms, pdfBytes: bytes,
-                                             name: document.terms.map(TermsCache.describe) ?? "terms")
-            let letter = try renderer.render(document, terms: terms)
+                                             name: document.terms.map(AttachmentCache.describe) ?? "terms")
+            let logo = try Intake.logo(document.sender.logo, folder: folder)
+            let letter = try renderer.render(document, terms: terms, logo: logo?.image)
             let pages = try PDFDocument(bytes: letter.pdf, name: "rendered letter").pageCount
             return (document, letter, pages)
         } catch let error as DocumentError {
@@ -288,6 +303,17 @@ public final class MailRoom {
                                          "reference": .string(reference), "balance_cents": .integer(balance)])
         }
         return outcome
+    }
+
+    /// Sets the envelope window of an account's letters (nil: back to the
+    /// right window); a document's own `print.window` still wins.
+    public func setEnvelopeWindow(_ window: EnvelopeWindow?, account: String) throws {
+        guard DocumentParser.Identity.isValidAccount(account) else {
+            throw MailRoomError("account \"\(account)\" is not a valid account name")
+        }
+        try store.setEnvelopeWindow(window, account: account, at: clock())
+        log.info("account.window_set", ["account": .string(account),
+                                        "window": .string(window?.rawValue ?? EnvelopeWindow.right.rawValue)])
     }
 
     public func cancel(job id: Int64) throws -> CancelOutcome {

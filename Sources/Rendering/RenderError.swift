@@ -5,6 +5,8 @@ public struct RenderError: Error, Sendable, Equatable, CustomStringConvertible {
         case addressDoesNotFit = "address_does_not_fit"
         /// A terms PDF could not be opened: corrupt, encrypted, empty.
         case unreadableTerms = "unreadable_terms"
+        /// The sender's logo is not a PNG that can be drawn, or is too large.
+        case unreadableLogo = "unreadable_logo"
         /// Cairo reported an error while drawing or writing the PDF.
         case cairo
         /// The payment QR code could not be encoded.

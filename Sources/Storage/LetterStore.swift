@@ -67,6 +67,11 @@ public protocol LetterStore: AnyObject {
     /// Records the bundle as delivered, and its letters with it.
     func recordDelivered(batch: String, destination: String, at now: Date) throws
 
+    /// The envelope window an account's letters show their address through,
+    /// unless a document says otherwise; nil when the account set none.
+    func envelopeWindow(account: String) throws -> EnvelopeWindow?
+    func setEnvelopeWindow(_ window: EnvelopeWindow?, account: String, at now: Date) throws
+
     func credit(account: String, cents: Int64, reference: String, at now: Date) throws -> CreditOutcome
     func balance(account: String) throws -> Int64
     func history(account: String) throws -> [LedgerEntry]
@@ -83,15 +88,19 @@ public struct Submission: Sendable {
     public var document: [UInt8]
     /// The terms PDF it refers to, stored once by content hash.
     public var terms: [UInt8]?
+    /// The sender's logo PNG, stored the same way.
+    public var logo: [UInt8]?
     /// Set when the document was found wrong at intake: the job is recorded as
     /// failed with this reason, so the app can see why.
     public var failure: String?
 
-    public init(account: String, documentID: String, document: [UInt8], terms: [UInt8]? = nil, failure: String? = nil) {
+    public init(account: String, documentID: String, document: [UInt8], terms: [UInt8]? = nil,
+                logo: [UInt8]? = nil, failure: String? = nil) {
         self.account = account
         self.documentID = documentID
         self.document = document
         self.terms = terms
+        self.logo = logo
         self.failure = failure
     }
 }
@@ -107,6 +116,7 @@ public struct Job: Sendable, Equatable {
     public var reason: String?
     public var batch: String?
     public var termsHash: String?
+    public var logoHash: String?
     public var createdAt: String
     public var updatedAt: String
 }

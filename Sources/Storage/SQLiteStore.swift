@@ -11,14 +11,19 @@ public final class SQLiteStore: LetterStore {
     public static var schemaVersion: Int { migrations.count }
 
     /// Opens or creates the store at `path`, creating its folder.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, schemaVersion: Self.schemaVersion)
+    }
+
+    /// A store of an older schema, for the tests of upgrades.
+    init(path: String, schemaVersion target: Int) throws {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
         connection = try SQLiteConnection(path: path)
         do {
-            try migrate()
+            try migrate(to: target)
         } catch {
             connection.close()
             throw error
@@ -29,12 +34,12 @@ public final class SQLiteStore: LetterStore {
         connection.close()
     }
 
-    private func migrate() throws {
+    private func migrate(to target: Int) throws {
         func storedVersion() throws -> Int {
             try connection.prepare("PRAGMA user_version").firstRow { $0.int(0) } ?? 0
         }
         let version = try storedVersion()
-        guard version < Self.schemaVersion else {
+        guard version < target else {
             if version > Self.schemaVersion {
                 throw StoreError("the database \(connection.path) has schema version \(version); this Courrier knows \(Self.schemaVersion) at most, upgrade Courrier")
             }
@@ -42,15 +47,17 @@ public final class SQLiteStore: LetterStore {
         }
         try connection.writeTransaction {
             // Read again under the write lock: another process may have upgraded it meanwhile.
-            for migration in Self.migrations[try storedVersion()...] {
+            let current = try storedVersion()
+            guard current < target else { return }
+            for migration in Self.migrations[current..<target] {
                 try connection.execute(migration)
             }
-            try connection.execute("PRAGMA user_version = \(Self.schemaVersion)")
+            try connection.execute("PRAGMA user_version = \(target)")
         }
     }
 
     /// Each version's changes, in order: a store of version N gets the ones after N.
-    private static let migrations = [queueAndLedger, deliveries]
+    private static let migrations = [queueAndLedger, deliveries, logosAndAccounts]
 
     private static let queueAndLedger = """
         CREATE TABLE attachments (
@@ -133,10 +140,22 @@ public final class SQLiteStore: LetterStore {
         );
         """
 
+    /// The sender's logo, stored once like a terms PDF; and what an account
+    /// sets for all its letters: the envelope window its envelopes have.
+    private static let logosAndAccounts = """
+        ALTER TABLE jobs ADD COLUMN logo_hash TEXT REFERENCES attachments (hash);
+        CREATE TABLE accounts (
+            account TEXT PRIMARY KEY,
+            envelope_window TEXT CHECK (envelope_window IN ('right', 'left')),
+            updated_at TEXT NOT NULL
+        );
+        """
+
     // MARK: Jobs
 
     private static let jobColumns = """
-        id, account, document_id, state, pages, price_cents, reason, batch, terms_hash, created_at, updated_at
+        id, account, document_id, state, pages, price_cents, reason, batch, terms_hash, created_at, updated_at,
+        logo_hash
         """
 
     private static func readJob(_ row: SQLiteStatement) -> Job {
@@ -144,7 +163,7 @@ public final class SQLiteStore: LetterStore {
             state: JobState(rawValue: row.text(3)) ?? .failed,
             pages: row.optionalInt64(4).map(Int.init), priceCents: row.optionalInt64(5),
             reason: row.optionalText(6), batch: row.optionalText(7), termsHash: row.optionalText(8),
-            createdAt: row.text(9), updatedAt: row.text(10))
+            logoHash: row.optionalText(11), createdAt: row.text(9), updatedAt: row.text(10))
     }
 
     public func job(_ id: Int64) throws -> Job? {
@@ -156,18 +175,22 @@ public final class SQLiteStore: LetterStore {
         let time = storeTimestamp(now)
         let documentHash = SHA256.hex(submission.document)
         let termsHash = submission.terms.map { SHA256.hex($0) }
+        let logoHash = submission.logo.map { SHA256.hex($0) }
         return try connection.writeTransaction {
-            if let terms = submission.terms, let termsHash {
-                try connection.prepare("""
-                    INSERT INTO attachments (hash, bytes, size, created_at) VALUES (?1, ?2, ?3, ?4)
-                    ON CONFLICT (hash) DO NOTHING
-                    """).run([.text(termsHash), .blob(terms), .integer(Int64(terms.count)), .text(time)])
+            let storeAttachment = try connection.prepare("""
+                INSERT INTO attachments (hash, bytes, size, created_at) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT (hash) DO NOTHING
+                """)
+            for (bytes, hash) in [(submission.terms, termsHash), (submission.logo, logoHash)] {
+                if let bytes, let hash {
+                    try storeAttachment.run([.text(hash), .blob(bytes), .integer(Int64(bytes.count)), .text(time)])
+                }
             }
             let state: JobState = submission.failure == nil ? .queued : .failed
             let existing = try connection.prepare("""
                 SELECT \(Self.jobColumns), document_hash FROM jobs WHERE account = ?1 AND document_id = ?2
                 """).firstRow([.text(submission.account), .text(submission.documentID)]) { row in
-                    (Self.readJob(row), row.text(11))
+                    (Self.readJob(row), row.text(12))
                 }
             if let (job, hash) = existing {
                 // A failed document may be corrected and sent again under the same id;
@@ -177,21 +200,22 @@ public final class SQLiteStore: LetterStore {
                 }
                 try connection.prepare("""
                     UPDATE jobs SET state = ?2, document = ?3, document_hash = ?4, terms_hash = ?5, reason = ?6,
-                        pages = NULL, price_cents = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ?7
+                        pages = NULL, price_cents = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ?7,
+                        logo_hash = ?8
                     WHERE id = ?1
                     """).run([.integer(job.id), .text(state.rawValue), .blob(submission.document), .text(documentHash),
                               termsHash.map(SQLiteValue.text) ?? .null, submission.failure.map(SQLiteValue.text) ?? .null,
-                              .text(time)])
+                              .text(time), logoHash.map(SQLiteValue.text) ?? .null])
                 return EnqueueOutcome(job: try self.job(job.id)!, created: true)
             }
             try connection.prepare("""
                 INSERT INTO jobs (account, document_id, state, document, document_hash, terms_hash, reason,
-                                  created_at, updated_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+                                  created_at, updated_at, logo_hash)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
                 """).run([.text(submission.account), .text(submission.documentID), .text(state.rawValue),
                           .blob(submission.document), .text(documentHash),
                           termsHash.map(SQLiteValue.text) ?? .null, submission.failure.map(SQLiteValue.text) ?? .null,
-                          .text(time)])
+                          .text(time), logoHash.map(SQLiteValue.text) ?? .null])
             return EnqueueOutcome(job: try self.job(connection.lastInsertedRowID)!, created: true)
         }
     }
@@ -205,7 +229,7 @@ public final class SQLiteStore: LetterStore {
                              AND (claimed_until IS NULL OR claimed_until < ?3) ORDER BY id LIMIT ?4)
                 RETURNING \(Self.jobColumns), document
                 """).rows([.text(worker), .integer(nowSeconds + Int64(lease)), .integer(nowSeconds), .integer(Int64(limit))]) { row in
-                    ClaimedJob(job: Self.readJob(row), document: row.blob(11))
+                    ClaimedJob(job: Self.readJob(row), document: row.blob(12))
                 }.sorted { $0.job.id < $1.job.id }
         }
     }
@@ -239,6 +263,23 @@ public final class SQLiteStore: LetterStore {
 
     public func attachment(hash: String) throws -> [UInt8]? {
         try connection.prepare("SELECT bytes FROM attachments WHERE hash = ?1").firstRow([.text(hash)]) { $0.blob(0) }
+    }
+
+    // MARK: Accounts
+
+    public func envelopeWindow(account: String) throws -> EnvelopeWindow? {
+        try connection.prepare("SELECT envelope_window FROM accounts WHERE account = ?1")
+            .firstRow([.text(account)]) { $0.optionalText(0).flatMap(EnvelopeWindow.init(rawValue:)) } ?? nil
+    }
+
+    public func setEnvelopeWindow(_ window: EnvelopeWindow?, account: String, at now: Date) throws {
+        try connection.writeTransaction {
+            try connection.prepare("""
+                INSERT INTO accounts (account, envelope_window, updated_at) VALUES (?1, ?2, ?3)
+                ON CONFLICT (account) DO UPDATE SET envelope_window = excluded.envelope_window,
+                                                    updated_at = excluded.updated_at
+                """).run([.text(account), window.map { .text($0.rawValue) } ?? .null, .text(storeTimestamp(now))])
+        }
     }
 
     // MARK: Money
@@ -390,7 +431,7 @@ public final class SQLiteStore: LetterStore {
     public func letters(in batch: String) throws -> [BatchLetter] {
         try connection.prepare("""
             SELECT \(Self.jobColumns), document FROM jobs WHERE batch = ?1 ORDER BY id
-            """).rows([.text(batch)]) { BatchLetter(job: Self.readJob($0), document: $0.blob(11)) }
+            """).rows([.text(batch)]) { BatchLetter(job: Self.readJob($0), document: $0.blob(12)) }
     }
 
     public func completeCut(_ batch: String, summary: BundleSummary, at now: Date) throws {

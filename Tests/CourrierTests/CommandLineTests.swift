@@ -96,7 +96,10 @@ import Storage
         let folder = try TemporaryFolder()
         let documents = folder.url.appendingPathComponent("documents")
         try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Paths.documents.appendingPathComponent("terms"), to: documents.appendingPathComponent("terms"))
+        for folder in ["terms", "logos"] {
+            try FileManager.default.copyItem(at: Paths.documents.appendingPathComponent(folder),
+                                             to: documents.appendingPathComponent(folder))
+        }
         let count = 40
         var files: [String] = []
         for index in 0..<count {

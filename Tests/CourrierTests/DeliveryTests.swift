@@ -287,17 +287,30 @@ private func deliveryError(_ work: () throws -> Void) -> DeliveryError? {
                                              at: now.addingTimeInterval(7200)) == nil)
     }
 
-    @Test func aStoreFromBeforeDeliveriesIsUpgradedInPlace() throws {
-        let (room, _, batch) = try roomWithBundle()
-        room.mailRoom.close()
-        let path = room.folder.path("courrier.sqlite")
+    /// A store written by the first Courrier (schema 1: no deliveries, no
+    /// logos, no account settings) is upgraded when opened, and keeps its data.
+    @Test func aStoreOfTheFirstSchemaIsUpgradedInPlace() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("courrier.sqlite")
+        try SQLiteStore(path: path, schemaVersion: 1).close()
         let old = try SQLiteConnection(path: path)
-        try old.execute("DROP TABLE deliveries; PRAGMA user_version = 1")
+        try old.execute("""
+            INSERT INTO bundles (batch, state, letters, pages, sheets, amount_cents, path, created_at, completed_at)
+            VALUES ('20261128-100000', 'cut', 1, 2, 1, 155, '/outbox/20261128-100000',
+                    '2026-11-28T10:00:00Z', '2026-11-28T10:00:01Z');
+            INSERT INTO jobs (account, document_id, state, document, document_hash, pages, price_cents, batch,
+                              created_at, updated_at)
+            VALUES ('acme', 'INV-1', 'bundled', X'7B7D', 'hash', 2, 155, '20261128-100000',
+                    '2026-11-28T09:00:00Z', '2026-11-28T10:00:01Z');
+            """)
         old.close()
         let store = try SQLiteStore(path: path)
         defer { store.close() }
-        #expect(try store.undeliveredBundles().map(\.batch) == [batch])
-        #expect(try store.status(failureLimit: 1).jobs[.bundled] == 2, "the jobs are kept")
+        #expect(try store.undeliveredBundles().map(\.batch) == ["20261128-100000"])
+        #expect(try store.status(failureLimit: 1).jobs[.bundled] == 1, "the jobs are kept")
+        #expect(try store.job(1)?.logoHash == nil)
+        try store.setEnvelopeWindow(.left, account: "acme", at: Date())
+        #expect(try store.envelopeWindow(account: "acme") == .left)
     }
 
     @Test func deliverWithoutADestinationSaysHowToGiveOne() throws {

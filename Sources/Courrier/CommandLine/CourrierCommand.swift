@@ -38,6 +38,9 @@ public struct CourrierCommand {
           wallet credit ACCOUNT AMOUNT --reference REF
           wallet balance ACCOUNT
           wallet history ACCOUNT
+          account window ACCOUNT [right|left|default]
+                                              the envelope window of the account's letters
+                                              (a document's print.window wins)
           status                              jobs per state, failures, bundles
 
         Options (each also from the environment):

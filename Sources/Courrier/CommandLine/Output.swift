@@ -235,6 +235,13 @@ struct Output {
                           : "\(account): \(Self.euros(cents))\n")
     }
 
+    func envelopeWindow(account: String, _ window: EnvelopeWindow?) -> VerbResult {
+        struct Answer: Encodable { var account: String; var window: String; var isDefault: Bool }
+        let shown = window ?? .right
+        return VerbResult(text: json ? encode(Answer(account: account, window: shown.rawValue, isDefault: window == nil))
+                          : "\(account): \(shown.rawValue) envelope window\(window == nil ? " (the default)" : ""), unless a document gives print.window\n")
+    }
+
     func history(account: String, _ entries: [LedgerEntry]) -> VerbResult {
         struct Entry: Encodable {
             var id: Int64

@@ -21,6 +21,8 @@ enum Verb {
     case walletCredit(account: String, cents: Int64, reference: String)
     case walletBalance(account: String)
     case walletHistory(account: String)
+    /// Shows the account's envelope window, or sets it: `default` goes back to the right one.
+    case accountWindow(account: String, set: EnvelopeWindow??)
     case status
 
     init(_ arguments: Arguments) throws(Arguments.UsageError) {
@@ -95,6 +97,22 @@ enum Verb {
             default:
                 throw Arguments.UsageError(description: "unknown wallet verb \"\(words[1])\"; use credit, balance or history")
             }
+        case "account":
+            let usage = "usage: courrier account window ACCOUNT [right|left|default]"
+            guard words.count == 3 || words.count == 4, words[1] == "window" else {
+                throw Arguments.UsageError(description: usage)
+            }
+            guard words.count == 4 else {
+                self = .accountWindow(account: words[2], set: nil)
+                return
+            }
+            if words[3] == "default" {
+                self = .accountWindow(account: words[2], set: .some(nil))
+            } else if let window = EnvelopeWindow(rawValue: words[3]) {
+                self = .accountWindow(account: words[2], set: .some(window))
+            } else {
+                throw Arguments.UsageError(description: "account window: \"\(words[3])\" is not a window; use right, left or default")
+            }
         default:
             throw Arguments.UsageError(description: "unknown verb \"\(words[0])\"; see courrier --help")
         }
@@ -157,6 +175,9 @@ enum Verb {
             return output.balance(account: account, cents: try mailRoom.store.balance(account: account))
         case .walletHistory(let account):
             return output.history(account: account, try mailRoom.store.history(account: account))
+        case .accountWindow(let account, let window):
+            if let window { try mailRoom.setEnvelopeWindow(window, account: account) }
+            return output.envelopeWindow(account: account, try mailRoom.store.envelopeWindow(account: account))
         case .status:
             return output.status(try mailRoom.store.status(failureLimit: 50))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Letters
+import Rendering
 import Storage
 
 /// Turns a document file into a submission for the queue: reads the JSON,
@@ -29,9 +30,14 @@ enum Intake {
         var submission = Submission(account: identity.account, documentID: identity.id, document: [UInt8](data))
         do {
             let document = try DocumentParser.parse(data)
-            submission.terms = try termsBytes(document.terms, folder: url.deletingLastPathComponent())
-        } catch {
+            let folder = url.deletingLastPathComponent()
+            submission.terms = try termsBytes(document.terms, folder: folder)
+            submission.logo = try logo(document.sender.logo, folder: folder)?.bytes
+        } catch let error as DocumentError {
             submission.failure = error.description
+        } catch {
+            // The logo: not a PNG, damaged, or too large.
+            submission.failure = String(describing: error)
         }
         return submission
     }
@@ -39,22 +45,36 @@ enum Intake {
     /// The bytes of a terms PDF: read from beside the document, or decoded from it.
     static func termsBytes(_ source: TermsSource?, folder: URL) throws(DocumentError) -> [UInt8]? {
         switch source {
-        case .pdfFile(let path)?:
-            let file = folder.appendingPathComponent(path).standardizedFileURL
-            // A symbolic link could still lead out of the folder; the resolved path must not.
-            let resolvedFolder = folder.resolvingSymlinksInPath().standardizedFileURL.path
-            let resolvedFile = file.resolvingSymlinksInPath().standardizedFileURL.path
-            guard resolvedFile.hasPrefix(resolvedFolder + "/") else {
-                throw DocumentError(field: "terms.pdf", "is \"\(path)\", which leads out of the document's folder")
-            }
-            guard let data = FileManager.default.contents(atPath: file.path) else {
-                throw DocumentError(field: "terms.pdf", "is \"\(path)\", but there is no readable file \(file.path)")
-            }
-            return [UInt8](data)
-        case .pdfData(let bytes)?:
-            return bytes
-        case .text?, nil:
-            return nil
+        case .pdfFile(let path)?: try fileBytes(path, field: "terms.pdf", folder: folder)
+        case .pdfData(let bytes)?: bytes
+        case .text?, nil: nil
         }
+    }
+
+    /// The sender's logo, its bytes and the image decoded from them: a bad
+    /// logo fails the document when it is queued.
+    static func logo(_ source: LogoSource?, folder: URL) throws -> (bytes: [UInt8], image: LetterLogo)? {
+        let bytes: [UInt8]
+        switch source {
+        case .pngFile(let path)?: bytes = try fileBytes(path, field: "sender.logo.png", folder: folder)
+        case .pngData(let data)?: bytes = data
+        case nil: return nil
+        }
+        return (bytes, try LetterLogo(png: bytes, name: source!.name))
+    }
+
+    /// A file named by a document, relative to the document's folder.
+    private static func fileBytes(_ path: String, field: String, folder: URL) throws(DocumentError) -> [UInt8] {
+        let file = folder.appendingPathComponent(path).standardizedFileURL
+        // A symbolic link could still lead out of the folder; the resolved path must not.
+        let resolvedFolder = folder.resolvingSymlinksInPath().standardizedFileURL.path
+        let resolvedFile = file.resolvingSymlinksInPath().standardizedFileURL.path
+        guard resolvedFile.hasPrefix(resolvedFolder + "/") else {
+            throw DocumentError(field: field, "is \"\(path)\", which leads out of the document's folder")
+        }
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            throw DocumentError(field: field, "is \"\(path)\", but there is no readable file \(file.path)")
+        }
+        return [UInt8](data)
     }
 }

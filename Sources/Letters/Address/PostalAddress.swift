@@ -1,6 +1,8 @@
 /// A postal address as the document gives it.
 public struct PostalAddress: Sendable, Equatable {
     public var name: String
+    /// A department or service of the organisation named: "Service comptabilité".
+    public var department: String?
     public var attention: String?
     public var street: String
     /// A second street line: a building, a department, a post-office box.
@@ -10,9 +12,10 @@ public struct PostalAddress: Sendable, Equatable {
     /// ISO 3166-1 alpha-2, upper case: `BE`, `NL`.
     public var country: String
 
-    public init(name: String, attention: String? = nil, street: String, streetExtra: String? = nil,
-                postalCode: String, city: String, country: String) {
+    public init(name: String, department: String? = nil, attention: String? = nil, street: String,
+                streetExtra: String? = nil, postalCode: String, city: String, country: String) {
         self.name = name
+        self.department = department
         self.attention = attention
         self.street = street
         self.streetExtra = streetExtra
@@ -27,13 +30,14 @@ public struct PostalAddress: Sendable, Equatable {
     public static let maximumDomesticLines = 6
 
     /// The lines printed in the envelope window, in bpost's order: name,
-    /// attention, street and number, extra line, postcode and city, and the
-    /// country in capitals only when the letter leaves Belgium.
+    /// department, attention, street and number, extra line, postcode and
+    /// city, and the country in capitals only when the letter leaves Belgium.
     ///
     /// `language` is the sender's: the country line is written for the Belgian
     /// post office that reads it first.
     public func windowLines(language: Language) -> [String] {
         var lines = [name]
+        if let department { lines.append(department) }
         if let attention {
             lines.append(Self.attentionPrefix(language) + attention)
         }

@@ -21,6 +21,9 @@ public struct Document: Sendable {
     public var body: String?
     public var terms: TermsSource?
     public var print: PrintOptions
+
+    /// The window the address shows through: the document's choice, or the right one.
+    public var envelopeWindow: EnvelopeWindow { print.window ?? .right }
 }
 
 public enum DocumentKind: String, Sendable, CaseIterable {
@@ -46,6 +49,11 @@ public struct Sender: Sendable {
     public var bic: BIC?
     public var email: String?
     public var phone: String?
+    /// Printed at the top of the first page in place of the name in large type.
+    public var logo: LogoSource?
+    /// The colour of the name, the title and the payment block; the default
+    /// dark blue when nil.
+    public var accentColor: RGBColor?
 }
 
 public struct InvoiceLine: Sendable {
@@ -71,9 +79,11 @@ public enum TermsSource: Sendable, Equatable {
 public struct PrintOptions: Sendable, Equatable {
     public var color: Bool = true
     public var duplex: Bool = false
-    public var window: EnvelopeWindow = .right
+    /// Nil when the document leaves it to its account, whose default is the
+    /// right window.
+    public var window: EnvelopeWindow?
 
-    public init(color: Bool = true, duplex: Bool = false, window: EnvelopeWindow = .right) {
+    public init(color: Bool = true, duplex: Bool = false, window: EnvelopeWindow? = nil) {
         self.color = color
         self.duplex = duplex
         self.window = window

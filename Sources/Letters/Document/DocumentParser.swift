@@ -127,6 +127,7 @@ public enum DocumentParser {
 
     private static func readAddress(_ reader: FieldReader) -> PostalAddress? {
         let name = reader.string("name")
+        let department = reader.string("department", required: false)
         let attention = reader.string("attention", required: false)
         let street = reader.string("street")
         let streetExtra = reader.string("street2", required: false)
@@ -134,7 +135,7 @@ public enum DocumentParser {
         let city = reader.string("city")
         let country = reader.string("country")
         guard let name, let street, let postalCode, let city, let country else { return nil }
-        return PostalAddress(name: name, attention: attention, street: street, streetExtra: streetExtra,
+        return PostalAddress(name: name, department: department, attention: attention, street: street, streetExtra: streetExtra,
                              postalCode: postalCode, city: city, country: country)
     }
 
@@ -153,7 +154,36 @@ public enum DocumentParser {
             iban: checked("iban", IBAN.init),
             bic: checked("bic", BIC.init),
             email: reader.string("email", required: false),
-            phone: reader.string("phone", required: false))
+            phone: reader.string("phone", required: false),
+            logo: reader.object("logo", required: false).flatMap(readLogo),
+            accentColor: readColor(reader, "accent_color"))
+    }
+
+    /// `{"png": PATH}` or `{"png_base64": "..."}`; the image itself is checked
+    /// when it is read.
+    private static func readLogo(_ reader: FieldReader) -> LogoSource? {
+        switch reader.exactlyOne(of: ["png", "png_base64"]) {
+        case "png":
+            guard let path = reader.string("png") else { return nil }
+            guard isInsideFolder(path) else {
+                reader.report("png", "is \"\(path)\", which leaves the document's folder; give a path relative to it")
+                return nil
+            }
+            return .pngFile(path: path)
+        case "png_base64":
+            return reader.base64("png_base64").map(LogoSource.pngData)
+        default:
+            return nil
+        }
+    }
+
+    private static func readColor(_ reader: FieldReader, _ key: String) -> RGBColor? {
+        guard let text = reader.string(key, required: false) else { return nil }
+        guard let color = RGBColor(hex: text) else {
+            reader.report(key, "is \"\(text)\", expected a colour written #RRGGBB such as #1F4E79")
+            return nil
+        }
+        return color
     }
 
     private static func readLine(_ reader: FieldReader) -> InvoiceLine? {
@@ -187,14 +217,7 @@ public enum DocumentParser {
     }
 
     private static func readTerms(_ reader: FieldReader) -> TermsSource? {
-        let given = ["pdf", "pdf_base64", "text"].filter(reader.has)
-        guard given.count == 1 else {
-            reader.report("", given.isEmpty
-                ? "must give one of pdf, pdf_base64 or text"
-                : "gives \(given.joined(separator: " and ")); give exactly one of pdf, pdf_base64 or text")
-            return nil
-        }
-        switch given[0] {
+        switch reader.exactlyOne(of: ["pdf", "pdf_base64", "text"]) {
         case "pdf":
             guard let path = reader.string("pdf") else { return nil }
             guard isInsideFolder(path) else {
@@ -203,14 +226,11 @@ public enum DocumentParser {
             }
             return .pdfFile(path: path)
         case "pdf_base64":
-            guard let text = reader.string("pdf_base64") else { return nil }
-            guard let data = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
-                reader.report("pdf_base64", "is not valid base64")
-                return nil
-            }
-            return .pdfData([UInt8](data))
-        default:
+            return reader.base64("pdf_base64").map(TermsSource.pdfData)
+        case "text":
             return reader.string("text").map(TermsSource.text)
+        default:
+            return nil
         }
     }
 
@@ -233,6 +253,6 @@ public enum DocumentParser {
         PrintOptions(
             color: reader.bool("color", default: true),
             duplex: reader.bool("duplex", default: false),
-            window: reader.word("window", as: EnvelopeWindow.self, default: .right) ?? .right)
+            window: reader.word("window", as: EnvelopeWindow.self, required: false))
     }
 }

@@ -85,9 +85,9 @@ struct FieldReader {
 
     /// A value that must be one of a closed set of words.
     func word<T: RawRepresentable & CaseIterable>(
-        _ key: String, as type: T.Type, default defaultValue: T? = nil
+        _ key: String, as type: T.Type, default defaultValue: T? = nil, required: Bool? = nil
     ) -> T? where T.RawValue == String {
-        guard let text = string(key, required: defaultValue == nil) else { return defaultValue }
+        guard let text = string(key, required: required ?? (defaultValue == nil)) else { return defaultValue }
         guard let value = T(rawValue: text) else {
             let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
             report(key, "is \"\(text)\", expected one of \(allowed)")
@@ -137,6 +137,30 @@ struct FieldReader {
             report(key, "must be an array, got \(other.kindName)")
             return []
         }
+    }
+
+    /// Which one of `keys` the object gives; nil, with the problem reported,
+    /// when it gives none or several.
+    func exactlyOne(of keys: [String]) -> String? {
+        let given = keys.filter(has)
+        guard given.count == 1 else {
+            let choices = keys.dropLast().joined(separator: ", ") + " or " + keys.last!
+            report("", given.isEmpty
+                ? "must give one of \(choices)"
+                : "gives \(given.joined(separator: " and ")); give exactly one of \(choices)")
+            return nil
+        }
+        return given[0]
+    }
+
+    /// The bytes of a base64 string field.
+    func base64(_ key: String) -> [UInt8]? {
+        guard let text = string(key) else { return nil }
+        guard let data = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
+            report(key, "is not valid base64")
+            return nil
+        }
+        return [UInt8](data)
     }
 
     func has(_ key: String) -> Bool {

@@ -23,10 +23,26 @@ final class TextBlock {
 
     enum Alignment { case left, right, center }
 
+    /// Outlines and advances as the font designs them, for print.
+    nonisolated(unsafe) private static let unhinted: OpaquePointer = {
+        let options = cairo_font_options_create()!
+        cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
+        cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
+        return options
+    }()
+
     /// Sets `text` in `font`; wraps at `width` points when given.
     init(_ text: String, font: Font, context: OpaquePointer, width wrapWidth: Double? = nil,
          alignment: Alignment = .left, lineSpacing: Double = 1.0) {
         layout = pango_cairo_create_layout(context)!
+        // Pango assumes a 96 dpi screen; on a PDF page a point is a unit, so
+        // a font of 9 points must be 9 units tall, not 12. Glyph advances are
+        // not rounded to whole units either: at one unit a point, that would
+        // space letters unevenly.
+        let pangoContext = pango_layout_get_context(layout)
+        pango_cairo_context_set_resolution(pangoContext, 72)
+        pango_cairo_context_set_font_options(pangoContext, Self.unhinted)
+        pango_layout_context_changed(layout)
         pango_layout_set_font_description(layout, font.description)
         if let wrapWidth {
             pango_layout_set_width(layout, Int32(wrapWidth * Double(courrier_pango_scale)))

@@ -15,6 +15,7 @@ struct LetterComposition {
     private let context: OpaquePointer
     private let colors: LetterColors
     private let window: PageRectangle
+    private let logo: LetterLogo?
 
     /// Where the body may go on the first and the following pages, and where it ends.
     private static let firstPageTop = mm(98)
@@ -27,13 +28,14 @@ struct LetterComposition {
     private let addressBlock: TextBlock
     private let pages: [[Placement]]
 
-    init(document: Document, fonts: LetterFonts, context: OpaquePointer) throws(RenderError) {
+    init(document: Document, logo: LetterLogo?, fonts: LetterFonts, context: OpaquePointer) throws(RenderError) {
         self.document = document
+        self.logo = logo
         self.labels = Labels.forLanguage(document.language)
         self.fonts = fonts
         self.context = context
-        self.colors = LetterColors(color: document.print.color)
-        self.window = document.print.window.rectangle
+        self.colors = LetterColors(color: document.print.color, accent: document.sender.accentColor)
+        self.window = document.envelopeWindow.rectangle
         self.addressBlock = try Self.fitAddress(document, in: window, fonts: fonts, context: context)
         self.pages = Self.paginate(try Self.bodyElements(document, labels: labels, fonts: fonts, colors: colors, context: context),
                                    tableHeader: Self.tableHeader(document, labels: labels, fonts: fonts, colors: colors, context: context))
@@ -57,7 +59,7 @@ struct LetterComposition {
         }
         let longest = lines.max { $0.count < $1.count } ?? ""
         throw RenderError(.addressDoesNotFit,
-            "recipient address (\(lines.count) lines, longest \"\(longest)\") does not fit the \(document.print.window.rawValue) envelope window (85.5 x 25.5 mm) at \(fonts.addressSizes.last!.points) pt or larger")
+            "recipient address (\(lines.count) lines, longest \"\(longest)\") does not fit the \(document.envelopeWindow.rawValue) envelope window (85.5 x 25.5 mm) at \(fonts.addressSizes.last!.points) pt or larger")
     }
 
     // MARK: Drawing
@@ -80,9 +82,21 @@ struct LetterComposition {
     private func drawFirstPageHead() {
         let sender = document.sender
         let left = Self.left
-        colors.accent.set(context)
-        let name = TextBlock(sender.address.name, font: fonts.senderName, context: context)
-        name.draw(at: left, mm(15), in: context)
+        // With a logo, the logo stands for the name, which follows in small type.
+        var y = mm(15)
+        if let logo {
+            y = mm(12) + logo.draw(at: left, mm(12), maxWidth: mm(60), maxHeight: mm(18),
+                                   inColor: document.print.color, in: context).height + mm(2)
+            colors.text.set(context)
+            let name = TextBlock(sender.address.name, font: fonts.smallBold, context: context, width: mm(90))
+            name.draw(at: left, y, in: context)
+            y += name.height
+        } else {
+            colors.accent.set(context)
+            let name = TextBlock(sender.address.name, font: fonts.senderName, context: context, width: mm(100))
+            name.draw(at: left, y, in: context)
+            y += name.height + mm(1)
+        }
         colors.muted.set(context)
         var senderLines = [sender.address.street]
         if let extra = sender.address.streetExtra { senderLines.append(extra) }
@@ -91,7 +105,7 @@ struct LetterComposition {
             senderLines.append(sender.address.windowLines(language: document.language).last!)
         }
         TextBlock(senderLines.joined(separator: "\n"), font: fonts.small, context: context)
-            .draw(at: left, mm(15) + name.height + mm(1), in: context)
+            .draw(at: left, y, in: context)
 
         var contact: [String] = []
         if let vat = sender.vat { contact.append("\(labels.vatNumber) \(vat)") }
@@ -110,8 +124,8 @@ struct LetterComposition {
 
     /// Title, number and dates, on the side of the page away from the window.
     private func drawDocumentHeading() {
-        let x = document.print.window == .right ? Self.left : window.maxX + mm(8)
-        let width = document.print.window == .right ? window.x - mm(8) - Self.left : Self.right - x
+        let x = document.envelopeWindow == .right ? Self.left : window.maxX + mm(8)
+        let width = document.envelopeWindow == .right ? window.x - mm(8) - Self.left : Self.right - x
         var y = window.y
         let title = labels.title[document.kind] ?? ""
         if !title.isEmpty {
@@ -176,6 +190,10 @@ struct LetterComposition {
         var height: Double
         var gapBefore: Double = 0
         var isTableRow = false
+        /// Starts a new page with the element after it rather than be left
+        /// alone at the bottom of one: the last row, the totals and the
+        /// payment block go together.
+        var keepsWithNext = false
         var draw: (Double) -> Void
     }
 
@@ -188,10 +206,19 @@ struct LetterComposition {
         var pages: [[Placement]] = [[]]
         var y = firstPageTop
         var headerOnPage = false
-        for element in elements {
+        for (index, element) in elements.enumerated() {
             let needsHeader = element.isTableRow && !headerOnPage
             let gap = pages[pages.count - 1].isEmpty ? 0 : element.gapBefore
-            let needed = gap + element.height + (needsHeader ? tableHeader.height : 0)
+            var needed = gap + element.height + (needsHeader ? tableHeader.height : 0)
+            var next = index
+            while elements[next].keepsWithNext && next + 1 < elements.count {
+                next += 1
+                needed += elements[next].gapBefore + elements[next].height
+            }
+            // A group taller than a page cannot be kept together; it flows.
+            if needed > bodyBottom - followingPageTop {
+                needed = gap + element.height + (needsHeader ? tableHeader.height : 0)
+            }
             if y + needed > bodyBottom && !pages[pages.count - 1].isEmpty {
                 pages.append([])
                 y = followingPageTop
@@ -274,9 +301,11 @@ struct LetterComposition {
                     cairo_stroke(context)
                 })
             }
+            elements[elements.count - 1].keepsWithNext = true
             elements.append(totals(document, labels: labels, fonts: fonts, colors: colors, context: context))
         }
         if let payment = try payment(document, labels: labels, fonts: fonts, colors: colors, context: context) {
+            if !document.lines.isEmpty { elements[elements.count - 1].keepsWithNext = true }
             elements.append(payment)
         }
         if let notes = document.notes {
@@ -412,21 +441,51 @@ struct LetterComposition {
     }
 }
 
-/// The colours of a letter; all greys when it prints in black and white.
+/// The colours of a letter: the sender's accent for the name, the title and
+/// the payment block; all greys when it prints in black and white.
 struct LetterColors {
     struct RGB {
         var red, green, blue: Double
         func set(_ context: OpaquePointer) { cairo_set_source_rgb(context, red, green, blue) }
+
+        init(red: Double, green: Double, blue: Double) {
+            self.red = red
+            self.green = green
+            self.blue = blue
+        }
+
+        init(_ color: RGBColor) {
+            self.init(red: Double(color.red) / 255, green: Double(color.green) / 255, blue: Double(color.blue) / 255)
+        }
+
+        /// This colour laid thinly over white paper: `amount` 0 is white, 1 the colour.
+        func tint(_ amount: Double) -> RGB {
+            RGB(red: 1 - (1 - red) * amount, green: 1 - (1 - green) * amount, blue: 1 - (1 - blue) * amount)
+        }
     }
 
+    static let defaultAccent = RGBColor(red: 0x17, green: 0x45, blue: 0x73)
+    /// Text in the accent colour reads like body text (WCAG AA for small text).
+    static let accentContrast = 4.5
+
     let text = RGB(red: 0.1, green: 0.1, blue: 0.1)
-    let muted = RGB(red: 0.38, green: 0.38, blue: 0.4)
-    let rule = RGB(red: 0.8, green: 0.8, blue: 0.82)
+    let muted: RGB
+    let rule: RGB
     let accent: RGB
     let panel: RGB
 
-    init(color: Bool) {
-        accent = color ? RGB(red: 0.09, green: 0.27, blue: 0.45) : RGB(red: 0.15, green: 0.15, blue: 0.15)
-        panel = color ? RGB(red: 0.93, green: 0.95, blue: 0.98) : RGB(red: 0.94, green: 0.94, blue: 0.94)
+    init(color: Bool, accent brand: RGBColor?) {
+        guard color else {
+            muted = RGB(red: 0.38, green: 0.38, blue: 0.38)
+            rule = RGB(red: 0.8, green: 0.8, blue: 0.8)
+            accent = RGB(red: 0.15, green: 0.15, blue: 0.15)
+            panel = RGB(red: 0.94, green: 0.94, blue: 0.94)
+            return
+        }
+        muted = RGB(red: 0.38, green: 0.38, blue: 0.4)
+        rule = RGB(red: 0.8, green: 0.8, blue: 0.82)
+        let chosen = brand ?? Self.defaultAccent
+        accent = RGB(chosen.darkened(toContrast: Self.accentContrast))
+        panel = RGB(chosen).tint(0.08)
     }
 }

@@ -46,10 +46,11 @@ public final class LetterRenderer {
         fonts = LetterFonts(family: fontFamily)
     }
 
-    /// Renders `document` and its terms as a PDF of its own.
-    public func render(_ document: Document, terms: LetterTerms?) throws(RenderError) -> RenderedLetter {
+    /// Renders `document`, with the sender's logo when it has one, and its
+    /// terms as a PDF of its own.
+    public func render(_ document: Document, terms: LetterTerms?, logo: LetterLogo? = nil) throws(RenderError) -> RenderedLetter {
         let canvas = try PDFCanvas(metadata: Self.metadata(for: document))
-        try draw(document, terms: terms, on: canvas)
+        try draw(document, terms: terms, logo: logo, on: canvas)
         let bytes = try canvas.finish()
         return RenderedLetter(pdf: bytes, pages: canvas.pageCount)
     }
@@ -60,10 +61,14 @@ public final class LetterRenderer {
     /// Everything that can fail is measured before the first stroke, so a letter
     /// that fails leaves `canvas` as it was.
     @discardableResult
-    public func draw(_ document: Document, terms: LetterTerms?, on canvas: PDFCanvas) throws(RenderError) -> Int {
+    public func draw(_ document: Document, terms: LetterTerms?, logo: LetterLogo? = nil,
+                     on canvas: PDFCanvas) throws(RenderError) -> Int {
         let first = canvas.pageCount
         try coverage.check(document, font: fonts.regular)
-        let composition = try LetterComposition(document: document, fonts: fonts, context: canvas.context)
+        if document.sender.logo != nil && logo == nil {
+            throw RenderError(.unreadableLogo, "\(document.sender.logo!.name) is missing")
+        }
+        let composition = try LetterComposition(document: document, logo: logo, fonts: fonts, context: canvas.context)
         composition.draw(on: canvas)
         switch terms {
         case .pdf(let pdf)?: TermsPages.draw(pdf, on: canvas)
@@ -99,14 +104,14 @@ final class LetterFonts {
     let addressSizes: [(points: Double, font: Font)]
 
     init(family: String) {
-        regular = Font("\(family) 9")
-        bold = Font("\(family) Bold 9")
+        regular = Font("\(family) 9.5")
+        bold = Font("\(family) Bold 9.5")
         small = Font("\(family) 7.5")
         smallBold = Font("\(family) Bold 7.5")
-        title = Font("\(family) Bold 16")
-        senderName = Font("\(family) Bold 13")
-        total = Font("\(family) Bold 10.5")
-        terms = Font("\(family) 8")
-        addressSizes = stride(from: 10.0, through: 7.0, by: -0.5).map { ($0, Font("\(family) \($0)")) }
+        title = Font("\(family) Bold 18")
+        senderName = Font("\(family) Bold 15")
+        total = Font("\(family) Bold 11")
+        terms = Font("\(family) 8.5")
+        addressSizes = stride(from: 11.0, through: 7.0, by: -0.5).map { ($0, Font("\(family) \($0)")) }
     }
 }

@@ -2,13 +2,38 @@ import CCairo
 import CPoppler
 
 /// A page as the customer sees it before sending: drawn by Poppler into a
-/// Cairo image at a given resolution, on white paper, and saved as PNG.
+/// Cairo image at a given resolution, on white paper.
 public enum PageProof {
     public static let defaultDPI = 150.0
 
     /// Writes page `index` (0-based) of `pdf` as a PNG file at `path`.
     public static func write(_ pdf: PDFDocument, page index: Int, dpi: Double = defaultDPI,
                              to path: String) throws(RenderError) {
+        let surface = try draw(pdf, page: index, dpi: dpi)
+        defer { cairo_surface_destroy(surface) }
+        let status = cairo_surface_write_to_png(surface, path)
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw RenderError(.proof, "cannot write \(path): \(String(cString: cairo_status_to_string(status)))")
+        }
+    }
+
+    /// Page `index` as pixels, for a program that looks at the page.
+    public static func image(_ pdf: PDFDocument, page index: Int, dpi: Double = defaultDPI) throws(RenderError) -> ProofImage {
+        let surface = try draw(pdf, page: index, dpi: dpi)
+        defer { cairo_surface_destroy(surface) }
+        let width = Int(cairo_image_surface_get_width(surface)), height = Int(cairo_image_surface_get_height(surface))
+        let stride = Int(cairo_image_surface_get_stride(surface))
+        let data = UnsafeRawPointer(cairo_image_surface_get_data(surface)!)
+        var pixels: [UInt32] = []
+        pixels.reserveCapacity(width * height)
+        for row in 0..<height {
+            let line = (data + row * stride).assumingMemoryBound(to: UInt32.self)
+            pixels.append(contentsOf: UnsafeBufferPointer(start: line, count: width).lazy.map { $0 & 0xFF_FFFF })
+        }
+        return ProofImage(width: width, height: height, pointsPerPixel: 72 / dpi, pixels: pixels)
+    }
+
+    private static func draw(_ pdf: PDFDocument, page index: Int, dpi: Double) throws(RenderError) -> OpaquePointer {
         guard (0..<pdf.pageCount).contains(index) else {
             throw RenderError(.proof, "the letter has \(pdf.pageCount) pages; there is no page \(index + 1)")
         }
@@ -19,7 +44,6 @@ public enum PageProof {
         let scale = dpi / 72
         let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32((size.width * scale).rounded(.up)),
                                                  Int32((size.height * scale).rounded(.up)))!
-        defer { cairo_surface_destroy(surface) }
         let context = cairo_create(surface)!
         defer { cairo_destroy(context) }
         cairo_set_source_rgb(context, 1, 1, 1)
@@ -27,9 +51,20 @@ public enum PageProof {
         cairo_scale(context, scale, scale)
         pdf.render(page: index, into: context)
         cairo_surface_flush(surface)
-        let status = cairo_surface_write_to_png(surface, path)
-        guard status == CAIRO_STATUS_SUCCESS else {
-            throw RenderError(.proof, "cannot write \(path): \(String(cString: cairo_status_to_string(status)))")
-        }
+        return surface
+    }
+}
+
+/// The pixels of a proof, row by row from the top left, each 0xRRGGBB.
+public struct ProofImage: Sendable {
+    public var width: Int
+    public var height: Int
+    /// The size of a pixel in points, to find a place of the page in the image.
+    public var pointsPerPixel: Double
+    public var pixels: [UInt32]
+
+    /// The pixel at `x`, `y` points from the page's top left corner.
+    public func pixel(atPoint x: Double, _ y: Double) -> UInt32 {
+        pixels[min(height - 1, Int(y / pointsPerPixel)) * width + min(width - 1, Int(x / pointsPerPixel))]
     }
 }
