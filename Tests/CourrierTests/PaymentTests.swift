@@ -204,6 +204,10 @@ import Letters
         let letter = try LetterRenderer().render(document, terms: nil)
         let text = try PDFDocument(bytes: letter.pdf, name: "letter").text(onPage: 0)
         let labels = Labels.forLanguage(language)
+        // A due date where the reader has something to do by then; an offer's is its validity.
+        #expect(document.dueDate != nil)
+        #expect(text.contains(labels.dueDate) == (kind == .invoice || kind == .reminder), "due date on a \(kind)")
+        #expect(text.contains(labels.validUntil) == (kind == .offer))
         if kind == .letter {
             #expect(text.contains("Veuillez trouver ci-joint notre courrier."))
             #expect(!text.contains(labels.description))

@@ -137,7 +137,8 @@ struct LetterComposition {
         var rows: [(String, String)] = []
         if let number = document.number { rows.append((labels.number, number)) }
         rows.append((labels.issueDate, document.issueDate.formatted(document.language)))
-        if let due = document.dueDate {
+        // A plain letter and a credit note ask nothing of the reader by a date.
+        if let due = document.dueDate, document.kind != .letter, document.kind != .creditNote {
             rows.append((document.kind == .offer ? labels.validUntil : labels.dueDate, due.formatted(document.language)))
         }
         let labelWidth = mm(26)
