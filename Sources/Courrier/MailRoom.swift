@@ -115,8 +115,9 @@ public final class MailRoom {
         do {
             let document = try accountDefaults(DocumentParser.parse(Data(claimed.document)))
             let terms = try attachments.terms(for: document.terms, attachmentHash: job.termsHash)
-            let logo = try attachments.logo(for: document.sender.logo, attachmentHash: job.logoHash)
-            let letter = try renderer.render(document, terms: terms, logo: logo)
+            // Decoding the logo checks that it is there and whole; drawing it cannot change the count.
+            _ = try attachments.logo(for: document.sender.logo, attachmentHash: job.logoHash)
+            let letter = try renderer.renderForCounting(document, terms: terms)
             // The tariff charges Poppler's count of the letter as it will print.
             pages = try PDFDocument(bytes: letter.pdf, name: "rendered letter").pageCount
             price = try tariff.priceCents(pages: pages, country: document.recipient.country)

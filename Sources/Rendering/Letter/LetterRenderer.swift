@@ -55,6 +55,20 @@ public final class LetterRenderer {
         return RenderedLetter(pdf: bytes, pages: canvas.pageCount)
     }
 
+    /// Renders `document` as `render` does, but leaves the logo's place
+    /// empty: for counting the pages that will be charged. The logo sits in
+    /// the fixed head of page 1 and cannot move a page break, while putting
+    /// its pixels into every letter's own PDF would double the time a letter
+    /// takes to prepare. The cut draws it, and checks the count again.
+    public func renderForCounting(_ document: Document, terms: LetterTerms?) throws(RenderError) -> RenderedLetter {
+        var withoutLogo = document
+        withoutLogo.sender.logo = nil
+        let canvas = try PDFCanvas(metadata: Self.metadata(for: document))
+        try draw(withoutLogo, terms: terms, logo: nil, on: canvas)
+        let bytes = try canvas.finish()
+        return RenderedLetter(pdf: bytes, pages: canvas.pageCount)
+    }
+
     /// Draws `document` and its terms on the following pages of `canvas`, a
     /// letter among others in a print stream. Returns the pages drawn.
     ///
