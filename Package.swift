@@ -25,6 +25,11 @@ let package = Package(
             providers: [.apt(["libqrencode-dev"])]
         ),
         .systemLibrary(
+            name: "CDataMatrix",
+            pkgConfig: "libdmtx",
+            providers: [.apt(["libdmtx-dev"])]
+        ),
+        .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
@@ -36,7 +41,7 @@ let package = Package(
         ),
 
         .target(name: "Letters"),
-        .target(name: "Rendering", dependencies: ["Letters", "CCairo", "CPoppler", "CQREncode"]),
+        .target(name: "Rendering", dependencies: ["Letters", "CCairo", "CPoppler", "CQREncode", "CDataMatrix"]),
         .target(name: "Storage", dependencies: ["Letters", "CSQLite"]),
         .target(name: "Bundling", dependencies: ["Letters", "Rendering"]),
         .target(name: "Delivery", dependencies: ["Letters", "CSSH"]),
@@ -50,7 +55,7 @@ let package = Package(
 
         .testTarget(
             name: "CourrierTests",
-            dependencies: ["Letters", "Rendering", "Storage", "Bundling", "Delivery", "Courrier", "CPoppler", "courrier"],
+            dependencies: ["Letters", "Rendering", "Storage", "Bundling", "Delivery", "Courrier", "CPoppler", "CDataMatrix", "courrier"],
             path: "Tests/CourrierTests"
         ),
     ]

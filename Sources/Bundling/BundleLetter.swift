@@ -7,16 +7,19 @@ public struct BundleLetter {
     public var document: Document
     public var terms: LetterTerms?
     public var logo: LetterLogo?
+    /// Its stream and sheets, decided when it was priced.
+    public var placement: PrintPlacement
     /// The pages the letter was charged for, counted when it was prepared.
     public var chargedPages: Int
     public var priceCents: Int64
 
     public init(job: Int64, document: Document, terms: LetterTerms?, logo: LetterLogo? = nil,
-                chargedPages: Int, priceCents: Int64) {
+                placement: PrintPlacement, chargedPages: Int, priceCents: Int64) {
         self.job = job
         self.document = document
         self.terms = terms
         self.logo = logo
+        self.placement = placement
         self.chargedPages = chargedPages
         self.priceCents = priceCents
     }

@@ -2,19 +2,24 @@ import Foundation
 import Letters
 import Rendering
 
-/// Writes a print bundle: the letters drawn into one PDF, the manifest in JSON
-/// and CSV, and SHA256SUMS.
+/// Writes a print bundle: one PDF per print stream, the manifest in JSON and
+/// CSV, and SHA256SUMS.
 ///
 /// The bundle is built in a hidden folder beside its final place and renamed
 /// into place when complete and synced, so the outbox only ever holds whole
-/// bundles.
+/// bundles. Letters are drawn as they come: the writer holds one letter at a
+/// time and the manifest's entries, never the batch's documents.
 public struct BundleWriter {
     public var outbox: URL
     public var renderer: LetterRenderer
+    public var marks: MarkScheme
+    public var foldedEnvelope: Envelope
 
-    public init(outbox: URL, renderer: LetterRenderer) {
+    public init(outbox: URL, renderer: LetterRenderer, marks: MarkScheme = .none, foldedEnvelope: Envelope = .c56) {
         self.outbox = outbox
         self.renderer = renderer
+        self.marks = marks
+        self.foldedEnvelope = foldedEnvelope
     }
 
     public struct Result {
@@ -22,15 +27,22 @@ public struct BundleWriter {
         public var manifest: Manifest
     }
 
-    public static let lettersFile = "letters.pdf"
+    /// The PDF of a stream: `letters.pdf` when the bundle has one stream,
+    /// `letters-<stream>.pdf` when it has several.
+    public static func fileName(of stream: PrintStream, streams: Int) -> String {
+        streams == 1 ? "letters.pdf" : "letters-\(stream.name).pdf"
+    }
 
-    /// Writes bundle `batch` of `letters`, in the order given.
+    /// Writes bundle `batch`: `streams` in order, each with the letters that
+    /// `letters` hands, in print order, to the function it is given.
     ///
-    /// `letters` is read once, as the PDF is written: a caller may produce each
-    /// letter as it is asked for. `warn` hears of a letter whose page count
-    /// differs from what it was charged for.
-    public func write(batch: String, createdAt: String, letters: some Sequence<BundleLetter>,
-                      warn: (BundleLetter, Int) -> Void = { _, _ in }) throws -> Result {
+    /// Letters are asked for one stream at a time and drawn as they are
+    /// handed over: a caller fetches them from the store a page at a time.
+    /// `warn` hears of a letter whose page count differs from what it was
+    /// charged for.
+    public func write(batch: String, createdAt: String, streams: [PrintStream],
+                      letters: (PrintStream, _ add: (BundleLetter) throws -> Void) throws -> Void,
+                      warn: @escaping (BundleLetter, Int) -> Void = { _, _ in }) throws -> Result {
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: outbox, withIntermediateDirectories: true)
         let final = outbox.appendingPathComponent(batch, isDirectory: true)
@@ -38,44 +50,57 @@ public struct BundleWriter {
         try? fileManager.removeItem(at: partial)
         try fileManager.createDirectory(at: partial, withIntermediateDirectories: false)
 
-        let pdfPath = partial.appendingPathComponent(Self.lettersFile).path
-        let canvas = try PDFCanvas(path: pdfPath, metadata: PDFMetadata(title: "Courrier bundle \(batch)", date: createdAt))
         var entries: [Manifest.Letter] = []
-        var totals = Manifest.Totals(letters: 0, pages: 0, blankPages: 0, sheets: 0, amountCents: 0)
-        for letter in letters {
-            let firstPage = canvas.pageCount + 1
-            let pages = try renderer.draw(letter.document, terms: letter.terms, logo: letter.logo, on: canvas)
-            if pages != letter.chargedPages { warn(letter, pages) }
-            let duplex = letter.document.print.duplex
-            // In duplex, a letter with an odd page count gets a blank back, so
-            // that the next letter starts on a sheet of its own.
-            if duplex && pages % 2 == 1 {
-                canvas.showPage()
-                totals.blankPages += 1
+        var streamTotals: [Manifest.Stream] = []
+        for stream in streams.sorted() {
+            let file = Self.fileName(of: stream, streams: streams.count)
+            let canvas = try PDFCanvas(path: partial.appendingPathComponent(file).path,
+                                       metadata: PDFMetadata(title: "Courrier bundle \(batch) \(stream.name)", date: createdAt))
+            var totals = Manifest.Stream(stream: stream, file: file)
+            try letters(stream) { letter in
+                precondition(letter.placement.stream == stream, "letters come stream by stream")
+                let sequence = entries.count + 1
+                let firstPage = canvas.pageCount + 1
+                let sheetsBefore = totals.sheets
+                let pages = try renderer.draw(letter.document, terms: letter.terms, logo: letter.logo,
+                                              marks: marks.isEmpty ? nil : { page, pages in
+                    self.sheetMarks(page: page, pages: pages, stream: stream, sheetsBefore: sheetsBefore,
+                                    batch: batch, sequence: sequence)
+                }, on: canvas)
+                if pages != letter.chargedPages { warn(letter, pages) }
+                // In duplex, a letter with an odd page count gets a blank back, so
+                // that the next letter starts on a sheet of its own.
+                if stream.duplex && pages % 2 == 1 {
+                    canvas.showPage()
+                    totals.blankPages += 1
+                }
+                let sheets = stream.sheets(pages: pages)
+                let recipient = letter.document.recipient
+                entries.append(Manifest.Letter(
+                    sequence: sequence, job: letter.job, account: letter.document.account,
+                    document: letter.document.id, stream: stream.name, file: file, firstPage: firstPage, pages: pages,
+                    sheets: sheets, priceCents: letter.priceCents, color: stream.color, duplex: stream.duplex,
+                    envelope: stream.envelope.rawValue, window: letter.document.envelopeWindow.rawValue,
+                    country: recipient.country, postalCode: recipient.postalCode,
+                    recipient: recipient.windowLines(language: letter.document.language)))
+                totals.letters += 1
+                totals.pages += pages
+                totals.sheets += sheets
+                totals.amountCents += letter.priceCents
             }
-            let sheets = duplex ? (pages + 1) / 2 : pages
-            let recipient = letter.document.recipient
-            entries.append(Manifest.Letter(
-                sequence: entries.count + 1, job: letter.job, account: letter.document.account,
-                document: letter.document.id, file: Self.lettersFile, firstPage: firstPage, pages: pages,
-                sheets: sheets, priceCents: letter.priceCents, color: letter.document.print.color, duplex: duplex,
-                country: recipient.country, postalCode: recipient.postalCode,
-                recipient: recipient.windowLines(language: letter.document.language)))
-            totals.letters += 1
-            totals.pages += pages
-            totals.sheets += sheets
-            totals.amountCents += letter.priceCents
+            try canvas.finish()
+            try DurableFile.sync(partial.appendingPathComponent(file))
+            streamTotals.append(totals)
         }
-        try canvas.finish()
 
-        let manifest = Manifest(format: Manifest.format, batch: batch, createdAt: createdAt, totals: totals, letters: entries)
+        let manifest = Manifest(batch: batch, createdAt: createdAt, streams: streamTotals,
+                                marks: Manifest.Marks(marks), letters: entries)
         try DurableFile.write(try Manifest.encoder().encode(manifest) + Data("\n".utf8),
                               to: partial.appendingPathComponent("manifest.json"))
         try DurableFile.write(Data(manifest.csv().utf8), to: partial.appendingPathComponent("manifest.csv"))
-        try DurableFile.sync(partial.appendingPathComponent(Self.lettersFile))
 
         var sums = ""
-        for name in [Self.lettersFile, "manifest.csv", "manifest.json"] {
+        for name in streamTotals.map(\.file) + ["manifest.csv", "manifest.json"] {
             sums += "\(try DurableFile.sha256(of: partial.appendingPathComponent(name)))  \(name)\n"
         }
         try DurableFile.write(Data(sums.utf8), to: partial.appendingPathComponent("SHA256SUMS"))
@@ -95,5 +120,17 @@ public struct BundleWriter {
         }
         try DurableFile.sync(outbox)
         return Result(folder: final, manifest: manifest)
+    }
+
+    /// The marks of page `page` (from 0) of a letter of `pages` pages: on
+    /// front sides only. `sheetsBefore` counts the stream's sheets before it.
+    private func sheetMarks(page: Int, pages: Int, stream: PrintStream, sheetsBefore: Int,
+                            batch: String, sequence: Int) -> SheetMarks? {
+        if stream.duplex && page % 2 == 1 { return nil }
+        let sheet = stream.duplex ? page / 2 + 1 : page + 1
+        let sheets = stream.sheets(pages: pages)
+        return SheetMarks(
+            omr: marks.omr ? OMRCode(sheetInStream: sheetsBefore + sheet, isLastOfLetter: sheet == sheets) : nil,
+            dataMatrix: marks.dataMatrix ? SheetIdentity(batch: batch, sequence: sequence, sheet: sheet, sheets: sheets) : nil)
     }
 }

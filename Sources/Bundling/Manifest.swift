@@ -1,5 +1,6 @@
 import Foundation
 import Letters
+import Rendering
 
 /// `manifest.json`, `courrier.manifest/1`: what a print shop needs to run the
 /// bundle without opening it.
@@ -16,12 +17,74 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var amountCents: Int64
     }
 
+    /// One print stream: a PDF the print shop runs with one set-up of its
+    /// printer and inserter, and what it holds.
+    public struct Stream: Codable, Sendable, Equatable {
+        public var name: String
+        public var file: String
+        public var color: Bool
+        public var duplex: Bool
+        /// `C5/6` or `DL` (folded in three), or `C4` (flat).
+        public var envelope: String
+        /// Letters are envelopes: one each.
+        public var letters = 0
+        public var pages = 0
+        public var blankPages = 0
+        public var sheets = 0
+        public var amountCents: Int64 = 0
+
+        init(stream: PrintStream, file: String) {
+            name = stream.name
+            self.file = file
+            color = stream.color
+            duplex = stream.duplex
+            envelope = stream.envelope.rawValue
+        }
+    }
+
+    /// The inserter marks printed on each front side, and where.
+    public struct Marks: Codable, Sendable, Equatable {
+        /// `none`, `omr`, `datamatrix` or `omr+datamatrix`.
+        public var scheme: String
+        public var omr: OMR?
+        public var datamatrix: DataMatrix?
+
+        public struct OMR: Codable, Sendable, Equatable {
+            public var side = "front"
+            public var xMm = MarkLayout.millimetres(MarkLayout.omrX)
+            public var lengthMm = MarkLayout.millimetres(MarkLayout.omrLength)
+            public var thicknessMm = MarkLayout.millimetres(MarkLayout.omrThickness)
+            /// The centre of the first track's bar, from the top of the page.
+            public var firstTrackYMm = MarkLayout.millimetres(MarkLayout.omrFirstY)
+            public var pitchMm = MarkLayout.millimetres(MarkLayout.omrPitch)
+            /// Top to bottom. `sequence_*` is the sheet's number in its stream
+            /// modulo 8; `parity` makes the number of bars even.
+            public var tracks = OMRCode.Track.allCases.map(\.rawValue)
+        }
+
+        public struct DataMatrix: Codable, Sendable, Equatable {
+            public var side = "front"
+            public var xMm = MarkLayout.millimetres(MarkLayout.dataMatrixX)
+            public var yMm = MarkLayout.millimetres(MarkLayout.dataMatrixY)
+            public var moduleMm = MarkLayout.millimetres(MarkLayout.dataMatrixModule)
+            public var content = "BATCH|SEQUENCE|SHEET/SHEETS"
+        }
+
+        init(_ scheme: MarkScheme) {
+            self.scheme = scheme.description
+            omr = scheme.omr ? OMR() : nil
+            datamatrix = scheme.dataMatrix ? DataMatrix() : nil
+        }
+    }
+
     public struct Letter: Codable, Sendable, Equatable {
         /// Print order, from 1.
         public var sequence: Int
         public var job: Int64
         public var account: String
         public var document: String
+        /// The stream's name, and its PDF.
+        public var stream: String
         public var file: String
         /// The letter's first page in `file`, from 1.
         public var firstPage: Int
@@ -30,6 +93,9 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var priceCents: Int64
         public var color: Bool
         public var duplex: Bool
+        public var envelope: String
+        /// The envelope window the address shows through: `right` or `left`.
+        public var window: String
         public var country: String
         public var postalCode: String
         /// The address lines exactly as printed in the window.
@@ -40,7 +106,21 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var batch: String
     public var createdAt: String
     public var totals: Totals
+    public var streams: [Stream]
+    public var marks: Marks
     public var letters: [Letter]
+
+    init(batch: String, createdAt: String, streams: [Stream], marks: Marks, letters: [Letter]) {
+        format = Self.format
+        self.batch = batch
+        self.createdAt = createdAt
+        self.streams = streams
+        self.marks = marks
+        self.letters = letters
+        totals = Totals(letters: streams.reduce(0) { $0 + $1.letters }, pages: streams.reduce(0) { $0 + $1.pages },
+                        blankPages: streams.reduce(0) { $0 + $1.blankPages }, sheets: streams.reduce(0) { $0 + $1.sheets },
+                        amountCents: streams.reduce(0) { $0 + $1.amountCents })
+    }
 
     static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
@@ -59,14 +139,15 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// print shop's spreadsheet and mail-merge tools.
     func csv() -> String {
         let maximumLines = PostalAddress.maximumDomesticLines + 1
-        var header = ["sequence", "job", "account", "document", "file", "first_page", "pages", "sheets",
-                      "price_cents", "color", "duplex", "country", "postal_code"]
+        var header = ["sequence", "job", "account", "document", "stream", "file", "first_page", "pages", "sheets",
+                      "price_cents", "color", "duplex", "envelope", "window", "country", "postal_code"]
         header += (1...maximumLines).map { "recipient_line_\($0)" }
         var rows = [header]
         for letter in letters {
-            var row = [String(letter.sequence), String(letter.job), letter.account, letter.document, letter.file,
-                       String(letter.firstPage), String(letter.pages), String(letter.sheets), String(letter.priceCents),
-                       String(letter.color), String(letter.duplex), letter.country, letter.postalCode]
+            var row = [String(letter.sequence), String(letter.job), letter.account, letter.document, letter.stream,
+                       letter.file, String(letter.firstPage), String(letter.pages), String(letter.sheets),
+                       String(letter.priceCents), String(letter.color), String(letter.duplex), letter.envelope,
+                       letter.window, letter.country, letter.postalCode]
             row += (0..<maximumLines).map { $0 < letter.recipient.count ? letter.recipient[$0] : "" }
             rows.append(row)
         }

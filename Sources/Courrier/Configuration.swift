@@ -31,6 +31,13 @@ public struct Configuration: Sendable {
     /// failure, up to an hour.
     public var deliveryRetry: TimeInterval = 60
 
+    /// How the print shop folds and inserts: its window envelope for folded
+    /// letters (C5/6 or DL) and the most sheets one holds; thicker letters go
+    /// flat in C4.
+    public var inserting = InsertingPolicy.standard
+    /// The marks its inserter reads on each sheet; none by default.
+    public var marks = MarkScheme.none
+
     public init(database: String = "var/courrier.sqlite", outbox: String = "var/outbox", tariffPath: String? = nil,
                 workerID: String = Configuration.defaultWorkerID()) {
         self.database = database
@@ -58,7 +65,33 @@ public struct Configuration: Sendable {
         if let value = value("COURRIER_DELIVERY_RETRY") {
             configuration.deliveryRetry = try parseSeconds(value, name: "COURRIER_DELIVERY_RETRY")
         }
+        try configuration.setPrintShop(envelope: value("COURRIER_ENVELOPE"), foldedSheets: value("COURRIER_FOLDED_SHEETS"),
+                                       marks: value("COURRIER_MARKS"), names: ("COURRIER_ENVELOPE", "COURRIER_FOLDED_SHEETS", "COURRIER_MARKS"))
         return configuration
+    }
+
+    /// Sets what is given of the print shop's envelope, sheet limit and marks,
+    /// naming the setting (`names`) that is wrong.
+    mutating func setPrintShop(envelope: String?, foldedSheets: String?, marks: String?,
+                               names: (envelope: String, foldedSheets: String, marks: String)) throws {
+        if let envelope {
+            guard let chosen = Envelope(rawValue: envelope.uppercased()), !chosen.isFlat else {
+                throw MailRoomError("\(names.envelope) is \"\(envelope)\", expected C5/6 or DL: the window envelope letters are folded into")
+            }
+            inserting.foldedEnvelope = chosen
+        }
+        if let foldedSheets {
+            guard let sheets = Int(foldedSheets), (1...20).contains(sheets) else {
+                throw MailRoomError("\(names.foldedSheets) is \"\(foldedSheets)\", expected the most sheets a folded envelope holds, 1 to 20")
+            }
+            inserting.maximumFoldedSheets = sheets
+        }
+        if let marks {
+            guard let scheme = MarkScheme(marks) else {
+                throw MailRoomError("\(names.marks) is \"\(marks)\", expected none, omr, datamatrix or omr+datamatrix")
+            }
+            self.marks = scheme
+        }
     }
 
     /// A number of seconds, 0 or more.

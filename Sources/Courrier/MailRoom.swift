@@ -85,7 +85,7 @@ public final class MailRoom {
         try releaseClaimsOfGoneWorkers()
         for job in try store.jobsAwaitingFunds() {
             guard let pages = job.pages, let price = job.priceCents else { continue }
-            record(try store.charge(job: job.id, pages: pages, priceCents: price, at: clock()), job: job,
+            record(try store.charge(job: job.id, pages: pages, priceCents: price, placement: nil, at: clock()), job: job,
                    pages: pages, price: price, into: &report)
         }
         while true {
@@ -112,6 +112,7 @@ public final class MailRoom {
         let job = claimed.job
         let pages: Int
         let price: Int64
+        let placement: PrintPlacement
         do {
             let document = try accountDefaults(DocumentParser.parse(Data(claimed.document)))
             let terms = try attachments.terms(for: document.terms, attachmentHash: job.termsHash)
@@ -120,7 +121,8 @@ public final class MailRoom {
             let letter = try renderer.renderForCounting(document, terms: terms)
             // The tariff charges Poppler's count of the letter as it will print.
             pages = try PDFDocument(bytes: letter.pdf, name: "rendered letter").pageCount
-            price = try tariff.priceCents(pages: pages, country: document.recipient.country)
+            placement = configuration.inserting.placement(for: document, pages: pages)
+            price = try tariff.priceCents(pages: pages, country: document.recipient.country, placement: placement)
         } catch let error as DocumentError {
             try fail(job, reason: error.description, into: &report)
             return
@@ -131,8 +133,8 @@ public final class MailRoom {
             try fail(job, reason: error.description, into: &report)
             return
         }
-        record(try store.charge(job: job.id, pages: pages, priceCents: price, at: clock()), job: job,
-               pages: pages, price: price, into: &report)
+        record(try store.charge(job: job.id, pages: pages, priceCents: price, placement: placement, at: clock()),
+               job: job, pages: pages, price: price, into: &report)
     }
 
     private func fail(_ job: Job, reason: String, into report: inout PrepareReport) throws {
@@ -160,8 +162,10 @@ public final class MailRoom {
     /// unfinished, then a new one. Returns the bundles written.
     public func cut() throws -> [BundleWriter.Result] {
         var results: [BundleWriter.Result] = []
-        var cuts = try store.unfinishedCuts()
-        if let cut = try store.openCut(batchPrefix: Self.batchPrefix(clock()), at: clock()) {
+        let lease: TimeInterval = 3600
+        var cuts = try store.claimUnfinishedCuts(worker: configuration.workerID, lease: lease, at: clock())
+        if let cut = try store.openCut(batchPrefix: Self.batchPrefix(clock()), worker: configuration.workerID,
+                                       lease: lease, at: clock()) {
             cuts.append(cut)
         }
         for cut in cuts {
@@ -170,33 +174,65 @@ public final class MailRoom {
         return results
     }
 
+    /// Letters are read from the store this many at a time: the cut holds one
+    /// page of documents, never the batch.
+    static let cutPageSize = 64
+
     private func write(_ cut: Cut) throws -> BundleWriter.Result {
-        let writer = BundleWriter(outbox: URL(fileURLWithPath: configuration.outbox, isDirectory: true), renderer: renderer)
-        let stored = try store.letters(in: cut.batch)
-        let letters = try stored.map { stored throws -> BundleLetter in
-            let document = try self.accountDefaults(DocumentParser.parse(Data(stored.document)))
-            let terms = try self.attachments.terms(for: document.terms, attachmentHash: stored.job.termsHash)
-            let logo = try self.attachments.logo(for: document.sender.logo, attachmentHash: stored.job.logoHash)
-            return BundleLetter(job: stored.job.id, document: document, terms: terms, logo: logo,
-                                chargedPages: stored.job.pages ?? 0, priceCents: stored.job.priceCents ?? 0)
+        let writer = BundleWriter(outbox: URL(fileURLWithPath: configuration.outbox, isDirectory: true), renderer: renderer,
+                                  marks: configuration.marks, foldedEnvelope: configuration.inserting.foldedEnvelope)
+        let streams = try store.streams(in: cut.batch).map { name in
+            guard let stream = PrintStream(name: name) else {
+                throw MailRoomError("bundle \(cut.batch) holds letters of an unknown print stream \"\(name)\"")
+            }
+            return stream
         }
-        let result = try writer.write(batch: cut.batch, createdAt: cut.createdAt, letters: letters) { letter, pages in
+        let result = try writer.write(batch: cut.batch, createdAt: cut.createdAt, streams: streams, letters: { stream, add in
+            var position: PrintPosition?
+            while true {
+                let page = try self.store.letters(in: cut.batch, stream: stream.name, after: position, limit: Self.cutPageSize)
+                for stored in page {
+                    try add(self.bundleLetter(stored, stream: stream))
+                }
+                guard let last = page.last, page.count == Self.cutPageSize else { break }
+                position = last.position
+            }
+        }, warn: { letter, pages in
             self.log.warning("bundle.page_count_changed", [
                 "job": .integer(letter.job), "batch": .string(cut.batch),
                 "pages": .int(pages), "charged_pages": .int(letter.chargedPages)])
-        }
+        })
         let totals = result.manifest.totals
         try store.completeCut(cut.batch, summary: BundleSummary(
             path: result.folder.path, letters: totals.letters, pages: totals.pages, sheets: totals.sheets,
             amountCents: totals.amountCents), at: clock())
         for letter in result.manifest.letters {
             log.info("job.bundled", ["job": .integer(letter.job), "account": .string(letter.account),
-                                     "document": .string(letter.document), "batch": .string(cut.batch)])
+                                     "document": .string(letter.document), "batch": .string(cut.batch),
+                                     "stream": .string(letter.stream), "sequence": .int(letter.sequence)])
+        }
+        for stream in result.manifest.streams {
+            log.info("bundle.stream", ["batch": .string(cut.batch), "stream": .string(stream.name), "file": .string(stream.file),
+                                       "envelope": .string(stream.envelope), "letters": .int(stream.letters),
+                                       "sheets": .int(stream.sheets)])
         }
         log.info("bundle.cut", ["batch": .string(cut.batch), "letters": .int(totals.letters), "pages": .int(totals.pages),
                                 "sheets": .int(totals.sheets), "amount_cents": .integer(totals.amountCents),
+                                "streams": .int(result.manifest.streams.count), "marks": .string(configuration.marks.description),
                                 "path": .string(result.folder.path)])
         return result
+    }
+
+    /// A stored letter, ready to draw: its document, terms and logo, and where it goes.
+    private func bundleLetter(_ stored: BatchLetter, stream: PrintStream) throws -> BundleLetter {
+        let document = try accountDefaults(DocumentParser.parse(Data(stored.document)))
+        let terms = try attachments.terms(for: document.terms, attachmentHash: stored.job.termsHash)
+        let logo = try attachments.logo(for: document.sender.logo, attachmentHash: stored.job.logoHash)
+        let pages = stored.job.pages ?? 0
+        let placement = PrintPlacement(stream: stream, sheets: stored.job.sheets ?? stream.sheets(pages: pages),
+                                       sortKey: stored.position.sortKey)
+        return BundleLetter(job: stored.job.id, document: document, terms: terms, logo: logo, placement: placement,
+                            chargedPages: pages, priceCents: stored.job.priceCents ?? 0)
     }
 
     static func batchPrefix(_ date: Date) -> String {
@@ -235,6 +271,9 @@ public final class MailRoom {
     public struct Quote: Sendable, Equatable {
         public var account: String
         public var pages: Int
+        public var sheets: Int
+        /// `C5/6` or `DL` folded, `C4` flat.
+        public var envelope: String
         public var priceCents: Int64
         public var balanceCents: Int64
         public var balanceAfterCents: Int64
@@ -256,12 +295,14 @@ public final class MailRoom {
     /// What mailing a document would cost, and what the wallet would hold after.
     public func quote(file: URL) throws -> Quote {
         let (document, _, pages) = try render(file: file)
+        let placement = configuration.inserting.placement(for: document, pages: pages)
         let price: Int64
-        do { price = try tariff.priceCents(pages: pages, country: document.recipient.country) } catch {
+        do { price = try tariff.priceCents(pages: pages, country: document.recipient.country, placement: placement) } catch {
             throw MailRoomError("\(file.path): \(error.description)")
         }
         let balance = try store.balance(account: document.account)
-        return Quote(account: document.account, pages: pages, priceCents: price, balanceCents: balance,
+        return Quote(account: document.account, pages: pages, sheets: placement.sheets,
+                     envelope: placement.stream.envelope.rawValue, priceCents: price, balanceCents: balance,
                      balanceAfterCents: balance - price)
     }
 

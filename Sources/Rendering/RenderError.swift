@@ -15,6 +15,8 @@ public struct RenderError: Error, Sendable, Equatable, CustomStringConvertible {
         case proof
         /// The text holds a character no font on this machine can draw.
         case missingGlyph = "missing_glyph"
+        /// An inserter mark could not be made.
+        case marks
     }
 
     public var code: Code

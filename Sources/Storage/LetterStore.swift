@@ -28,7 +28,9 @@ public protocol LetterStore: AnyObject {
 
     /// Charges the account and marks the job prepared, or marks it
     /// awaiting_funds when the balance is short. A job is charged once.
-    func charge(job: Int64, pages: Int, priceCents: Int64, at now: Date) throws -> ChargeOutcome
+    /// `placement` (stream, sheets, postal order) is recorded with the price;
+    /// nil keeps what was recorded when the letter was priced.
+    func charge(job: Int64, pages: Int, priceCents: Int64, placement: PrintPlacement?, at now: Date) throws -> ChargeOutcome
 
     /// Fails a job with a reason a person can act on; nothing is charged.
     func fail(job: Int64, reason: String, at now: Date) throws
@@ -39,15 +41,23 @@ public protocol LetterStore: AnyObject {
     func job(_ id: Int64) throws -> Job?
     func attachment(hash: String) throws -> [UInt8]?
 
-    /// Opens a cut: every prepared letter not yet in a bundle is assigned to a
-    /// new batch, in one transaction. Nil when there is nothing to cut.
-    func openCut(batchPrefix: String, at now: Date) throws -> Cut?
+    /// Opens a cut for `worker`: every prepared letter not yet in a bundle is
+    /// assigned to a new batch, in one transaction. Nil when there is nothing
+    /// to cut, or while another worker's cut is in progress: one cut runs at a time.
+    func openCut(batchPrefix: String, worker: String, lease: TimeInterval, at now: Date) throws -> Cut?
 
     /// Cuts opened and never completed: a crash or a failure left them.
     func unfinishedCuts() throws -> [Cut]
 
-    /// The letters of a batch, with what is needed to draw them again.
-    func letters(in batch: String) throws -> [BatchLetter]
+    /// Takes the unfinished cuts that no live worker holds, to finish them.
+    func claimUnfinishedCuts(worker: String, lease: TimeInterval, at now: Date) throws -> [Cut]
+
+    /// The print streams of a batch, by name.
+    func streams(in batch: String) throws -> [String]
+
+    /// Up to `limit` letters of one stream of a batch in print order, after
+    /// `position`: the cut reads a batch a page at a time.
+    func letters(in batch: String, stream: String, after position: PrintPosition?, limit: Int) throws -> [BatchLetter]
 
     /// Records the bundle as written and its letters as bundled.
     func completeCut(_ batch: String, summary: BundleSummary, at now: Date) throws
@@ -117,6 +127,9 @@ public struct Job: Sendable, Equatable {
     public var batch: String?
     public var termsHash: String?
     public var logoHash: String?
+    /// The print stream and sheets decided when the letter was priced.
+    public var stream: String?
+    public var sheets: Int?
     public var createdAt: String
     public var updatedAt: String
 }
@@ -162,6 +175,13 @@ public struct Cut: Sendable, Equatable {
 public struct BatchLetter: Sendable {
     public var job: Job
     public var document: [UInt8]
+    public var position: PrintPosition
+}
+
+/// A letter's place in its stream's print order.
+public struct PrintPosition: Sendable, Equatable {
+    public var sortKey: String
+    public var job: Int64
 }
 
 public struct BundleSummary: Sendable, Equatable {

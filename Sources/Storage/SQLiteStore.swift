@@ -57,7 +57,7 @@ public final class SQLiteStore: LetterStore {
     }
 
     /// Each version's changes, in order: a store of version N gets the ones after N.
-    private static let migrations = [queueAndLedger, deliveries, logosAndAccounts]
+    private static let migrations = [queueAndLedger, deliveries, logosAndAccounts, printStreams]
 
     private static let queueAndLedger = """
         CREATE TABLE attachments (
@@ -151,11 +151,34 @@ public final class SQLiteStore: LetterStore {
         );
         """
 
+    /// Where each priced letter goes in a bundle (its stream, sheets and place
+    /// in postal order), and which worker is cutting a bundle, so that one cut
+    /// runs at a time. Letters priced before this version are placed as they
+    /// would have been: folded, by their print options and address.
+    private static let printStreams = """
+        ALTER TABLE jobs ADD COLUMN stream TEXT;
+        ALTER TABLE jobs ADD COLUMN sheets INTEGER;
+        ALTER TABLE jobs ADD COLUMN sort_key TEXT;
+        ALTER TABLE bundles ADD COLUMN claimed_by TEXT;
+        ALTER TABLE bundles ADD COLUMN claimed_until INTEGER;
+        CREATE INDEX jobs_in_print_order ON jobs (batch, stream, sort_key, id);
+        UPDATE jobs SET
+            stream = (CASE WHEN json_extract(CAST(document AS TEXT), '$.print.color') = 0 THEN 'bw' ELSE 'color' END)
+                || (CASE WHEN json_extract(CAST(document AS TEXT), '$.print.duplex') = 1 THEN '-duplex' ELSE '-simplex' END)
+                || '-c56',
+            sheets = CASE WHEN json_extract(CAST(document AS TEXT), '$.print.duplex') = 1 THEN (pages + 1) / 2 ELSE pages END,
+            sort_key = (CASE WHEN json_extract(CAST(document AS TEXT), '$.recipient.country') = 'BE' THEN '0 BE '
+                        ELSE '1 ' || json_extract(CAST(document AS TEXT), '$.recipient.country') || ' ' END)
+                || substr('0000000000' || upper(json_extract(CAST(document AS TEXT), '$.recipient.postal_code')), -10)
+                || ' ' || lower(json_extract(CAST(document AS TEXT), '$.recipient.name'))
+        WHERE state IN ('prepared', 'awaiting_funds') AND pages IS NOT NULL;
+        """
+
     // MARK: Jobs
 
     private static let jobColumns = """
         id, account, document_id, state, pages, price_cents, reason, batch, terms_hash, created_at, updated_at,
-        logo_hash
+        logo_hash, stream, sheets
         """
 
     private static func readJob(_ row: SQLiteStatement) -> Job {
@@ -163,7 +186,8 @@ public final class SQLiteStore: LetterStore {
             state: JobState(rawValue: row.text(3)) ?? .failed,
             pages: row.optionalInt64(4).map(Int.init), priceCents: row.optionalInt64(5),
             reason: row.optionalText(6), batch: row.optionalText(7), termsHash: row.optionalText(8),
-            logoHash: row.optionalText(11), createdAt: row.text(9), updatedAt: row.text(10))
+            logoHash: row.optionalText(11), stream: row.optionalText(12), sheets: row.optionalInt64(13).map(Int.init),
+            createdAt: row.text(9), updatedAt: row.text(10))
     }
 
     public func job(_ id: Int64) throws -> Job? {
@@ -190,7 +214,7 @@ public final class SQLiteStore: LetterStore {
             let existing = try connection.prepare("""
                 SELECT \(Self.jobColumns), document_hash FROM jobs WHERE account = ?1 AND document_id = ?2
                 """).firstRow([.text(submission.account), .text(submission.documentID)]) { row in
-                    (Self.readJob(row), row.text(12))
+                    (Self.readJob(row), row.text(14))
                 }
             if let (job, hash) = existing {
                 // A failed document may be corrected and sent again under the same id;
@@ -229,7 +253,7 @@ public final class SQLiteStore: LetterStore {
                              AND (claimed_until IS NULL OR claimed_until < ?3) ORDER BY id LIMIT ?4)
                 RETURNING \(Self.jobColumns), document
                 """).rows([.text(worker), .integer(nowSeconds + Int64(lease)), .integer(nowSeconds), .integer(Int64(limit))]) { row in
-                    ClaimedJob(job: Self.readJob(row), document: row.blob(12))
+                    ClaimedJob(job: Self.readJob(row), document: row.blob(14))
                 }.sorted { $0.job.id < $1.job.id }
         }
     }
@@ -238,6 +262,7 @@ public final class SQLiteStore: LetterStore {
         try connection.prepare("""
             SELECT claimed_by FROM jobs WHERE state = 'queued' AND claimed_by IS NOT NULL
             UNION SELECT claimed_by FROM deliveries WHERE claimed_by IS NOT NULL
+            UNION SELECT claimed_by FROM bundles WHERE state = 'cutting' AND claimed_by IS NOT NULL
             """).rows([]) { $0.text(0) }
     }
 
@@ -249,9 +274,13 @@ public final class SQLiteStore: LetterStore {
             let releaseDeliveries = try connection.prepare("""
                 UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?1
                 """)
+            let releaseCuts = try connection.prepare("""
+                UPDATE bundles SET claimed_by = NULL, claimed_until = NULL WHERE state = 'cutting' AND claimed_by = ?1
+                """)
             for worker in workers {
                 try releaseJobs.run([.text(worker)])
                 try releaseDeliveries.run([.text(worker)])
+                try releaseCuts.run([.text(worker)])
             }
         }
     }
@@ -303,12 +332,19 @@ public final class SQLiteStore: LetterStore {
             """).run([.text(account), .integer(cents)])
     }
 
-    public func charge(job id: Int64, pages: Int, priceCents: Int64, at now: Date) throws -> ChargeOutcome {
+    public func charge(job id: Int64, pages: Int, priceCents: Int64, placement: PrintPlacement?,
+                       at now: Date) throws -> ChargeOutcome {
         precondition(priceCents > 0, "a letter has a price")
         let time = storeTimestamp(now)
         return try connection.writeTransaction {
             guard let job = try job(id) else { throw StoreError("job \(id) does not exist") }
             guard job.state == .queued || job.state == .awaitingFunds else { return .skipped(job.state) }
+            if let placement {
+                try connection.prepare("""
+                    UPDATE jobs SET stream = ?2, sheets = ?3, sort_key = ?4 WHERE id = ?1
+                    """).run([.integer(id), .text(placement.stream.name), .integer(Int64(placement.sheets)),
+                              .text(placement.sortKey)])
+            }
             let balance = try walletBalance(job.account)
             guard balance >= priceCents else {
                 try connection.prepare("""
@@ -403,9 +439,16 @@ public final class SQLiteStore: LetterStore {
 
     // MARK: Cuts
 
-    public func openCut(batchPrefix: String, at now: Date) throws -> Cut? {
+    public func openCut(batchPrefix: String, worker: String, lease: TimeInterval, at now: Date) throws -> Cut? {
         let time = storeTimestamp(now)
+        let nowSeconds = Int64(now.timeIntervalSince1970)
         return try connection.writeTransaction {
+            // One cut at a time: another worker's cut in progress comes first.
+            let busy = try connection.prepare("""
+                SELECT count(*) FROM bundles WHERE state = 'cutting' AND claimed_by IS NOT NULL AND claimed_by != ?1
+                    AND claimed_until >= ?2
+                """).firstRow([.text(worker), .integer(nowSeconds)]) { $0.int(0) } ?? 0
+            guard busy == 0 else { return nil }
             let waiting = try connection.prepare("""
                 SELECT count(*) FROM jobs WHERE state = 'prepared' AND batch IS NULL
                 """).firstRow { $0.int(0) } ?? 0
@@ -413,8 +456,10 @@ public final class SQLiteStore: LetterStore {
             let number = (try connection.prepare("SELECT count(*) FROM bundles").firstRow { $0.int(0) } ?? 0) + 1
             let batch = "\(batchPrefix)-\(String(repeating: "0", count: max(0, 4 - String(number).count)))\(number)"
             try connection.prepare("""
-                INSERT INTO bundles (batch, state, letters, created_at) VALUES (?1, 'cutting', ?2, ?3)
-                """).run([.text(batch), .integer(Int64(waiting)), .text(time)])
+                INSERT INTO bundles (batch, state, letters, created_at, claimed_by, claimed_until)
+                VALUES (?1, 'cutting', ?2, ?3, ?4, ?5)
+                """).run([.text(batch), .integer(Int64(waiting)), .text(time), .text(worker),
+                          .integer(nowSeconds + Int64(lease))])
             try connection.prepare("""
                 UPDATE jobs SET batch = ?1, updated_at = ?2 WHERE state = 'prepared' AND batch IS NULL
                 """).run([.text(batch), .text(time)])
@@ -428,10 +473,34 @@ public final class SQLiteStore: LetterStore {
             """).rows { Cut(batch: $0.text(0), createdAt: $0.text(1), letters: $0.int(2)) }
     }
 
-    public func letters(in batch: String) throws -> [BatchLetter] {
+    public func claimUnfinishedCuts(worker: String, lease: TimeInterval, at now: Date) throws -> [Cut] {
+        let nowSeconds = Int64(now.timeIntervalSince1970)
+        return try connection.writeTransaction {
+            try connection.prepare("""
+                UPDATE bundles SET claimed_by = ?1, claimed_until = ?2
+                WHERE state = 'cutting' AND (claimed_by IS NULL OR claimed_by = ?1 OR claimed_until < ?3)
+                RETURNING batch, created_at, letters
+                """).rows([.text(worker), .integer(nowSeconds + Int64(lease)), .integer(nowSeconds)]) {
+                    Cut(batch: $0.text(0), createdAt: $0.text(1), letters: $0.int(2))
+                }.sorted { ($0.createdAt, $0.batch) < ($1.createdAt, $1.batch) }
+        }
+    }
+
+    public func streams(in batch: String) throws -> [String] {
+        try connection.prepare("SELECT DISTINCT stream FROM jobs WHERE batch = ?1 ORDER BY stream")
+            .rows([.text(batch)]) { $0.optionalText(0) ?? "" }
+    }
+
+    public func letters(in batch: String, stream: String, after position: PrintPosition?, limit: Int) throws -> [BatchLetter] {
         try connection.prepare("""
-            SELECT \(Self.jobColumns), document FROM jobs WHERE batch = ?1 ORDER BY id
-            """).rows([.text(batch)]) { BatchLetter(job: Self.readJob($0), document: $0.blob(12)) }
+            SELECT \(Self.jobColumns), document, sort_key FROM jobs
+            WHERE batch = ?1 AND stream IS ?2 AND (sort_key, id) > (?3, ?4)
+            ORDER BY sort_key, id LIMIT ?5
+            """).rows([.text(batch), stream.isEmpty ? .null : .text(stream), .text(position?.sortKey ?? ""),
+                       .integer(position?.job ?? 0), .integer(Int64(limit))]) {
+                BatchLetter(job: Self.readJob($0), document: $0.blob(14),
+                            position: PrintPosition(sortKey: $0.optionalText(15) ?? "", job: $0.int64(0)))
+            }
     }
 
     public func completeCut(_ batch: String, summary: BundleSummary, at now: Date) throws {
@@ -439,7 +508,7 @@ public final class SQLiteStore: LetterStore {
         try connection.writeTransaction {
             try connection.prepare("""
                 UPDATE bundles SET state = 'cut', path = ?2, letters = ?3, pages = ?4, sheets = ?5, amount_cents = ?6,
-                    completed_at = ?7 WHERE batch = ?1 AND state = 'cutting'
+                    completed_at = ?7, claimed_by = NULL, claimed_until = NULL WHERE batch = ?1 AND state = 'cutting'
                 """).run([.text(batch), .text(summary.path), .integer(Int64(summary.letters)), .integer(Int64(summary.pages)),
                           .integer(Int64(summary.sheets)), .integer(summary.amountCents), .text(time)])
             try connection.prepare("""

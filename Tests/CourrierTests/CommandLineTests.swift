@@ -20,7 +20,8 @@ import Storage
         let quote = try runCourrier(["quote", documents.appendingPathComponent("acme-invoice-fr.json").path, "--json"],
                                     environment: environment, in: folder.url)
         #expect(try JSONSerialization.jsonObject(with: Data(quote.output.utf8)) as? NSDictionary
-                == ["account": "acme", "pages": 2, "price_cents": 155, "balance_cents": 2000, "balance_after_cents": 1845])
+                == ["account": "acme", "pages": 2, "sheets": 2, "envelope": "C5/6", "price_cents": 155,
+                    "balance_cents": 2000, "balance_after_cents": 1845])
 
         let enqueue = try runCourrier(["enqueue", documents.appendingPathComponent("acme-invoice-fr.json").path,
                                        documents.appendingPathComponent("acme-entretien-fr.json").path, "--json"],

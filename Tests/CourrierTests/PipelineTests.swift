@@ -147,8 +147,10 @@ import Storage
         _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
         _ = try room.enqueue(Paths.document("acme-invoice-fr.json"), Paths.document("acme-entretien-fr.json"))
         _ = try room.mailRoom.prepareAll()
-        // A cut opened and never finished, as a crash between the two leaves it.
-        let cut = try #require(try room.store.openCut(batchPrefix: "20261128-100000", at: Date()))
+        // A cut opened and never finished, as a crash between the two leaves it:
+        // its worker is gone and its lease has run out.
+        let cut = try #require(try room.store.openCut(batchPrefix: "20261128-100000", worker: "gone-host:1",
+                                                      lease: 3600, at: Date().addingTimeInterval(-7200)))
         _ = try room.enqueue(Paths.document("acme-releve-mensuel-fr.json"))
         let report = try room.mailRoom.run()
         #expect(report.bundles.map(\.manifest.batch).first == cut.batch)

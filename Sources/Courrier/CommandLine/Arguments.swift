@@ -12,6 +12,7 @@ struct Arguments {
     static let valued: Set<String> = [
         "database", "outbox", "tariff", "output", "reference", "log-level",
         "page", "dpi", "deliver", "ssh-key", "known-hosts", "ssh-passphrase-file", "trigger", "delivery-retry",
+        "envelope", "folded-sheets", "marks",
     ]
     static let flagNames: Set<String> = ["json", "help", "now"]
     static let aliases = ["o": "output", "h": "help"]

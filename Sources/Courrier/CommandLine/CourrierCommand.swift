@@ -58,6 +58,11 @@ public struct CourrierCommand {
           --delivery-retry SECONDS
                               wait after a failed delivery, doubled each time up to an hour
                               (COURRIER_DELIVERY_RETRY, default 60)
+          --envelope C5/6|DL  the window envelope letters are folded into (COURRIER_ENVELOPE, default C5/6)
+          --folded-sheets N   the most sheets a folded envelope holds; thicker letters go flat
+                              in C4 (COURRIER_FOLDED_SHEETS, default 5)
+          --marks SCHEME      inserter marks: none, omr, datamatrix or omr+datamatrix
+                              (COURRIER_MARKS, default none)
           --json              answer in JSON, for programs
           --log-level LEVEL   debug, info, warning or error (COURRIER_LOG_LEVEL, default info)
 
@@ -78,6 +83,8 @@ public struct CourrierCommand {
         if let value = options["delivery-retry"] {
             configuration.deliveryRetry = try Configuration.parseSeconds(value, name: "--delivery-retry")
         }
+        try configuration.setPrintShop(envelope: options["envelope"], foldedSheets: options["folded-sheets"],
+                                       marks: options["marks"], names: ("--envelope", "--folded-sheets", "--marks"))
         return configuration
     }
 

@@ -182,16 +182,19 @@ struct Output {
         struct Answer: Encodable {
             var account: String
             var pages: Int
+            var sheets: Int
+            var envelope: String
             var priceCents: Int64
             var balanceCents: Int64
             var balanceAfterCents: Int64
         }
         if json {
-            return VerbResult(text: encode(Answer(account: quote.account, pages: quote.pages, priceCents: quote.priceCents,
+            return VerbResult(text: encode(Answer(account: quote.account, pages: quote.pages, sheets: quote.sheets,
+                                                  envelope: quote.envelope, priceCents: quote.priceCents,
                                                   balanceCents: quote.balanceCents, balanceAfterCents: quote.balanceAfterCents)))
         }
         var text = """
-            Pages:          \(quote.pages)
+            Pages:          \(quote.pages) on \(quote.sheets) sheet\(quote.sheets == 1 ? "" : "s"), \(quote.envelope) envelope
             Price:          \(Self.euros(quote.priceCents))
             Balance:        \(Self.euros(quote.balanceCents)) (\(quote.account))
             Balance after:  \(Self.euros(quote.balanceAfterCents))

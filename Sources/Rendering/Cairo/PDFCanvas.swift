@@ -60,7 +60,11 @@ public final class PDFCanvas {
     }
 
     /// Ends the current page and starts the next.
+    /// Called before each page is shown: a letter's marks go on its pages this way.
+    var beforeShowingPage: (() -> Void)?
+
     public func showPage() {
+        beforeShowingPage?()
         cairo_show_page(context)
         pageCount += 1
     }

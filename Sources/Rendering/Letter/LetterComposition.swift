@@ -64,6 +64,9 @@ struct LetterComposition {
 
     // MARK: Drawing
 
+    /// The pages the document itself takes, terms not counted.
+    var pageCount: Int { pages.count }
+
     func draw(on canvas: PDFCanvas) {
         for (index, placements) in pages.enumerated() {
             if index == 0 {

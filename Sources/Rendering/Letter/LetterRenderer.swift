@@ -72,10 +72,15 @@ public final class LetterRenderer {
     /// Draws `document` and its terms on the following pages of `canvas`, a
     /// letter among others in a print stream. Returns the pages drawn.
     ///
+    /// `marks`, when given, is asked for the inserter marks of each page of
+    /// the letter (page from 0, pages in all); terms PDFs are then scaled to
+    /// leave the marks' band free.
+    ///
     /// Everything that can fail is measured before the first stroke, so a letter
     /// that fails leaves `canvas` as it was.
     @discardableResult
     public func draw(_ document: Document, terms: LetterTerms?, logo: LetterLogo? = nil,
+                     marks: ((_ page: Int, _ pages: Int) -> SheetMarks?)? = nil,
                      on canvas: PDFCanvas) throws(RenderError) -> Int {
         let first = canvas.pageCount
         try coverage.check(document, font: fonts.regular)
@@ -83,12 +88,34 @@ public final class LetterRenderer {
             throw RenderError(.unreadableLogo, "\(document.sender.logo!.name) is missing")
         }
         let composition = try LetterComposition(document: document, logo: logo, fonts: fonts, context: canvas.context)
-        composition.draw(on: canvas)
+        var textTerms: TermsPages.TextLayout?
+        var termsPages = 0
         switch terms {
-        case .pdf(let pdf)?: TermsPages.draw(pdf, on: canvas)
-        case .text(let text)?: TermsPages.draw(text: text, title: composition.labels.terms, fonts: fonts, on: canvas)
+        case .pdf(let pdf)?: termsPages = pdf.pageCount
+        case .text(let text)?:
+            let layout = TermsPages.TextLayout(text: text, title: composition.labels.terms, fonts: fonts, context: canvas.context)
+            textTerms = layout
+            termsPages = layout.pageCount
         case nil: break
         }
+        let pages = composition.pageCount + termsPages
+        if let marks {
+            var prepared: [Int: PreparedMarks] = [:]
+            for page in 0..<pages {
+                if let sheetMarks = marks(page, pages) { prepared[page] = try PreparedMarks(sheetMarks) }
+            }
+            canvas.beforeShowingPage = { [unowned canvas] in
+                if let pageMarks = prepared[canvas.pageCount - first] { canvas.draw(pageMarks) }
+            }
+        }
+        defer { canvas.beforeShowingPage = nil }
+        composition.draw(on: canvas)
+        switch terms {
+        case .pdf(let pdf)?: TermsPages.draw(pdf, leftBand: marks == nil ? 0 : MarkLayout.bandWidth, on: canvas)
+        case .text?: textTerms?.draw(on: canvas)
+        case nil: break
+        }
+        assert(canvas.pageCount - first == pages, "the letter drew the pages it measured")
         return canvas.pageCount - first
     }
 
