@@ -107,6 +107,8 @@ import Storage
             let name = "doc-\(index).json"
             try folder.write("documents/\(name)", try fixtureDocument(index % 2 == 0 ? "acme-invoice-fr.json" : "acme-entretien-fr.json") {
                 $0["id"] = "KILL-\(index)"
+                // Two print streams, so that a cut writes two PDFs.
+                if index % 3 == 0 { $0["print"] = ["duplex": true] }
             })
             files.append(documents.appendingPathComponent(name).path)
         }
@@ -156,7 +158,9 @@ import Storage
             let folder = outbox.appendingPathComponent(bundle)
             let manifest = try Manifest.decode(Data(contentsOf: folder.appendingPathComponent("manifest.json")))
             #expect(try sha256sumCheck(folder))
-            #expect(try openPDF(folder.appendingPathComponent("letters.pdf")).pageCount == manifest.totals.pages)
+            for stream in manifest.streams {
+                #expect(try openPDF(folder.appendingPathComponent(stream.file)).pageCount == stream.pages + stream.blankPages)
+            }
             jobsInBundles += manifest.letters.map(\.job)
             amount += manifest.totals.amountCents
         }
