@@ -22,9 +22,23 @@ public struct BundleWriter {
         self.foldedEnvelope = foldedEnvelope
     }
 
+    /// What a cut wrote. The letters' full entries are in the folder's
+    /// manifest (`Manifest.read(bundle:)`); `letters` says which jobs it holds.
     public struct Result {
         public var folder: URL
-        public var manifest: Manifest
+        public var batch: String
+        public var totals: Manifest.Totals
+        public var streams: [Manifest.Stream]
+        public var letters: [Receipt]
+    }
+
+    /// A letter in a written bundle.
+    public struct Receipt: Sendable, Equatable {
+        public var job: Int64
+        public var account: String
+        public var document: String
+        public var sequence: Int
+        public var stream: String
     }
 
     /// The PDF of a stream: `letters.pdf` when the bundle has one stream,
@@ -50,7 +64,8 @@ public struct BundleWriter {
         try? fileManager.removeItem(at: partial)
         try fileManager.createDirectory(at: partial, withIntermediateDirectories: false)
 
-        var entries: [Manifest.Letter] = []
+        let manifest = try ManifestWriter(folder: partial)
+        var receipts: [Receipt] = []
         var streamTotals: [Manifest.Stream] = []
         for stream in streams.sorted() {
             let file = Self.fileName(of: stream, streams: streams.count)
@@ -59,7 +74,7 @@ public struct BundleWriter {
             var totals = Manifest.Stream(stream: stream, file: file)
             try letters(stream) { letter in
                 precondition(letter.placement.stream == stream, "letters come stream by stream")
-                let sequence = entries.count + 1
+                let sequence = receipts.count + 1
                 let firstPage = canvas.pageCount + 1
                 let sheetsBefore = totals.sheets
                 let pages = try renderer.draw(letter.document, terms: letter.terms, logo: letter.logo,
@@ -76,13 +91,15 @@ public struct BundleWriter {
                 }
                 let sheets = stream.sheets(pages: pages)
                 let recipient = letter.document.recipient
-                entries.append(Manifest.Letter(
+                try manifest.add(Manifest.Letter(
                     sequence: sequence, job: letter.job, account: letter.document.account,
                     document: letter.document.id, stream: stream.name, file: file, firstPage: firstPage, pages: pages,
                     sheets: sheets, priceCents: letter.priceCents, color: stream.color, duplex: stream.duplex,
                     envelope: stream.envelope.rawValue, window: letter.document.envelopeWindow.rawValue,
                     country: recipient.country, postalCode: recipient.postalCode,
                     recipient: recipient.windowLines(language: letter.document.language)))
+                receipts.append(Receipt(job: letter.job, account: letter.document.account, document: letter.document.id,
+                                        sequence: sequence, stream: stream.name))
                 totals.letters += 1
                 totals.pages += pages
                 totals.sheets += sheets
@@ -93,14 +110,12 @@ public struct BundleWriter {
             streamTotals.append(totals)
         }
 
-        let manifest = Manifest(batch: batch, createdAt: createdAt, streams: streamTotals,
-                                marks: Manifest.Marks(marks), letters: entries)
-        try DurableFile.write(try Manifest.encoder().encode(manifest) + Data("\n".utf8),
-                              to: partial.appendingPathComponent("manifest.json"))
-        try DurableFile.write(Data(manifest.csv().utf8), to: partial.appendingPathComponent("manifest.csv"))
+        let totals = Manifest.totals(of: streamTotals)
+        try manifest.finish(batch: batch, createdAt: createdAt, streams: streamTotals, marks: Manifest.Marks(marks),
+                            totals: totals)
 
         var sums = ""
-        for name in streamTotals.map(\.file) + ["manifest.csv", "manifest.json"] {
+        for name in streamTotals.map(\.file) + [Manifest.csvFile, Manifest.jsonFile] {
             sums += "\(try DurableFile.sha256(of: partial.appendingPathComponent(name)))  \(name)\n"
         }
         try DurableFile.write(Data(sums.utf8), to: partial.appendingPathComponent("SHA256SUMS"))
@@ -119,7 +134,7 @@ public struct BundleWriter {
             try DurableFile.rename(partial, to: final)
         }
         try DurableFile.sync(outbox)
-        return Result(folder: final, manifest: manifest)
+        return Result(folder: final, batch: batch, totals: totals, streams: streamTotals, letters: receipts)
     }
 
     /// The marks of page `page` (from 0) of a letter of `pages` pages: on

@@ -100,6 +100,12 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var postalCode: String
         /// The address lines exactly as printed in the window.
         public var recipient: [String]
+
+        var csvRow: [String] {
+            [String(sequence), String(job), account, document, stream, file, String(firstPage), String(pages),
+             String(sheets), String(priceCents), String(color), String(duplex), envelope, window, country, postalCode]
+                + (0..<Manifest.maximumRecipientLines).map { $0 < recipient.count ? recipient[$0] : "" }
+        }
     }
 
     public var format: String
@@ -110,16 +116,16 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var marks: Marks
     public var letters: [Letter]
 
-    init(batch: String, createdAt: String, streams: [Stream], marks: Marks, letters: [Letter]) {
-        format = Self.format
-        self.batch = batch
-        self.createdAt = createdAt
-        self.streams = streams
-        self.marks = marks
-        self.letters = letters
-        totals = Totals(letters: streams.reduce(0) { $0 + $1.letters }, pages: streams.reduce(0) { $0 + $1.pages },
-                        blankPages: streams.reduce(0) { $0 + $1.blankPages }, sheets: streams.reduce(0) { $0 + $1.sheets },
-                        amountCents: streams.reduce(0) { $0 + $1.amountCents })
+    /// The bundle's totals: its streams' added up.
+    static func totals(of streams: [Stream]) -> Totals {
+        Totals(letters: streams.reduce(0) { $0 + $1.letters }, pages: streams.reduce(0) { $0 + $1.pages },
+               blankPages: streams.reduce(0) { $0 + $1.blankPages }, sheets: streams.reduce(0) { $0 + $1.sheets },
+               amountCents: streams.reduce(0) { $0 + $1.amountCents })
+    }
+
+    /// Reads the manifest of the bundle in `folder`.
+    public static func read(bundle folder: URL) throws -> Manifest {
+        try decode(Data(contentsOf: folder.appendingPathComponent(jsonFile)))
     }
 
     static func encoder() -> JSONEncoder {
@@ -135,27 +141,26 @@ public struct Manifest: Codable, Sendable, Equatable {
         return try decoder.decode(Manifest.self, from: data)
     }
 
+    public static let jsonFile = "manifest.json"
     /// `manifest.csv`: the letters, one row each, under a header line, for the
     /// print shop's spreadsheet and mail-merge tools.
-    func csv() -> String {
-        let maximumLines = PostalAddress.maximumDomesticLines + 1
-        var header = ["sequence", "job", "account", "document", "stream", "file", "first_page", "pages", "sheets",
-                      "price_cents", "color", "duplex", "envelope", "window", "country", "postal_code"]
-        header += (1...maximumLines).map { "recipient_line_\($0)" }
-        var rows = [header]
-        for letter in letters {
-            var row = [String(letter.sequence), String(letter.job), letter.account, letter.document, letter.stream,
-                       letter.file, String(letter.firstPage), String(letter.pages), String(letter.sheets),
-                       String(letter.priceCents), String(letter.color), String(letter.duplex), letter.envelope,
-                       letter.window, letter.country, letter.postalCode]
-            row += (0..<maximumLines).map { $0 < letter.recipient.count ? letter.recipient[$0] : "" }
-            rows.append(row)
-        }
-        return rows.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    public static let csvFile = "manifest.csv"
+
+    static let maximumRecipientLines = PostalAddress.maximumDomesticLines + 1
+
+    static var csvHeader: [String] {
+        ["sequence", "job", "account", "document", "stream", "file", "first_page", "pages", "sheets",
+         "price_cents", "color", "duplex", "envelope", "window", "country", "postal_code"]
+            + (1...maximumRecipientLines).map { "recipient_line_\($0)" }
+    }
+
+    /// A CSV line, ended by CR LF.
+    static func csvLine(_ fields: [String]) -> String {
+        fields.map(csvField).joined(separator: ",") + "\r\n"
     }
 
     /// RFC 4180: quote a field that holds a comma, a quote or a line break.
-    private static func csvField(_ text: String) -> String {
+    static func csvField(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -202,23 +202,23 @@ public final class MailRoom {
                 "job": .integer(letter.job), "batch": .string(cut.batch),
                 "pages": .int(pages), "charged_pages": .int(letter.chargedPages)])
         })
-        let totals = result.manifest.totals
+        let totals = result.totals
         try store.completeCut(cut.batch, summary: BundleSummary(
             path: result.folder.path, letters: totals.letters, pages: totals.pages, sheets: totals.sheets,
             amountCents: totals.amountCents), at: clock())
-        for letter in result.manifest.letters {
+        for letter in result.letters {
             log.info("job.bundled", ["job": .integer(letter.job), "account": .string(letter.account),
                                      "document": .string(letter.document), "batch": .string(cut.batch),
                                      "stream": .string(letter.stream), "sequence": .int(letter.sequence)])
         }
-        for stream in result.manifest.streams {
+        for stream in result.streams {
             log.info("bundle.stream", ["batch": .string(cut.batch), "stream": .string(stream.name), "file": .string(stream.file),
                                        "envelope": .string(stream.envelope), "letters": .int(stream.letters),
                                        "sheets": .int(stream.sheets)])
         }
         log.info("bundle.cut", ["batch": .string(cut.batch), "letters": .int(totals.letters), "pages": .int(totals.pages),
                                 "sheets": .int(totals.sheets), "amount_cents": .integer(totals.amountCents),
-                                "streams": .int(result.manifest.streams.count), "marks": .string(configuration.marks.description),
+                                "streams": .int(result.streams.count), "marks": .string(configuration.marks.description),
                                 "path": .string(result.folder.path)])
         return result
     }

@@ -16,7 +16,7 @@ private func roomWithBundle(in folder: TemporaryFolder? = nil,
                          documents.appendingPathComponent("acme-entretien-fr.json"))
     _ = try room.mailRoom.prepareAll()
     let bundle = try #require(try room.mailRoom.cut().first)
-    return (room, bundle.folder, bundle.manifest.batch)
+    return (room, bundle.folder, bundle.batch)
 }
 
 private func settings(_ server: SSHServer, root: String? = nil, key: String? = nil, passphrase: String? = nil,

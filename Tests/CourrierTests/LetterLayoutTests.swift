@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Bundling
 @testable import Courrier
 import Letters
 @testable import Rendering
@@ -107,7 +108,7 @@ func expectAddressAlone(in letter: RenderedLetter, of document: Document) throws
         // window, the one that asked for the right window through the right.
         let bundle = try #require(report.bundles.first)
         let pdf = try openPDF(bundle.folder.appendingPathComponent("letters.pdf"))
-        let placed = bundle.manifest.letters.map { letter in
+        let placed = try Manifest.read(bundle: bundle.folder).letters.map { letter in
             // Where the recipient's name begins, between the windows' top and bottom.
             let name = Array(letter.recipient[0].prefix(6))
             let characters = pdf.characters(onPage: letter.firstPage - 1)

@@ -79,9 +79,12 @@ struct Output {
             text += "No bundle: nothing was ready to cut.\n"
         }
         for bundle in report.bundles {
-            let totals = bundle.manifest.totals
-            text += "Bundle \(bundle.manifest.batch): \(totals.letters) letters, \(totals.pages) pages, "
+            let totals = bundle.totals
+            text += "Bundle \(bundle.batch): \(totals.letters) letters, \(totals.pages) pages, "
                 + "\(totals.sheets) sheets, \(Self.euros(totals.amountCents)) in \(bundle.folder.path)\n"
+            for stream in bundle.streams where bundle.streams.count > 1 {
+                text += "  \(stream.file): \(stream.letters) letters, \(stream.sheets) sheets, \(stream.envelope)\n"
+            }
         }
         if let delivery = report.delivery {
             text += deliveryLines(delivery)
