@@ -28,7 +28,7 @@ if arguments.count > 1 && arguments[1] == "upload" {
 let binaryFolder = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent()
 let courrier = binaryFolder.appendingPathComponent("courrier").path
 let fixtures = URL(fileURLWithPath: arguments.count > 1 ? arguments[1] : "Fixtures/documents")
-let runSizes = arguments.count > 2 ? arguments[2].split(separator: ",").compactMap { Int($0) } : [1000, 2000]
+let runSizes = arguments.count > 2 ? arguments[2].split(separator: ",").compactMap { Int($0) } : [1000, 10000]
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
@@ -93,6 +93,7 @@ func spawn(_ arguments: [String], environment: [String: String]) throws -> (stat
     return ((status >> 8) & 0xff, elapsed, Int(usage.ru_maxrss))
 }
 
+var peaks: [(letters: Int, kib: Int)] = []
 for size in runSizes {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("courrier-bench-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -103,6 +104,8 @@ for size in runSizes {
     var json = try JSONSerialization.jsonObject(with: invoiceData) as! [String: Any]
     for index in 0..<size {
         json["id"] = "BENCH-\(index)"
+        // Every fourth letter in duplex: the cut writes two streams.
+        json["print"] = ["duplex": index % 4 == 0]
         let bytes = [UInt8](try JSONSerialization.data(withJSONObject: json))
         _ = try store.enqueue(Submission(account: "acme", documentID: "BENCH-\(index)", document: bytes, terms: termsBytes,
                                                  logo: logoBytes), at: Date())
@@ -113,11 +116,18 @@ for size in runSizes {
     ])
     guard result.status == 0 else { throw MailRoomError("courrier run exited \(result.status)") }
     let bundle = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("outbox").path).first ?? "?"
-    let pdfBytes = (try? FileManager.default.attributesOfItem(
-        atPath: folder.appendingPathComponent("outbox/\(bundle)/letters.pdf").path)[.size] as? Int) ?? 0
+    let bundleFolder = folder.appendingPathComponent("outbox/\(bundle)")
+    let pdfBytes = try FileManager.default.contentsOfDirectory(atPath: bundleFolder.path).filter { $0.hasSuffix(".pdf") }
+        .reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(
+            atPath: bundleFolder.appendingPathComponent($1).path)[.size] as? Int) ?? 0) }
+    peaks.append((size, result.maxRSSKiB))
     print(String(format: "run %5d      %6.0f letters/s   (%.2f s)   peak memory %4d MiB   bundle %.1f KiB a letter",
                  size, Double(size) / result.seconds, result.seconds, result.maxRSSKiB / 1024,
                  Double(pdfBytes) / 1024 / Double(size)))
+}
+if let smallest = peaks.first, let largest = peaks.last, largest.letters > smallest.letters {
+    print(String(format: "peak memory, %d letters against %d: %.2f times", largest.letters, smallest.letters,
+                 Double(largest.kib) / Double(smallest.kib)))
 }
 
 /// Uploads a bundle `runs` times and prints the rate of each. Its PDF is
