@@ -80,10 +80,11 @@ struct Output {
         }
         for bundle in report.bundles {
             let totals = bundle.totals
-            text += "Bundle \(bundle.batch): \(totals.letters) letters, \(totals.pages) pages, "
-                + "\(totals.sheets) sheets, \(Self.euros(totals.amountCents)) in \(bundle.folder.path)\n"
+            text += "Bundle \(bundle.batch): \(Self.count(totals.letters, "letter")), \(Self.count(totals.pages, "page")), "
+                + "\(Self.count(totals.sheets, "sheet")), \(Self.euros(totals.amountCents)) in \(bundle.folder.path)\n"
             for stream in bundle.streams where bundle.streams.count > 1 {
-                text += "  \(stream.file): \(stream.letters) letters, \(stream.sheets) sheets, \(stream.envelope)\n"
+                text += "  \(stream.file): \(Self.count(stream.letters, "letter")), "
+                    + "\(Self.count(stream.sheets, "sheet")), \(stream.envelope) envelopes\n"
             }
         }
         if let delivery = report.delivery {
@@ -179,6 +180,11 @@ struct Output {
         struct Answer: Encodable { var file: String; var page: Int; var pages: Int }
         return VerbResult(text: json ? encode(Answer(file: path, page: page, pages: pages))
                           : "\(path): page \(page) of \(pages)\n")
+    }
+
+    /// `1 letter`, `3 letters`.
+    static func count(_ number: Int, _ noun: String) -> String {
+        "\(number) \(noun)\(number == 1 ? "" : "s")"
     }
 
     func quote(_ quote: MailRoom.Quote) -> VerbResult {
