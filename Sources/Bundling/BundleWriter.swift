@@ -32,6 +32,13 @@ public struct BundleWriter {
         public var letters: [Receipt]
     }
 
+    /// Thrown by a caller's letters function to stop a cut half way: nothing
+    /// is renamed into place, and the cut stays open for the next attempt.
+    public struct Interrupted: Error, CustomStringConvertible {
+        public init() {}
+        public var description: String { "the cut was interrupted" }
+    }
+
     /// A letter in a written bundle.
     public struct Receipt: Sendable, Equatable {
         public var job: Int64

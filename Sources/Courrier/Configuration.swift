@@ -38,6 +38,17 @@ public struct Configuration: Sendable {
     /// The marks its inserter reads on each sheet; none by default.
     public var marks = MarkScheme.none
 
+    /// `courrier worker`: how often it looks at the queue, when it cuts, and
+    /// how long a cut in progress may go on after SIGTERM.
+    public var pollInterval: TimeInterval = 5
+    public var schedule = CutSchedule.standard
+    public var grace: TimeInterval = 30
+    /// A Prometheus text file, for node_exporter's textfile collector; none by default.
+    public var metricsPath: String?
+
+    public var logLevel = EventLog.Level.info
+    public var logFormat = EventLog.Format.json
+
     public init(database: String = "var/courrier.sqlite", outbox: String = "var/outbox", tariffPath: String? = nil,
                 workerID: String = Configuration.defaultWorkerID()) {
         self.database = database
@@ -65,6 +76,26 @@ public struct Configuration: Sendable {
         if let value = value("COURRIER_DELIVERY_RETRY") {
             configuration.deliveryRetry = try parseSeconds(value, name: "COURRIER_DELIVERY_RETRY")
         }
+        if let value = value("COURRIER_WORKER_ID") { configuration.workerID = value }
+        if let value = value("COURRIER_LOG_LEVEL") {
+            guard let level = EventLog.Level(rawValue: value) else {
+                throw MailRoomError("COURRIER_LOG_LEVEL is \"\(value)\", expected debug, info, warning or error")
+            }
+            configuration.logLevel = level
+        }
+        if let value = value("COURRIER_LOG_FORMAT") {
+            guard let format = EventLog.Format(rawValue: value) else {
+                throw MailRoomError("COURRIER_LOG_FORMAT is \"\(value)\", expected json or text")
+            }
+            configuration.logFormat = format
+        }
+        if let value = value("COURRIER_POLL") { configuration.pollInterval = try parseDuration(value, name: "COURRIER_POLL") }
+        if let value = value("COURRIER_GRACE") { configuration.grace = try parseDuration(value, name: "COURRIER_GRACE") }
+        configuration.metricsPath = value("COURRIER_METRICS")
+        configuration.schedule = try CutSchedule.parse(
+            at: value("COURRIER_CUT_AT"), days: value("COURRIER_CUT_DAYS"), every: value("COURRIER_CUT_EVERY"),
+            timeZone: value("COURRIER_TIME_ZONE"),
+            names: ("COURRIER_CUT_AT", "COURRIER_CUT_DAYS", "COURRIER_CUT_EVERY", "COURRIER_TIME_ZONE"))
         try configuration.setPrintShop(envelope: value("COURRIER_ENVELOPE"), foldedSheets: value("COURRIER_FOLDED_SHEETS"),
                                        marks: value("COURRIER_MARKS"), names: ("COURRIER_ENVELOPE", "COURRIER_FOLDED_SHEETS", "COURRIER_MARKS"))
         return configuration
@@ -92,6 +123,51 @@ public struct Configuration: Sendable {
             }
             self.marks = scheme
         }
+    }
+
+    /// Every setting as a `COURRIER_…` key and the value in force, secrets
+    /// masked: what `courrier config` prints.
+    public func effectiveSettings() -> [(key: String, value: String)] {
+        func duration(_ seconds: TimeInterval) -> String { String(format: "%gs", seconds) }
+        var schedule: [(String, String)] = [("COURRIER_TIME_ZONE", self.schedule.timeZone.identifier)]
+        switch self.schedule.kind {
+        case .every(let minutes):
+            schedule += [("COURRIER_CUT_EVERY", "\(minutes)m")]
+        case .daily(let minutes, let weekdays):
+            let names = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+            schedule += [("COURRIER_CUT_AT", minutes.map { String(format: "%02d:%02d", $0 / 60, $0 % 60) }.joined(separator: ",")),
+                         ("COURRIER_CUT_DAYS", (1...7).filter(weekdays.contains).map { names[$0 - 1] }.joined(separator: ","))]
+        }
+        let settings: [(String, String?)] = [
+            ("COURRIER_DATABASE", database), ("COURRIER_OUTBOX", outbox), ("COURRIER_TARIFF", tariffPath ?? "(built in)"),
+            ("COURRIER_DELIVER", deliverURL), ("COURRIER_SSH_KEY", sshKey), ("COURRIER_KNOWN_HOSTS", knownHosts),
+            ("COURRIER_SSH_PASSPHRASE_FILE", passphraseFile), ("COURRIER_SSH_PASSPHRASE", passphrase.map { "\($0)" }),
+            ("COURRIER_TRIGGER", trigger), ("COURRIER_DELIVERY_RETRY", duration(deliveryRetry)),
+            ("COURRIER_ENVELOPE", inserting.foldedEnvelope.rawValue),
+            ("COURRIER_FOLDED_SHEETS", String(inserting.maximumFoldedSheets)), ("COURRIER_MARKS", marks.description),
+            ("COURRIER_POLL", duration(pollInterval)), ("COURRIER_GRACE", duration(grace)),
+        ] + schedule + [
+            ("COURRIER_METRICS", metricsPath), ("COURRIER_LOG_LEVEL", logLevel.rawValue),
+            ("COURRIER_LOG_FORMAT", logFormat.rawValue), ("COURRIER_WORKER_ID", workerID),
+        ]
+        return settings.map { ($0.0, $0.1 ?? "") }
+    }
+
+    /// Checks what can be checked without doing the work: the tariff file
+    /// reads, and the delivery's key and known_hosts files are there.
+    public func validate() throws {
+        _ = try loadTariff()
+        _ = try deliverySettings()
+    }
+
+    /// A duration: seconds (`5`, `0.5`, `5s`), minutes (`2m`) or hours (`1h`).
+    static func parseDuration(_ text: String, name: String) throws -> TimeInterval {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let value = Double(text.dropLast(suffix.count)), value > 0 { return value * factor }
+        }
+        if let value = Double(text), value > 0 { return value }
+        throw MailRoomError("\(name) is \"\(text)\", expected a duration such as 5s, 2m or 1h")
     }
 
     /// A number of seconds, 0 or more.

@@ -80,7 +80,11 @@ public final class MailRoom {
 
     /// Charges the letters waiting for funds that their wallets can now pay,
     /// then prepares every queued letter.
-    public func prepareAll() throws -> PrepareReport {
+    ///
+    /// `shouldStop` is asked before each letter: when it says yes, the letter
+    /// in hand is finished and the ones claimed but not started are given
+    /// back untouched, for another worker or the next start.
+    public func prepareAll(shouldStop: () -> Bool = { false }) throws -> PrepareReport {
         var report = PrepareReport()
         try releaseClaimsOfGoneWorkers()
         for job in try store.jobsAwaitingFunds() {
@@ -92,6 +96,10 @@ public final class MailRoom {
             let claimed = try store.claimQueued(limit: 16, worker: configuration.workerID, lease: 300, at: clock())
             guard !claimed.isEmpty else { break }
             for job in claimed {
+                if shouldStop() {
+                    try store.releaseClaims(of: [configuration.workerID])
+                    return report
+                }
                 try prepare(job, into: &report)
             }
         }
@@ -124,21 +132,21 @@ public final class MailRoom {
             placement = configuration.inserting.placement(for: document, pages: pages)
             price = try tariff.priceCents(pages: pages, country: document.recipient.country, placement: placement)
         } catch let error as DocumentError {
-            try fail(job, reason: error.description, into: &report)
+            try fail(job, reason: error.description, code: FailureCode.invalidDocument, into: &report)
             return
         } catch let error as RenderError {
-            try fail(job, reason: error.description, into: &report)
+            try fail(job, reason: error.description, code: error.code.rawValue, into: &report)
             return
         } catch let error as Tariff.PricingError {
-            try fail(job, reason: error.description, into: &report)
+            try fail(job, reason: error.description, code: FailureCode.of(error), into: &report)
             return
         }
         record(try store.charge(job: job.id, pages: pages, priceCents: price, placement: placement, at: clock()),
                job: job, pages: pages, price: price, into: &report)
     }
 
-    private func fail(_ job: Job, reason: String, into report: inout PrepareReport) throws {
-        try store.fail(job: job.id, reason: reason, at: clock())
+    private func fail(_ job: Job, reason: String, code: String, into report: inout PrepareReport) throws {
+        try store.fail(job: job.id, reason: reason, code: code, at: clock())
         report.failed += 1
         log.error("job.failed", Self.fields(job, reason: reason))
     }
@@ -160,16 +168,29 @@ public final class MailRoom {
 
     /// Cuts every prepared letter into a bundle: first any cut a crash left
     /// unfinished, then a new one. Returns the bundles written.
-    public func cut() throws -> [BundleWriter.Result] {
+    ///
+    /// `slot` is the scheduled time this cut is for: a slot is cut once, by
+    /// whichever worker gets there first. `shouldStop` is asked between
+    /// letters; when it says yes, the cut is left unfinished, its claim given
+    /// back, for the next start to finish with the same letters.
+    public func cut(slot: Date? = nil, shouldStop: @escaping () -> Bool = { false }) throws -> [BundleWriter.Result] {
         var results: [BundleWriter.Result] = []
         let lease: TimeInterval = 3600
         var cuts = try store.claimUnfinishedCuts(worker: configuration.workerID, lease: lease, at: clock())
-        if let cut = try store.openCut(batchPrefix: Self.batchPrefix(clock()), worker: configuration.workerID,
-                                       lease: lease, at: clock()) {
+        let slotName = slot.map { UTCTimestamp.string($0) }
+        switch try store.openCut(batchPrefix: Self.batchPrefix(clock()), worker: configuration.workerID,
+                                 lease: lease, slot: slotName, at: clock()) {
+        case .opened(let cut):
             cuts.append(cut)
+        case .nothingToCut:
+            if let slotName { log.info("cut.empty", ["slot": .string(slotName)]) }
+        case .busy:
+            log.info("cut.waiting", ["slot": slotName.map(LogValue.string), "reason": .string("another worker's cut is in progress")])
+        case .slotAlreadyCut:
+            log.debug("cut.already_done", ["slot": slotName.map(LogValue.string)])
         }
         for cut in cuts {
-            results.append(try write(cut))
+            results.append(try write(cut, shouldStop: shouldStop))
         }
         return results
     }
@@ -178,7 +199,7 @@ public final class MailRoom {
     /// page of documents, never the batch.
     static let cutPageSize = 64
 
-    private func write(_ cut: Cut) throws -> BundleWriter.Result {
+    private func write(_ cut: Cut, shouldStop: @escaping () -> Bool) throws -> BundleWriter.Result {
         let writer = BundleWriter(outbox: URL(fileURLWithPath: configuration.outbox, isDirectory: true), renderer: renderer,
                                   marks: configuration.marks, foldedEnvelope: configuration.inserting.foldedEnvelope)
         let streams = try store.streams(in: cut.batch).map { name in
@@ -187,9 +208,12 @@ public final class MailRoom {
             }
             return stream
         }
-        let result = try writer.write(batch: cut.batch, createdAt: cut.createdAt, streams: streams, letters: { stream, add in
+        let result: BundleWriter.Result
+        do {
+            result = try writer.write(batch: cut.batch, createdAt: cut.createdAt, streams: streams, letters: { stream, add in
             var position: PrintPosition?
             while true {
+                if shouldStop() { throw BundleWriter.Interrupted() }
                 let page = try self.store.letters(in: cut.batch, stream: stream.name, after: position, limit: Self.cutPageSize)
                 for stored in page {
                     try add(self.bundleLetter(stored, stream: stream))
@@ -202,6 +226,12 @@ public final class MailRoom {
                 "job": .integer(letter.job), "batch": .string(cut.batch),
                 "pages": .int(pages), "charged_pages": .int(letter.chargedPages)])
         })
+        } catch let interrupted as BundleWriter.Interrupted {
+            try store.releaseClaims(of: [configuration.workerID])
+            log.warning("cut.interrupted", ["batch": .string(cut.batch),
+                                            "reason": .string("stopping; the next start finishes this cut")])
+            throw interrupted
+        }
         let totals = result.totals
         try store.completeCut(cut.batch, summary: BundleSummary(
             path: result.folder.path, letters: totals.letters, pages: totals.pages, sheets: totals.sheets,
@@ -252,6 +282,15 @@ public final class MailRoom {
         public var delivery: DeliveryReport?
     }
 
+    /// Cuts now, whatever the schedule, then hands the bundles over: `courrier cut`.
+    public func cutAndDeliver() throws -> RunReport {
+        let settings = try configuration.deliverySettings()
+        let bundles = try cut()
+        let delivery = try settings.map { try deliver(with: $0, ignoringBackoff: false) }
+        try writeMetrics()
+        return RunReport(prepare: PrepareReport(), bundles: bundles, delivery: delivery)
+    }
+
     /// One batch: prepare what is queued, cut, then hand the bundles over.
     public func run() throws -> RunReport {
         // A wrong destination is reported before anything is charged.
@@ -259,6 +298,7 @@ public final class MailRoom {
         let prepare = try prepareAll()
         let bundles = try cut()
         let delivery = try settings.map { try deliver(with: $0, ignoringBackoff: false) }
+        try writeMetrics()
         log.info("run.finished", ["prepared": .int(prepare.prepared), "failed": .int(prepare.failed),
                                   "awaiting_funds": .int(prepare.awaitingFunds), "bundles": .int(bundles.count),
                                   "delivered": delivery.map { .int($0.delivered.count) },

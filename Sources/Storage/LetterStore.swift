@@ -32,8 +32,9 @@ public protocol LetterStore: AnyObject {
     /// nil keeps what was recorded when the letter was priced.
     func charge(job: Int64, pages: Int, priceCents: Int64, placement: PrintPlacement?, at now: Date) throws -> ChargeOutcome
 
-    /// Fails a job with a reason a person can act on; nothing is charged.
-    func fail(job: Int64, reason: String, at now: Date) throws
+    /// Fails a job with a reason a person can act on, and its kind (`code`,
+    /// such as `address_does_not_fit`) for counting; nothing is charged.
+    func fail(job: Int64, reason: String, code: String, at now: Date) throws
 
     /// Cancels a job that has not gone to print, refunding what it was charged.
     func cancel(job: Int64, at now: Date) throws -> CancelOutcome
@@ -42,9 +43,13 @@ public protocol LetterStore: AnyObject {
     func attachment(hash: String) throws -> [UInt8]?
 
     /// Opens a cut for `worker`: every prepared letter not yet in a bundle is
-    /// assigned to a new batch, in one transaction. Nil when there is nothing
-    /// to cut, or while another worker's cut is in progress: one cut runs at a time.
-    func openCut(batchPrefix: String, worker: String, lease: TimeInterval, at now: Date) throws -> Cut?
+    /// assigned to a new batch, in one transaction. Nothing is opened while
+    /// another worker's cut is in progress: one cut runs at a time.
+    ///
+    /// `slot` names a scheduled cut: it is recorded in the same transaction,
+    /// and a slot already recorded opens nothing, so that a scheduled cut
+    /// happens once however often workers start.
+    func openCut(batchPrefix: String, worker: String, lease: TimeInterval, slot: String?, at now: Date) throws -> CutOpening
 
     /// Cuts opened and never completed: a crash or a failure left them.
     func unfinishedCuts() throws -> [Cut]
@@ -87,6 +92,9 @@ public protocol LetterStore: AnyObject {
     func history(account: String) throws -> [LedgerEntry]
     func status(failureLimit: Int) throws -> StatusReport
 
+    /// The figures operations watch: queue, failures, cuts, deliveries.
+    func metrics() throws -> StoreMetrics
+
     func close()
 }
 
@@ -103,6 +111,8 @@ public struct Submission: Sendable {
     /// Set when the document was found wrong at intake: the job is recorded as
     /// failed with this reason, so the app can see why.
     public var failure: String?
+    /// The failure's kind, for counting: `invalid_document`, `unreadable_logo`.
+    public var failureCode: String?
 
     public init(account: String, documentID: String, document: [UInt8], terms: [UInt8]? = nil,
                 logo: [UInt8]? = nil, failure: String? = nil) {
@@ -162,6 +172,21 @@ public enum CreditOutcome: Sendable, Equatable {
     case credited(balanceCents: Int64)
     /// This reference was credited before: the wallet is unchanged.
     case alreadyCredited(balanceCents: Int64)
+}
+
+/// What asking for a cut did.
+public enum CutOpening: Sendable, Equatable {
+    case opened(Cut)
+    case nothingToCut
+    /// Another worker's cut is in progress; try again later.
+    case busy
+    /// This scheduled slot was cut before.
+    case slotAlreadyCut
+
+    public var cut: Cut? {
+        if case .opened(let cut) = self { return cut }
+        return nil
+    }
 }
 
 /// A batch being cut.
@@ -228,6 +253,38 @@ public struct LedgerEntry: Sendable, Equatable {
     /// The debit a refund reverses.
     public var reverses: Int64?
     public var createdAt: String
+}
+
+/// What `LetterStore.metrics()` counts.
+public struct StoreMetrics: Sendable, Equatable {
+    public struct Cut: Sendable, Equatable {
+        public var letters = 0
+        public var pages = 0
+        public var sheets = 0
+        public var amountCents: Int64 = 0
+    }
+
+    public struct LastCut: Sendable, Equatable {
+        public var batch: String
+        public var completedAt: String
+        public var totals: Cut
+    }
+
+    public var jobs: [JobState: Int] = [:]
+    /// When the oldest queued letter was queued.
+    public var oldestQueuedAt: String?
+    public var failuresByReason: [String: Int] = [:]
+    /// Bundles cut (delivered or not), and what they held in all.
+    public var bundles = 0
+    public var bundlesCut = Cut()
+    public var lastCut: LastCut?
+    /// Bundles delivered, attempts that failed, and bundles waiting.
+    public var deliveries = 0
+    public var failedDeliveryAttempts = 0
+    public var undelivered = 0
+    public var lastDeliveredAt: String?
+
+    public init() {}
 }
 
 public struct StatusReport: Sendable {

@@ -57,7 +57,7 @@ public final class SQLiteStore: LetterStore {
     }
 
     /// Each version's changes, in order: a store of version N gets the ones after N.
-    private static let migrations = [queueAndLedger, deliveries, logosAndAccounts, printStreams]
+    private static let migrations = [queueAndLedger, deliveries, logosAndAccounts, printStreams, schedule]
 
     private static let queueAndLedger = """
         CREATE TABLE attachments (
@@ -174,6 +174,20 @@ public final class SQLiteStore: LetterStore {
         WHERE state IN ('prepared', 'awaiting_funds') AND pages IS NOT NULL;
         """
 
+    /// The scheduled cuts done, one row a slot, so that a restarted worker
+    /// neither misses a slot nor cuts it twice; and a failure's kind, for
+    /// counting failures by reason.
+    private static let schedule = """
+        ALTER TABLE jobs ADD COLUMN reason_code TEXT;
+        UPDATE jobs SET reason_code = 'unknown' WHERE state = 'failed';
+        CREATE TABLE cut_slots (
+            slot TEXT PRIMARY KEY,
+            batch TEXT REFERENCES bundles (batch),
+            worker TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+        """
+
     // MARK: Jobs
 
     private static let jobColumns = """
@@ -225,21 +239,23 @@ public final class SQLiteStore: LetterStore {
                 try connection.prepare("""
                     UPDATE jobs SET state = ?2, document = ?3, document_hash = ?4, terms_hash = ?5, reason = ?6,
                         pages = NULL, price_cents = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ?7,
-                        logo_hash = ?8
+                        logo_hash = ?8, reason_code = ?9
                     WHERE id = ?1
                     """).run([.integer(job.id), .text(state.rawValue), .blob(submission.document), .text(documentHash),
                               termsHash.map(SQLiteValue.text) ?? .null, submission.failure.map(SQLiteValue.text) ?? .null,
-                              .text(time), logoHash.map(SQLiteValue.text) ?? .null])
+                              .text(time), logoHash.map(SQLiteValue.text) ?? .null,
+                              submission.failureCode.map(SQLiteValue.text) ?? .null])
                 return EnqueueOutcome(job: try self.job(job.id)!, created: true)
             }
             try connection.prepare("""
                 INSERT INTO jobs (account, document_id, state, document, document_hash, terms_hash, reason,
-                                  created_at, updated_at, logo_hash)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
+                                  created_at, updated_at, logo_hash, reason_code)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)
                 """).run([.text(submission.account), .text(submission.documentID), .text(state.rawValue),
                           .blob(submission.document), .text(documentHash),
                           termsHash.map(SQLiteValue.text) ?? .null, submission.failure.map(SQLiteValue.text) ?? .null,
-                          .text(time), logoHash.map(SQLiteValue.text) ?? .null])
+                          .text(time), logoHash.map(SQLiteValue.text) ?? .null,
+                          submission.failureCode.map(SQLiteValue.text) ?? .null])
             return EnqueueOutcome(job: try self.job(connection.lastInsertedRowID)!, created: true)
         }
     }
@@ -365,12 +381,13 @@ public final class SQLiteStore: LetterStore {
         }
     }
 
-    public func fail(job id: Int64, reason: String, at now: Date) throws {
+    public func fail(job id: Int64, reason: String, code: String, at now: Date) throws {
         try connection.writeTransaction {
             try connection.prepare("""
-                UPDATE jobs SET state = 'failed', reason = ?2, claimed_by = NULL, claimed_until = NULL, updated_at = ?3
+                UPDATE jobs SET state = 'failed', reason = ?2, reason_code = ?4, claimed_by = NULL, claimed_until = NULL,
+                    updated_at = ?3
                 WHERE id = ?1 AND state IN ('queued', 'awaiting_funds')
-                """).run([.integer(id), .text(reason), .text(storeTimestamp(now))])
+                """).run([.integer(id), .text(reason), .text(storeTimestamp(now)), .text(code)])
         }
     }
 
@@ -439,7 +456,8 @@ public final class SQLiteStore: LetterStore {
 
     // MARK: Cuts
 
-    public func openCut(batchPrefix: String, worker: String, lease: TimeInterval, at now: Date) throws -> Cut? {
+    public func openCut(batchPrefix: String, worker: String, lease: TimeInterval, slot: String?,
+                        at now: Date) throws -> CutOpening {
         let time = storeTimestamp(now)
         let nowSeconds = Int64(now.timeIntervalSince1970)
         return try connection.writeTransaction {
@@ -448,11 +466,19 @@ public final class SQLiteStore: LetterStore {
                 SELECT count(*) FROM bundles WHERE state = 'cutting' AND claimed_by IS NOT NULL AND claimed_by != ?1
                     AND claimed_until >= ?2
                 """).firstRow([.text(worker), .integer(nowSeconds)]) { $0.int(0) } ?? 0
-            guard busy == 0 else { return nil }
+            guard busy == 0 else { return .busy }
+            if let slot {
+                let done = try connection.prepare("SELECT count(*) FROM cut_slots WHERE slot = ?1")
+                    .firstRow([.text(slot)]) { $0.int(0) } ?? 0
+                guard done == 0 else { return .slotAlreadyCut }
+                try connection.prepare("""
+                    INSERT INTO cut_slots (slot, worker, recorded_at) VALUES (?1, ?2, ?3)
+                    """).run([.text(slot), .text(worker), .text(time)])
+            }
             let waiting = try connection.prepare("""
                 SELECT count(*) FROM jobs WHERE state = 'prepared' AND batch IS NULL
                 """).firstRow { $0.int(0) } ?? 0
-            guard waiting > 0 else { return nil }
+            guard waiting > 0 else { return .nothingToCut }
             let number = (try connection.prepare("SELECT count(*) FROM bundles").firstRow { $0.int(0) } ?? 0) + 1
             let batch = "\(batchPrefix)-\(String(repeating: "0", count: max(0, 4 - String(number).count)))\(number)"
             try connection.prepare("""
@@ -463,7 +489,10 @@ public final class SQLiteStore: LetterStore {
             try connection.prepare("""
                 UPDATE jobs SET batch = ?1, updated_at = ?2 WHERE state = 'prepared' AND batch IS NULL
                 """).run([.text(batch), .text(time)])
-            return Cut(batch: batch, createdAt: time, letters: waiting)
+            if let slot {
+                try connection.prepare("UPDATE cut_slots SET batch = ?2 WHERE slot = ?1").run([.text(slot), .text(batch)])
+            }
+            return .opened(Cut(batch: batch, createdAt: time, letters: waiting))
         }
     }
 
@@ -579,6 +608,49 @@ public final class SQLiteStore: LetterStore {
     }
 
     // MARK: Status
+
+    public func metrics() throws -> StoreMetrics {
+        var metrics = StoreMetrics()
+        for (state, count) in try connection.prepare("SELECT state, count(*) FROM jobs GROUP BY state")
+            .rows([], { ($0.text(0), $0.int(1)) }) {
+            if let state = JobState(rawValue: state) { metrics.jobs[state] = count }
+        }
+        metrics.oldestQueuedAt = try connection.prepare("SELECT min(created_at) FROM jobs WHERE state = 'queued'")
+            .firstRow { $0.optionalText(0) } ?? nil
+        for (code, count) in try connection.prepare("""
+            SELECT coalesce(reason_code, 'unknown'), count(*) FROM jobs WHERE state = 'failed' GROUP BY 1
+            """).rows([], { ($0.text(0), $0.int(1)) }) {
+            metrics.failuresByReason[code] = count
+        }
+        try connection.prepare("""
+            SELECT count(*), coalesce(sum(letters), 0), coalesce(sum(pages), 0), coalesce(sum(sheets), 0),
+                   coalesce(sum(amount_cents), 0)
+            FROM bundles WHERE state IN ('cut', 'delivered')
+            """).firstRow { row in
+                metrics.bundlesCut = StoreMetrics.Cut(letters: row.int(1), pages: row.int(2), sheets: row.int(3),
+                                                      amountCents: row.int64(4))
+                metrics.bundles = row.int(0)
+            }
+        metrics.lastCut = try connection.prepare("""
+            SELECT batch, letters, coalesce(pages, 0), coalesce(sheets, 0), coalesce(amount_cents, 0), completed_at
+            FROM bundles WHERE state IN ('cut', 'delivered') ORDER BY completed_at DESC, batch DESC LIMIT 1
+            """).firstRow { row in
+                StoreMetrics.LastCut(batch: row.text(0), completedAt: row.optionalText(5) ?? "",
+                                     totals: StoreMetrics.Cut(letters: row.int(1), pages: row.int(2), sheets: row.int(3),
+                                                              amountCents: row.int64(4)))
+            }
+        try connection.prepare("""
+            SELECT count(delivered_at), coalesce(sum(attempts - (delivered_at IS NOT NULL)), 0), max(delivered_at)
+            FROM deliveries
+            """).firstRow { row in
+                metrics.deliveries = row.int(0)
+                metrics.failedDeliveryAttempts = row.int(1)
+                metrics.lastDeliveredAt = row.optionalText(2)
+            }
+        metrics.undelivered = try connection.prepare("SELECT count(*) FROM bundles WHERE state = 'cut'")
+            .firstRow { $0.int(0) } ?? 0
+        return metrics
+    }
 
     public func status(failureLimit: Int) throws -> StatusReport {
         var counts: [JobState: Int] = [:]

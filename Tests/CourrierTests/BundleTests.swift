@@ -155,16 +155,18 @@ private func runBundle(_ letters: [BundledDocument], tariff: String = tariffWith
         _ = try room.enqueue(Paths.document("acme-entretien-fr.json"))
         _ = try room.mailRoom.prepareAll()
         let now = Date()
-        let cut = try #require(try room.store.openCut(batchPrefix: "20261130-010000", worker: "host-a:1", lease: 600, at: now))
+        let cut = try #require(try room.store.openCut(batchPrefix: "20261130-010000", worker: "host-a:1", lease: 600,
+                                                      slot: nil, at: now).cut)
         _ = try room.enqueue(Paths.document("acme-invoice-fr.json"))
         _ = try room.mailRoom.prepareAll()
         // While A cuts, B neither opens a cut nor takes A's.
-        #expect(try room.store.openCut(batchPrefix: "20261130-010001", worker: "host-b:2", lease: 600, at: now) == nil)
+        #expect(try room.store.openCut(batchPrefix: "20261130-010001", worker: "host-b:2", lease: 600, slot: nil, at: now) == .busy)
         #expect(try room.store.claimUnfinishedCuts(worker: "host-b:2", lease: 600, at: now).isEmpty)
         // When A's lease runs out, B finishes A's cut first, then opens its own.
         let later = now.addingTimeInterval(601)
         #expect(try room.store.claimUnfinishedCuts(worker: "host-b:2", lease: 600, at: later).map(\.batch) == [cut.batch])
-        #expect(try room.store.openCut(batchPrefix: "20261130-011001", worker: "host-b:2", lease: 600, at: later) != nil)
+        #expect(try room.store.openCut(batchPrefix: "20261130-011001", worker: "host-b:2", lease: 600, slot: nil,
+                                       at: later).cut != nil)
     }
 }
 

@@ -150,8 +150,8 @@ import Storage
         _ = try room.mailRoom.prepareAll()
         // A cut opened and never finished, as a crash between the two leaves it:
         // its worker is gone and its lease has run out.
-        let cut = try #require(try room.store.openCut(batchPrefix: "20261128-100000", worker: "gone-host:1",
-                                                      lease: 3600, at: Date().addingTimeInterval(-7200)))
+        let cut = try #require(try room.store.openCut(batchPrefix: "20261128-100000", worker: "gone-host:1", lease: 3600,
+                                                      slot: nil, at: Date().addingTimeInterval(-7200)).cut)
         _ = try room.enqueue(Paths.document("acme-releve-mensuel-fr.json"))
         let report = try room.mailRoom.run()
         #expect(report.bundles.map(\.batch).first == cut.batch)

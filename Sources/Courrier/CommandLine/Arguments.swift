@@ -12,7 +12,8 @@ struct Arguments {
     static let valued: Set<String> = [
         "database", "outbox", "tariff", "output", "reference", "log-level",
         "page", "dpi", "deliver", "ssh-key", "known-hosts", "ssh-passphrase-file", "trigger", "delivery-retry",
-        "envelope", "folded-sheets", "marks",
+        "envelope", "folded-sheets", "marks", "poll", "grace", "cut-at", "cut-days", "cut-every", "time-zone",
+        "metrics", "log-format", "worker-id", "config", "older-than",
     ]
     static let flagNames: Set<String> = ["json", "help", "now"]
     static let aliases = ["o": "output", "h": "help"]

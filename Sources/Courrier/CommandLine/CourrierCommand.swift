@@ -28,6 +28,9 @@ public struct CourrierCommand {
 
           enqueue FILE...                     queue documents (courrier.document/1 JSON)
           run                                 prepare what is queued, cut a bundle, deliver it
+          worker                              prepare letters as they arrive, cut on the schedule,
+                                              deliver after each cut; until SIGTERM or SIGINT
+          cut                                 cut a bundle of what is prepared now, and deliver it
           deliver [--now]                     hand over the bundles not yet delivered
                                               (--now: also those waiting to retry)
           render FILE -o OUT.pdf              render a document as it would be mailed
@@ -41,9 +44,11 @@ public struct CourrierCommand {
           account window ACCOUNT [right|left|default]
                                               the envelope window of the account's letters
                                               (a document's print.window wins)
-          status                              jobs per state, failures, bundles
+          status                              jobs per state, failures, bundles, deliveries
+          config                              the settings in force and where each comes from
 
-        Options (each also from the environment):
+        Options (each also from the environment, or from the file --config FILE / COURRIER_CONFIG;
+        options override the environment, which overrides the file):
           --database PATH     SQLite store (COURRIER_DATABASE, default var/courrier.sqlite)
           --outbox DIR        where bundles are cut (COURRIER_OUTBOX, default var/outbox)
           --tariff FILE       courrier.tariff/1 prices (COURRIER_TARIFF, default: built-in)
@@ -63,29 +68,79 @@ public struct CourrierCommand {
                               in C4 (COURRIER_FOLDED_SHEETS, default 5)
           --marks SCHEME      inserter marks: none, omr, datamatrix or omr+datamatrix
                               (COURRIER_MARKS, default none)
+          --poll DURATION     worker: how often it looks at the queue (COURRIER_POLL, default 5s)
+          --cut-at TIMES      worker: cut at these times (COURRIER_CUT_AT, default 10:00,16:00)
+          --cut-days DAYS     on these days (COURRIER_CUT_DAYS, default mon-fri)
+          --time-zone ZONE    in this time zone (COURRIER_TIME_ZONE, default Europe/Brussels)
+          --cut-every DURATION
+                              or cut every 15m, 30m, 2h… instead (COURRIER_CUT_EVERY)
+          --grace DURATION    after SIGTERM, how long a cut may go on (COURRIER_GRACE, default 30s)
+          --metrics FILE      write Prometheus metrics there (COURRIER_METRICS)
           --json              answer in JSON, for programs
           --log-level LEVEL   debug, info, warning or error (COURRIER_LOG_LEVEL, default info)
+          --log-format FORMAT json, one object a line, or text for a person (COURRIER_LOG_FORMAT, default json)
+          --worker-id ID      names this process in claims and logs (COURRIER_WORKER_ID, default HOST:PID)
 
         """
 
-    /// The environment's configuration, overridden by the options given.
-    static func configuration(_ parsed: Arguments, environment: [String: String]) throws -> Configuration {
-        var configuration = try Configuration.fromEnvironment(environment)
-        let options = parsed.options
-        if let value = options["database"] { configuration.database = value }
-        if let value = options["outbox"] { configuration.outbox = value }
-        if let value = options["tariff"] { configuration.tariffPath = value }
-        if let value = options["deliver"] { configuration.deliverURL = value }
-        if let value = options["ssh-key"] { configuration.sshKey = value }
-        if let value = options["known-hosts"] { configuration.knownHosts = value }
-        if let value = options["ssh-passphrase-file"] { configuration.passphraseFile = value }
-        if let value = options["trigger"] { configuration.trigger = value }
-        if let value = options["delivery-retry"] {
-            configuration.deliveryRetry = try Configuration.parseSeconds(value, name: "--delivery-retry")
+    /// The options that set a configuration key, and the key each sets.
+    static let optionKeys: KeyValuePairs<String, String> = [
+        "database": "COURRIER_DATABASE", "outbox": "COURRIER_OUTBOX", "tariff": "COURRIER_TARIFF",
+        "deliver": "COURRIER_DELIVER", "ssh-key": "COURRIER_SSH_KEY", "known-hosts": "COURRIER_KNOWN_HOSTS",
+        "ssh-passphrase-file": "COURRIER_SSH_PASSPHRASE_FILE", "trigger": "COURRIER_TRIGGER",
+        "delivery-retry": "COURRIER_DELIVERY_RETRY", "envelope": "COURRIER_ENVELOPE",
+        "folded-sheets": "COURRIER_FOLDED_SHEETS", "marks": "COURRIER_MARKS", "poll": "COURRIER_POLL",
+        "grace": "COURRIER_GRACE", "cut-at": "COURRIER_CUT_AT", "cut-days": "COURRIER_CUT_DAYS",
+        "cut-every": "COURRIER_CUT_EVERY", "time-zone": "COURRIER_TIME_ZONE", "metrics": "COURRIER_METRICS",
+        "log-level": "COURRIER_LOG_LEVEL", "log-format": "COURRIER_LOG_FORMAT", "worker-id": "COURRIER_WORKER_ID",
+    ]
+
+    /// The settings in force and where each came from: the configuration
+    /// file (`--config` or `COURRIER_CONFIG`), then the environment, then the
+    /// options, each overriding the one before.
+    struct Settings {
+        var values: [String: String] = [:]
+        /// `file PATH`, `environment` or `--OPTION`.
+        var sources: [String: String] = [:]
+
+        init(_ parsed: Arguments, environment: [String: String]) throws {
+            if let file = parsed.options["config"] ?? environment["COURRIER_CONFIG"], !file.isEmpty {
+                for (key, value) in try ConfigFile.read(file) {
+                    values[key] = value
+                    sources[key] = "file \(file)"
+                }
+            }
+            for key in ConfigFile.keys {
+                if let value = environment[key], !value.isEmpty {
+                    values[key] = value
+                    sources[key] = "environment"
+                }
+            }
+            for (option, key) in CourrierCommand.optionKeys {
+                if let value = parsed.options[option] {
+                    values[key] = value
+                    sources[key] = "--\(option)"
+                }
+            }
         }
-        try configuration.setPrintShop(envelope: options["envelope"], foldedSheets: options["folded-sheets"],
-                                       marks: options["marks"], names: ("--envelope", "--folded-sheets", "--marks"))
-        return configuration
+
+        /// The configuration they make; an error names the setting as it was
+        /// given: an option by its name, a file's key with the file.
+        func configuration() throws -> Configuration {
+            do {
+                return try Configuration.fromEnvironment(values)
+            } catch let error as MailRoomError {
+                var message = error.message
+                for (key, source) in sources where message.contains(key) {
+                    if source.hasPrefix("--") {
+                        message = message.replacingOccurrences(of: key, with: source)
+                    } else if source.hasPrefix("file ") {
+                        message += " (\(source.dropFirst(5)))"
+                    }
+                }
+                throw MailRoomError(message)
+            }
+        }
     }
 
     /// Runs the command; returns the process exit status.
@@ -101,25 +156,25 @@ public struct CourrierCommand {
             standardOutput(Self.usage)
             return parsed.positional.isEmpty && !parsed.flags.contains("help") ? 2 : 0
         }
+        let settings: Settings
         let configuration: Configuration
         do {
-            configuration = try Self.configuration(parsed, environment: environment)
+            settings = try Settings(parsed, environment: environment)
+            configuration = try settings.configuration()
         } catch {
             standardError("courrier: \(error)\n")
             return 2
         }
-        let levelName = parsed.options["log-level"] ?? environment["COURRIER_LOG_LEVEL"] ?? "info"
-        guard let level = EventLog.Level(rawValue: levelName) else {
-            standardError("courrier: --log-level is \"\(levelName)\", expected debug, info, warning or error\n")
-            return 2
-        }
         let errorOutput = standardError
-        let log = EventLog(minimumLevel: level) { errorOutput($0) }
+        let log = EventLog(minimumLevel: configuration.logLevel, format: configuration.logFormat,
+                           worker: configuration.workerID) { errorOutput($0) }
         do {
             let verb = try Verb(parsed)
             let output = Output(json: parsed.flags.contains("json"))
             let result: VerbResult
-            if let answer = try verb.runWithoutStore(output: output) {
+            if case .config = verb {
+                result = try output.config(settings, configuration)
+            } else if let answer = try verb.runWithoutStore(output: output) {
                 result = answer
             } else {
                 let mailRoom = try MailRoom.open(configuration, log: log)

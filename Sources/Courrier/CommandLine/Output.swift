@@ -182,6 +182,23 @@ struct Output {
                           : "\(path): page \(page) of \(pages)\n")
     }
 
+    /// The settings in force, where each came from, secrets masked.
+    func config(_ settings: CourrierCommand.Settings, _ configuration: Configuration) throws -> VerbResult {
+        try configuration.validate()
+        let rows = configuration.effectiveSettings().map { setting in
+            (key: setting.key, value: setting.value, source: settings.sources[setting.key] ?? "default")
+        }
+        if json {
+            struct Row: Encodable { var key, value, source: String }
+            return VerbResult(text: encode(rows.map { Row(key: $0.key, value: $0.value, source: $0.source) }))
+        }
+        let width = rows.map { $0.key.count + $0.value.count + 1 }.max() ?? 0
+        return VerbResult(text: rows.map { row in
+            let setting = "\(row.key)=\(row.value)"
+            return setting.padding(toLength: max(width, setting.count) + 2, withPad: " ", startingAt: 0) + "# \(row.source)"
+        }.joined(separator: "\n") + "\n")
+    }
+
     /// `1 letter`, `3 letters`.
     static func count(_ number: Int, _ noun: String) -> String {
         "\(number) \(noun)\(number == 1 ? "" : "s")"

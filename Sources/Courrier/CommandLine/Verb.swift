@@ -24,6 +24,12 @@ enum Verb {
     /// Shows the account's envelope window, or sets it: `default` goes back to the right one.
     case accountWindow(account: String, set: EnvelopeWindow??)
     case status
+    /// Prepares letters as they arrive and cuts on the schedule, until SIGTERM.
+    case worker
+    /// Cuts a bundle of what is prepared now, and delivers it.
+    case cut
+    /// Prints the configuration in force.
+    case config
 
     init(_ arguments: Arguments) throws(Arguments.UsageError) {
         let words = arguments.positional
@@ -74,6 +80,15 @@ enum Verb {
         case "status":
             try expect(1, "status")
             self = .status
+        case "worker":
+            try expect(1, "worker")
+            self = .worker
+        case "cut":
+            try expect(1, "cut")
+            self = .cut
+        case "config":
+            try expect(1, "config")
+            self = .config
         case "wallet":
             guard words.count >= 3 else {
                 throw Arguments.UsageError(description: "usage: courrier wallet credit|balance|history ACCOUNT ...")
@@ -178,6 +193,13 @@ enum Verb {
         case .accountWindow(let account, let window):
             if let window { try mailRoom.setEnvelopeWindow(window, account: account) }
             return output.envelopeWindow(account: account, try mailRoom.store.envelopeWindow(account: account))
+        case .worker:
+            Worker(mailRoom: mailRoom).run()
+            return VerbResult(text: "")
+        case .cut:
+            return output.run(try mailRoom.cutAndDeliver())
+        case .config:
+            preconditionFailure("courrier config runs before a store is opened")
         case .status:
             return output.status(try mailRoom.store.status(failureLimit: 50))
         }

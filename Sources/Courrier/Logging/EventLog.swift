@@ -1,10 +1,13 @@
 import Foundation
 import Letters
 
-/// Structured events, one JSON object per line, for operations to search.
+/// Structured events, one JSON object per line, for operations to search;
+/// or, with the text format, one readable line per event for a person at a
+/// terminal.
 ///
-/// Every line has `time`, `level` and `event` first, then the event's fields
-/// (`job`, `account`, `document`, `batch`, `pages`, `price_cents`, `reason`).
+/// Every JSON line has `time`, `level`, `event` and `worker` first, then the
+/// event's fields (`job`, `account`, `document`, `batch`, `pages`,
+/// `price_cents`, `reason`).
 public final class EventLog: @unchecked Sendable {
     // @unchecked Sendable: the only mutable state is the output, written under `lock`.
 
@@ -23,24 +26,49 @@ public final class EventLog: @unchecked Sendable {
         public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rank < rhs.rank }
     }
 
+    public enum Format: String, Sendable {
+        case json, text
+    }
+
     private let write: @Sendable (String) -> Void
     private let minimumLevel: Level
+    private let format: Format
+    private let worker: String?
     private let lock = NSLock()
 
-    /// A log that writes lines to `write`, which receives each line with its newline.
-    public init(minimumLevel: Level = .info, write: @escaping @Sendable (String) -> Void) {
+    /// A log that writes lines to `write`, which receives each line with its
+    /// newline. `worker` names the process on every JSON line.
+    public init(minimumLevel: Level = .info, format: Format = .json, worker: String? = nil,
+                write: @escaping @Sendable (String) -> Void) {
         self.minimumLevel = minimumLevel
+        self.format = format
+        self.worker = worker
         self.write = write
     }
 
     public func log(_ level: Level, _ event: String, _ fields: KeyValuePairs<String, LogValue?> = [:]) {
         guard level >= minimumLevel else { return }
-        var line = "{\"time\":\(Self.quote(UTCTimestamp.string(Date(), milliseconds: true))),\"level\":\(Self.quote(level.rawValue)),\"event\":\(Self.quote(event))"
-        for (key, value) in fields {
-            guard let value else { continue }
-            line += ",\(Self.quote(key)):\(value.json)"
+        let time = UTCTimestamp.string(Date(), milliseconds: true)
+        var line: String
+        switch format {
+        case .json:
+            line = "{\"time\":\(Self.quote(time)),\"level\":\(Self.quote(level.rawValue)),\"event\":\(Self.quote(event))"
+            if let worker { line += ",\"worker\":\(Self.quote(worker))" }
+            for (key, value) in fields {
+                guard let value else { continue }
+                line += ",\(Self.quote(key)):\(value.json)"
+            }
+            line += "}\n"
+        case .text:
+            // 2026-11-30 10:00:01 WARN  job.awaiting_funds job=5 account=acme balance_cents=0
+            let level = level == .warning ? "WARN" : level.rawValue.uppercased()
+            line = "\(time.prefix(10)) \(time.dropFirst(11).prefix(8)) \(level.padding(toLength: 5, withPad: " ", startingAt: 0)) \(event)"
+            for (key, value) in fields {
+                guard let value else { continue }
+                line += " \(key)=\(value.text)"
+            }
+            line += "\n"
         }
-        line += "}\n"
         lock.lock()
         defer { lock.unlock() }
         write(line)
@@ -84,6 +112,16 @@ public enum LogValue: Sendable, ExpressibleByStringLiteral, ExpressibleByInteger
     var json: String {
         switch self {
         case .string(let text): EventLog.quote(text)
+        case .integer(let number): String(number)
+        }
+    }
+
+    /// Bare when it is one word, quoted when it holds spaces or quotes.
+    var text: String {
+        switch self {
+        case .string(let text):
+            text.isEmpty || text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline })
+                ? EventLog.quote(text) : text
         case .integer(let number): String(number)
         }
     }

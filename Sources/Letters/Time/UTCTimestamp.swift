@@ -21,6 +21,21 @@ public enum UTCTimestamp {
         return text + "Z"
     }
 
+    /// Reads a timestamp written by `string`; nil for anything else.
+    public static func date(_ text: String) -> Date? {
+        let digits = text.split(whereSeparator: { "-T:Z.".contains($0) }).map { Int($0) }
+        guard text.hasSuffix("Z"), digits.count >= 6, digits.allSatisfy({ $0 != nil }) else { return nil }
+        var parts = tm()
+        parts.tm_year = Int32(digits[0]! - 1900)
+        parts.tm_mon = Int32(digits[1]! - 1)
+        parts.tm_mday = Int32(digits[2]!)
+        parts.tm_hour = Int32(digits[3]!)
+        parts.tm_min = Int32(digits[4]!)
+        parts.tm_sec = Int32(digits[5]!)
+        let millis = digits.count > 6 ? Double(digits[6]!) / 1000 : 0
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)) + millis)
+    }
+
     private static func two(_ value: Int32) -> String {
         value < 10 ? "0\(value)" : String(value)
     }

@@ -1,0 +1,60 @@
+import Foundation
+
+/// A configuration file in systemd's EnvironmentFile format: `KEY=VALUE`
+/// lines, `#` or `;` comments, values optionally in single or double quotes.
+/// The same file serves `EnvironmentFile=` in a unit and `--config` by hand.
+public enum ConfigFile {
+    /// The keys the file reads, each `COURRIER_…`; another key is an error,
+    /// so that a misspelt setting is not silently ignored.
+    public static let keys: [String] = [
+        "COURRIER_DATABASE", "COURRIER_OUTBOX", "COURRIER_TARIFF",
+        "COURRIER_DELIVER", "COURRIER_SSH_KEY", "COURRIER_KNOWN_HOSTS", "COURRIER_SSH_PASSPHRASE_FILE",
+        "COURRIER_SSH_PASSPHRASE", "COURRIER_TRIGGER", "COURRIER_DELIVERY_RETRY",
+        "COURRIER_ENVELOPE", "COURRIER_FOLDED_SHEETS", "COURRIER_MARKS",
+        "COURRIER_POLL", "COURRIER_GRACE", "COURRIER_CUT_AT", "COURRIER_CUT_DAYS", "COURRIER_CUT_EVERY",
+        "COURRIER_TIME_ZONE", "COURRIER_METRICS", "COURRIER_LOG_LEVEL", "COURRIER_LOG_FORMAT", "COURRIER_WORKER_ID",
+    ]
+
+    /// Keys whose values are never printed.
+    public static let secretKeys: Set<String> = ["COURRIER_SSH_PASSPHRASE"]
+
+    public static func read(_ path: String) throws -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw MailRoomError("cannot read the configuration file \(path)")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    static func parse(_ text: String, file: String) throws -> [String: String] {
+        var values: [String: String] = [:]
+        var pending = ""
+        var lineNumber = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var line = String(rawLine)
+            if line.hasSuffix("\r") { line.removeLast() }
+            // A backslash at the end joins the next line, as systemd does.
+            if line.hasSuffix("\\") {
+                pending += line.dropLast()
+                continue
+            }
+            line = (pending + line).trimmingCharacters(in: .whitespaces)
+            pending = ""
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw MailRoomError("\(file) line \(lineNumber): \"\(line)\" is not KEY=VALUE")
+            }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            guard keys.contains(key) else {
+                throw MailRoomError("\(file) line \(lineNumber): unknown key \(key); the keys are \(keys.joined(separator: ", "))")
+            }
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = String(value.dropFirst().dropLast())
+                if first == "\"" { value = value.replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(of: "\\\\", with: "\\") }
+            }
+            values[key] = value
+        }
+        return values
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Letters
+import Storage
+
+extension MailRoom {
+    /// Writes the metrics file when one is configured: written aside and
+    /// renamed, so that node_exporter never reads half a file.
+    public func writeMetrics() throws {
+        guard let path = configuration.metricsPath else { return }
+        let text = MetricsText.render(try store.metrics(), worker: configuration.workerID, now: clock())
+        let target = URL(fileURLWithPath: path)
+        let temporary = target.deletingLastPathComponent()
+            .appendingPathComponent(".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        do {
+            try Data(text.utf8).write(to: temporary)
+            guard rename(temporary.path, target.path) == 0 else {
+                throw MailRoomError(String(cString: strerror(errno)))
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw MailRoomError("cannot write the metrics file \(path): \(error)")
+        }
+    }
+}
+
+/// The Prometheus text exposition format, as node_exporter's textfile
+/// collector reads it: a `# HELP` and `# TYPE` line, then the samples, for
+/// each metric.
+enum MetricsText {
+    static func render(_ metrics: StoreMetrics, worker: String, now: Date) -> String {
+        var text = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
+            text += "# HELP courrier_\(name) \(help)\n# TYPE courrier_\(name) \(type)\n"
+            for sample in samples {
+                text += "courrier_\(name)\(sample.labels.isEmpty ? "" : "{\(sample.labels)}") \(sample.value)\n"
+            }
+        }
+        func one(_ value: some BinaryInteger) -> [(labels: String, value: String)] { [("", String(value))] }
+        func seconds(_ date: Date) -> String { String(Int64(date.timeIntervalSince1970)) }
+
+        metric("jobs", "gauge", "Letters by state.",
+               JobState.allCases.map { ("state=\"\($0.rawValue)\"", String(metrics.jobs[$0] ?? 0)) })
+        let oldest = metrics.oldestQueuedAt.flatMap(UTCTimestamp.date).map { max(0, now.timeIntervalSince($0)) } ?? 0
+        metric("oldest_queued_seconds", "gauge", "Age of the oldest queued letter; 0 when none waits.",
+               [("", String(Int64(oldest)))])
+        metric("failed_jobs", "gauge", "Failed letters by reason.",
+               metrics.failuresByReason.sorted { $0.key < $1.key }.map { ("reason=\"\(label($0.key))\"", String($0.value)) })
+        metric("bundles_total", "counter", "Bundles cut.", one(metrics.bundles))
+        metric("bundled_letters_total", "counter", "Letters in the bundles cut.", one(metrics.bundlesCut.letters))
+        metric("bundled_pages_total", "counter", "Pages in the bundles cut.", one(metrics.bundlesCut.pages))
+        metric("bundled_sheets_total", "counter", "Sheets in the bundles cut.", one(metrics.bundlesCut.sheets))
+        metric("bundled_amount_cents_total", "counter", "Amount charged for the letters in the bundles cut, in cents.",
+               one(metrics.bundlesCut.amountCents))
+        if let last = metrics.lastCut {
+            let batch = "batch=\"\(label(last.batch))\""
+            metric("last_cut_letters", "gauge", "Letters in the last cut.", [(batch, String(last.totals.letters))])
+            metric("last_cut_pages", "gauge", "Pages in the last cut.", [(batch, String(last.totals.pages))])
+            metric("last_cut_sheets", "gauge", "Sheets in the last cut.", [(batch, String(last.totals.sheets))])
+            metric("last_cut_amount_cents", "gauge", "Amount of the last cut, in cents.", [(batch, String(last.totals.amountCents))])
+            if let time = UTCTimestamp.date(last.completedAt) {
+                metric("last_cut_timestamp_seconds", "gauge", "When the last cut completed, in Unix time.", [("", seconds(time))])
+            }
+        }
+        metric("deliveries_total", "counter", "Bundles delivered to the print shop.", one(metrics.deliveries))
+        metric("delivery_failures_total", "counter", "Delivery attempts that failed.", one(metrics.failedDeliveryAttempts))
+        metric("undelivered_bundles", "gauge", "Bundles cut and not yet delivered.", one(metrics.undelivered))
+        if let time = metrics.lastDeliveredAt.flatMap(UTCTimestamp.date) {
+            metric("last_delivery_timestamp_seconds", "gauge", "When a bundle was last delivered, in Unix time.",
+                   [("", seconds(time))])
+        }
+        metric("metrics_timestamp_seconds", "gauge", "When this file was written, and by which worker.",
+               [("worker=\"\(label(worker))\"", seconds(now))])
+        return text
+    }
+
+    /// A label value, its backslashes, quotes and line breaks escaped.
+    static func label(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+}

@@ -1,0 +1,128 @@
+import Bundling
+import Letters
+import Dispatch
+import Foundation
+import Storage
+
+/// `courrier worker`: prepares letters as they arrive, cuts bundles on the
+/// schedule, and hands them over right after; until SIGTERM or SIGINT.
+///
+/// Each round (a tick) prepares what is queued, cuts if a scheduled slot has
+/// passed that no worker has cut yet, delivers the bundles whose turn has
+/// come, and writes the metrics file; then the worker sleeps for the poll
+/// interval, or until it is told to stop.
+public final class Worker {
+    private let mailRoom: MailRoom
+    private let configuration: Configuration
+    private let stop: StopRequest
+
+    public init(mailRoom: MailRoom) {
+        self.mailRoom = mailRoom
+        configuration = mailRoom.configuration
+        stop = StopRequest(grace: mailRoom.configuration.grace, clock: mailRoom.clock)
+    }
+
+    /// Asks the worker to stop, as SIGTERM does.
+    public func requestStop() { stop.request() }
+
+    /// Runs until stopped. Returns normally after a stop: the letter in hand
+    /// finished, the others given back untouched.
+    public func run() {
+        let signals = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [stop, log = mailRoom.log] in
+                if !stop.isRequested {
+                    log.info("worker.stopping", ["signal": .string(number == SIGTERM ? "SIGTERM" : "SIGINT")])
+                }
+                stop.request()
+            }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        let schedule = configuration.schedule
+        mailRoom.log.info("worker.started", [
+            "poll_seconds": .string(String(format: "%g", configuration.pollInterval)),
+            "schedule": .string(schedule.description),
+            "next_cut": schedule.nextSlot(after: mailRoom.clock()).map { .string(UTCTimestamp.string($0)) }])
+        while !stop.isRequested {
+            do {
+                try tick()
+            } catch is BundleWriter.Interrupted {
+                break
+            } catch {
+                // A store that is busy or a disk that is full now may be fine at
+                // the next round; the error is logged and the worker goes on.
+                mailRoom.log.error("worker.error", ["reason": .string(String(describing: error))])
+            }
+            stop.wait(configuration.pollInterval)
+        }
+        mailRoom.log.info("worker.stopped", [:])
+    }
+
+    /// One round. Tests call it with the mail room's clock set where they want.
+    @discardableResult
+    public func tick() throws -> MailRoom.RunReport {
+        let prepare = try mailRoom.prepareAll(shouldStop: { stop.isRequested })
+        guard !stop.isRequested else { return MailRoom.RunReport(prepare: prepare, bundles: [], delivery: nil) }
+        let slot = configuration.schedule.latestSlot(atOrBefore: mailRoom.clock())
+        // A cut still running when the grace period ends is left for the next start.
+        let bundles = try mailRoom.cut(slot: slot, shouldStop: { [stop] in stop.isPastGrace })
+        var delivery: MailRoom.DeliveryReport?
+        if let settings = try configuration.deliverySettings(), try hasDeliveryDue() {
+            delivery = try mailRoom.deliver(with: settings, ignoringBackoff: false)
+        }
+        try mailRoom.writeMetrics()
+        return MailRoom.RunReport(prepare: prepare, bundles: bundles, delivery: delivery)
+    }
+
+    /// Whether a bundle waits for delivery and its wait, if any, is over: the
+    /// worker does not open a connection, or log a wait, every round.
+    private func hasDeliveryDue() throws -> Bool {
+        let now = mailRoom.clock()
+        return try mailRoom.store.undeliveredBundles().contains { ($0.retryAt ?? now) <= now }
+    }
+}
+
+/// A stop asked for by a signal: noted once, and waited on between rounds.
+final class StopRequest: @unchecked Sendable {
+    // @unchecked Sendable: `requestedAt` is read and written under `lock`.
+    private let lock = NSLock()
+    private var requestedAt: Date?
+    private let wakeUp = DispatchSemaphore(value: 0)
+    private let grace: TimeInterval
+    private let clock: () -> Date
+
+    init(grace: TimeInterval, clock: @escaping () -> Date) {
+        self.grace = grace
+        self.clock = clock
+    }
+
+    func request() {
+        lock.lock()
+        let first = requestedAt == nil
+        if first { requestedAt = clock() }
+        lock.unlock()
+        if first { wakeUp.signal() }
+    }
+
+    var isRequested: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return requestedAt != nil
+    }
+
+    /// True once the grace period after the request is over: a cut in
+    /// progress stops then, and is finished by the next start.
+    var isPastGrace: Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard let requestedAt else { return false }
+        return clock().timeIntervalSince(requestedAt) > grace
+    }
+
+    /// Sleeps `seconds`, or less if a stop is requested meanwhile.
+    func wait(_ seconds: TimeInterval) {
+        guard !isRequested else { return }
+        _ = wakeUp.wait(timeout: .now() + seconds)
+    }
+}
