@@ -54,6 +54,11 @@ public protocol LetterStore: AnyObject {
     /// Cuts opened and never completed: a crash or a failure left them.
     func unfinishedCuts() throws -> [Cut]
 
+    /// The latest scheduled slot recorded, cut or not; nil before the first.
+    func latestCutSlot() throws -> String?
+    /// Records a slot as done without cutting.
+    func recordSlot(_ slot: String, worker: String, at now: Date) throws
+
     /// Takes the unfinished cuts that no live worker holds, to finish them.
     func claimUnfinishedCuts(worker: String, lease: TimeInterval, at now: Date) throws -> [Cut]
 

@@ -496,6 +496,18 @@ public final class SQLiteStore: LetterStore {
         }
     }
 
+    public func latestCutSlot() throws -> String? {
+        try connection.prepare("SELECT max(slot) FROM cut_slots").firstRow { $0.optionalText(0) } ?? nil
+    }
+
+    public func recordSlot(_ slot: String, worker: String, at now: Date) throws {
+        try connection.writeTransaction {
+            try connection.prepare("""
+                INSERT INTO cut_slots (slot, worker, recorded_at) VALUES (?1, ?2, ?3) ON CONFLICT (slot) DO NOTHING
+                """).run([.text(slot), .text(worker), .text(storeTimestamp(now))])
+        }
+    }
+
     public func unfinishedCuts() throws -> [Cut] {
         try connection.prepare("""
             SELECT batch, created_at, letters FROM bundles WHERE state = 'cutting' ORDER BY created_at, batch

@@ -15,6 +15,7 @@ public final class Worker {
     private let mailRoom: MailRoom
     private let configuration: Configuration
     private let stop: StopRequest
+    private var checkedFirstStart = false
 
     public init(mailRoom: MailRoom) {
         self.mailRoom = mailRoom
@@ -67,6 +68,10 @@ public final class Worker {
         let prepare = try mailRoom.prepareAll(shouldStop: { stop.isRequested })
         guard !stop.isRequested else { return MailRoom.RunReport(prepare: prepare, bundles: [], delivery: nil) }
         let slot = configuration.schedule.latestSlot(atOrBefore: mailRoom.clock())
+        if !checkedFirstStart, let slot {
+            try startSchedule(at: slot)
+            checkedFirstStart = true
+        }
         // A cut still running when the grace period ends is left for the next start.
         let bundles = try mailRoom.cut(slot: slot, shouldStop: { [stop] in stop.isPastGrace })
         var delivery: MailRoom.DeliveryReport?
@@ -75,6 +80,18 @@ public final class Worker {
         }
         try mailRoom.writeMetrics()
         return MailRoom.RunReport(prepare: prepare, bundles: bundles, delivery: delivery)
+    }
+
+    /// The very first worker on a store starts the schedule from now: the
+    /// slot that has just passed counts as done, so that starting a worker at
+    /// 09:55 does not cut at once for yesterday's 16:00. After that, a slot
+    /// missed while no worker ran is cut as soon as one starts.
+    private func startSchedule(at slot: Date) throws {
+        guard try mailRoom.store.latestCutSlot() == nil else { return }
+        let name = UTCTimestamp.string(slot)
+        try mailRoom.store.recordSlot(name, worker: configuration.workerID, at: mailRoom.clock())
+        mailRoom.log.info("schedule.started", ["slot": .string(name),
+                                               "reason": .string("first worker on this store; the schedule starts after this slot")])
     }
 
     /// Whether a bundle waits for delivery and its wait, if any, is over: the

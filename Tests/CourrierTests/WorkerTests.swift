@@ -1,0 +1,346 @@
+import Foundation
+import Testing
+@testable import Courrier
+import Letters
+import Storage
+
+/// A clock the test moves by hand.
+final class ManualClock: @unchecked Sendable {
+    // @unchecked Sendable: set and read on the test's own thread only.
+    var now: Date
+
+    init(_ timestamp: String) {
+        now = UTCTimestamp.date(timestamp)!
+    }
+
+    func set(_ timestamp: String) {
+        now = UTCTimestamp.date(timestamp)!
+    }
+}
+
+/// A mail room on a store in `folder`, its clock in the test's hand.
+func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: String,
+                     configure: (inout Configuration) -> Void = { _ in }) throws -> (MailRoom, LogLines) {
+    var configuration = Configuration(database: folder.path("courrier.sqlite"), outbox: folder.path("outbox"),
+                                      workerID: worker)
+    configure(&configuration)
+    let lines = LogLines()
+    let room = MailRoom(configuration: configuration, store: try SQLiteStore(path: configuration.database),
+                        tariff: .standard, log: EventLog(minimumLevel: .debug, worker: worker) { lines.append($0) },
+                        clock: { clock.now })
+    return (room, lines)
+}
+
+@Suite struct CutScheduleTests {
+    static let names = ("CUT_AT", "CUT_DAYS", "CUT_EVERY", "TIME_ZONE")
+
+    @Test func slotsAreInTheNamedTimeZoneOnWorkingDays() throws {
+        let schedule = try CutSchedule.parse(at: "10:00,16:00", days: "mon-fri", every: nil, timeZone: "Europe/Brussels",
+                                             names: Self.names)
+        func latest(_ time: String) -> String? { schedule.latestSlot(atOrBefore: UTCTimestamp.date(time)!).map { UTCTimestamp.string($0) } }
+        // Monday 30 November 2026, winter time (UTC+1).
+        #expect(latest("2026-11-30T08:59:59Z") == "2026-11-27T15:00:00Z")  // Friday 16:00
+        #expect(latest("2026-11-30T09:00:00Z") == "2026-11-30T09:00:00Z")
+        #expect(latest("2026-11-30T14:59:00Z") == "2026-11-30T09:00:00Z")
+        // Summer time (UTC+2): 10:00 in Brussels is 08:00 UTC.
+        #expect(latest("2026-07-01T08:30:00Z") == "2026-07-01T08:00:00Z")
+        // Saturday: still Friday's last slot.
+        #expect(latest("2026-11-28T12:00:00Z") == "2026-11-27T15:00:00Z")
+        #expect(schedule.nextSlot(after: UTCTimestamp.date("2026-11-27T16:00:00Z")!).map { UTCTimestamp.string($0) }
+                == "2026-11-30T09:00:00Z")
+        #expect(schedule.description == "10:00,16:00 mon,tue,wed,thu,fri Europe/Brussels")
+    }
+
+    @Test func everyNMinutes() throws {
+        let schedule = try CutSchedule.parse(at: nil, days: nil, every: "30m", timeZone: "UTC", names: Self.names)
+        #expect(schedule.latestSlot(atOrBefore: UTCTimestamp.date("2026-11-30T10:44:00Z")!)
+                == UTCTimestamp.date("2026-11-30T10:30:00Z"))
+    }
+
+    @Test(arguments: [
+        ("25:00", nil, nil, nil, "CUT_AT is \"25:00\""),
+        (nil, "someday", nil, nil, "CUT_DAYS is \"someday\""),
+        (nil, nil, "7m", nil, "CUT_EVERY is \"7m\""),
+        (nil, nil, nil, "Europe/Atlantis", "TIME_ZONE is \"Europe/Atlantis\""),
+        ("10:00", nil, "30m", nil, "CUT_EVERY and CUT_AT/CUT_DAYS both set"),
+    ] as [(String?, String?, String?, String?, String)])
+    func aWrongScheduleIsNamed(_ at: String?, _ days: String?, _ every: String?, _ zone: String?, _ message: String) {
+        let error = #expect(throws: MailRoomError.self) {
+            try CutSchedule.parse(at: at, days: days, every: every, timeZone: zone, names: Self.names)
+        }
+        #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+    }
+}
+
+@Suite struct WorkerScheduleTests {
+    /// Worker A prepares but does not cut before 10:00; it stops; worker B
+    /// starts after 10:00 and cuts once; worker C cuts nothing more for that
+    /// slot, and the 16:00 slot gets its own cut.
+    @Test func aRestartAcrossAScheduledTimeCutsOnce() throws {
+        let folder = try TemporaryFolder()
+        let clock = ManualClock("2026-11-30T08:58:00Z")  // Monday 09:58 in Brussels
+        let (roomA, _) = try clockedMailRoom(folder, clock: clock, worker: "host-a:1")
+        _ = try roomA.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try roomA.enqueue(files: [Paths.document("acme-entretien-fr.json")])
+        let workerA = Worker(mailRoom: roomA)
+        #expect(try workerA.tick().prepare.prepared == 1)
+        clock.set("2026-11-30T08:59:30Z")
+        #expect(try workerA.tick().bundles.isEmpty, "no cut before 10:00, nor for last Friday's 16:00")
+        roomA.close()
+
+        clock.set("2026-11-30T09:03:00Z")  // 10:03: the worker was down at 10:00
+        let (roomB, logB) = try clockedMailRoom(folder, clock: clock, worker: "host-b:2")
+        let workerB = Worker(mailRoom: roomB)
+        let cut = try workerB.tick()
+        #expect(cut.bundles.map(\.totals.letters) == [1])
+        clock.set("2026-11-30T09:04:00Z")
+        #expect(try workerB.tick().bundles.isEmpty)
+        roomB.close()
+
+        let (roomC, _) = try clockedMailRoom(folder, clock: clock, worker: "host-c:3")
+        defer { roomC.close() }
+        let workerC = Worker(mailRoom: roomC)
+        _ = try roomC.enqueue(files: [Paths.document("acme-invoice-fr.json")])
+        clock.set("2026-11-30T09:05:00Z")
+        let afterRestart = try workerC.tick()
+        #expect(afterRestart.prepare.prepared == 1 && afterRestart.bundles.isEmpty, "10:00 was cut already")
+        clock.set("2026-11-30T15:00:30Z")  // 16:00:30
+        #expect(try workerC.tick().bundles.map(\.totals.letters) == [1])
+        #expect(try roomC.store.status(failureLimit: 1).bundles.count == 2)
+        #expect(try roomC.store.latestCutSlot() == "2026-11-30T15:00:00Z")
+        #expect(logB.events.contains { $0["event"] as? String == "bundle.cut" && $0["worker"] as? String == "host-b:2" })
+    }
+}
+
+/// Runs `courrier worker` as a process, its log collected as it comes.
+final class WorkerProcess: @unchecked Sendable {
+    // @unchecked Sendable: `log` is written by the pipe's handler under `lock`.
+    let process = Process()
+    private let lock = NSLock()
+    private var log = ""
+
+    init(environment: [String: String], in folder: URL) throws {
+        process.executableURL = try Paths.courrierBinary
+        process.arguments = ["worker"]
+        process.currentDirectoryURL = folder
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("COURRIER_") }
+            .merging(environment) { $1 }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.lock.lock()
+            self.log += String(decoding: data, as: UTF8.self)
+            self.lock.unlock()
+        }
+        try process.run()
+    }
+
+    var events: [[String: Any]] {
+        lock.lock(); defer { lock.unlock() }
+        return log.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    /// Waits up to `seconds` for `condition`, looking every 50 ms.
+    func waitFor(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            usleep(50_000)
+        }
+        return try condition()
+    }
+
+    /// SIGTERM, then the exit status, or nil if it did not exit in `seconds`.
+    func terminate(within seconds: Double) -> Int32? {
+        process.terminate()
+        let exited = waitFor(seconds: seconds) { !process.isRunning }
+        guard exited else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
+        return process.terminationStatus
+    }
+}
+
+@Suite(.serialized) struct WorkerProcessTests {
+    @Test func lettersEnqueuedWhileItRunsArePreparedWithinAFewPolls() throws {
+        let folder = try TemporaryFolder()
+        let environment = ["COURRIER_DATABASE": folder.path("courrier.sqlite"), "COURRIER_OUTBOX": folder.path("outbox"),
+                           "COURRIER_POLL": "0.2s", "COURRIER_CUT_AT": "03:00", "COURRIER_CUT_DAYS": "sun"]
+        try runCourrier(["wallet", "credit", "acme", "20", "--reference", "top-up"], environment: environment, in: folder.url)
+        let worker = try WorkerProcess(environment: environment, in: folder.url)
+        #expect(worker.waitFor(seconds: 10) { worker.events.contains { $0["event"] as? String == "worker.started" } })
+        try runCourrier(["enqueue", Paths.document("acme-entretien-fr.json").path], environment: environment, in: folder.url)
+        let store = try SQLiteStore(path: folder.path("courrier.sqlite"))
+        defer { store.close() }
+        let prepared = try worker.waitFor(seconds: 5) { try store.status(failureLimit: 1).jobs[.prepared] == 1 }
+        #expect(prepared, "the letter was not prepared within 5 s at a 0.2 s poll")
+        #expect(worker.terminate(within: 10) == 0)
+        #expect(worker.events.allSatisfy { $0["worker"] as? String != nil }, "every line names the worker")
+        #expect(worker.events.last?["event"] as? String == "worker.stopped")
+    }
+
+    /// SIGTERM while letters are being prepared: the worker exits 0, every
+    /// letter is either prepared and charged once or queued and untouched,
+    /// and the next start does the rest.
+    @Test func sigtermInTheMiddleLeavesNothingHalfDone() throws {
+        let folder = try TemporaryFolder()
+        let documents = try folder.copyFixtureDocuments()
+        let count = 60
+        let files = try (0..<count).map { index in
+            try folder.write("documents/term-\(index).json", try fixtureDocument("acme-entretien-fr.json") { $0["id"] = "TERM-\(index)" }).path
+        }
+        _ = documents
+        let environment = ["COURRIER_DATABASE": folder.path("courrier.sqlite"), "COURRIER_OUTBOX": folder.path("outbox"),
+                           "COURRIER_POLL": "0.2s", "COURRIER_CUT_AT": "03:00", "COURRIER_CUT_DAYS": "sun"]
+        try runCourrier(["wallet", "credit", "acme", "200", "--reference", "top-up"], environment: environment, in: folder.url)
+        try runCourrier(["enqueue"] + files, environment: environment, in: folder.url)
+
+        let worker = try WorkerProcess(environment: environment, in: folder.url)
+        #expect(worker.waitFor(seconds: 20) { worker.events.contains { $0["event"] as? String == "job.prepared" } })
+        #expect(worker.terminate(within: 15) == 0)
+
+        let store = try SQLiteStore(path: folder.path("courrier.sqlite"))
+        defer { store.close() }
+        let status = try store.status(failureLimit: 1)
+        let prepared = status.jobs[.prepared] ?? 0, queued = status.jobs[.queued] ?? 0
+        #expect(prepared + queued == count, "\(status.jobs)")
+        #expect(queued > 0, "every letter was done before SIGTERM arrived; nothing was left to put back")
+        let debits = try store.history(account: "acme").filter { $0.kind == .debit }
+        #expect(debits.count == prepared && Set(debits.compactMap(\.job)).count == prepared)
+        #expect(try store.claimingWorkers().isEmpty, "the letters not started were given back")
+
+        // The next start prepares the rest.
+        try runCourrier(["run"], environment: environment, in: folder.url)
+        let after = try store.history(account: "acme").filter { $0.kind == .debit }
+        #expect(after.count == count && Set(after.compactMap(\.job)).count == count)
+    }
+}
+
+@Suite struct ConfigurationTests {
+    @Test func theFileTheEnvironmentAndTheOptionsInThatOrder() throws {
+        let folder = try TemporaryFolder()
+        let file = try folder.write("courrier.conf", """
+            # Courrier
+            COURRIER_DATABASE=\(folder.path("from-file.sqlite"))
+            COURRIER_POLL="2s"
+            COURRIER_FOLDED_SHEETS=4
+            ; the passphrase, never printed
+            COURRIER_SSH_PASSPHRASE='correct horse'
+            """)
+        let result = try runCourrier(["config", "--config", file.path, "--folded-sheets", "3", "--json"],
+                                     environment: ["COURRIER_POLL": "7s"], in: folder.url)
+        #expect(result.status == 0, "\(result.error)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: String]])
+        let settings = Dictionary(uniqueKeysWithValues: rows.map { ($0["key"]!, ($0["value"]!, $0["source"]!)) })
+        #expect(settings["COURRIER_DATABASE"]! == (folder.path("from-file.sqlite"), "file \(file.path)"))
+        #expect(settings["COURRIER_POLL"]! == ("7s", "environment"))
+        #expect(settings["COURRIER_FOLDED_SHEETS"]! == ("3", "--folded-sheets"))
+        #expect(settings["COURRIER_MARKS"]! == ("none", "default"))
+        #expect(settings["COURRIER_SSH_PASSPHRASE"]!.0 == "********")
+        #expect(!result.output.contains("correct horse"))
+    }
+
+    @Test(arguments: [
+        (["config"], ["COURRIER_POLL": "fast"], "", "COURRIER_POLL is \"fast\""),
+        (["config", "--poll", "fast"], [:], "", "--poll is \"fast\""),
+        (["config"], [:], "COURRIER_CUT_DAYS=someday", "COURRIER_CUT_DAYS is \"someday\""),
+        (["config"], [:], "COURRIER_CUT_ATT=10:00", "unknown key COURRIER_CUT_ATT"),
+        (["config"], ["COURRIER_MARKS": "barcode"], "", "COURRIER_MARKS is \"barcode\""),
+        (["config"], ["COURRIER_TARIFF": "/nonexistent/tariff.json"], "", "/nonexistent/tariff.json"),
+    ] as [([String], [String: String], String, String)])
+    func aWrongValueIsNamed(_ arguments: [String], _ environment: [String: String], _ fileLine: String, _ message: String) throws {
+        let folder = try TemporaryFolder()
+        var environment = environment
+        if !fileLine.isEmpty {
+            environment["COURRIER_CONFIG"] = try folder.write("courrier.conf", fileLine + "\n").path
+        }
+        let result = try runCourrier(arguments, environment: environment, in: folder.url)
+        #expect(result.status != 0)
+        #expect(result.error.contains(message), "\(result.error)")
+        if !fileLine.isEmpty { #expect(result.error.contains("courrier.conf"), "the file is named: \(result.error)") }
+    }
+
+    @Test func textLogsForAPersonAtATerminal() throws {
+        let folder = try TemporaryFolder()
+        let result = try runCourrier(["wallet", "credit", "acme", "5", "--reference", "r", "--log-format", "text"],
+                                     environment: ["COURRIER_DATABASE": folder.path("c.sqlite")], in: folder.url)
+        #expect(result.status == 0)
+        let line = try #require(result.error.split(separator: "\n").first)
+        #expect(line.contains(" INFO  wallet.credited account=acme amount_cents=500 reference=r balance_cents=500"), "\(line)")
+        #expect(!line.hasPrefix("{"))
+    }
+}
+
+@Suite struct MetricsTests {
+    /// The metrics file read back as Prometheus reads it: every sample line
+    /// well formed, and the numbers those of the store.
+    @Test func theMetricsFileSaysWhatTheStoreSays() throws {
+        let folder = try TemporaryFolder()
+        let metricsFile = folder.path("metrics/courrier.prom")
+        try FileManager.default.createDirectory(atPath: folder.path("metrics"), withIntermediateDirectories: true)
+        let room = try TestMailRoom(folder: folder) { $0.metricsPath = metricsFile }
+        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        let broken = try folder.write("broken.json", try fixtureDocument("acme-entretien-fr.json") {
+            $0["id"] = "BROKEN"
+            $0["recipient"] = ["name": "Nobody"]
+        })
+        _ = try room.mailRoom.enqueue(files: [Paths.document("acme-entretien-fr.json"), broken])
+        let report = try room.mailRoom.run()
+        let bundle = try #require(report.bundles.first)
+
+        let text = try String(contentsOfFile: metricsFile, encoding: .utf8)
+        var samples: [String: Double] = [:]
+        let sample = try Regex(#"^(courrier_[a-z_]+)(\{[a-z_]+="(?:[^"\\]|\\.)*"(?:,[a-z_]+="(?:[^"\\]|\\.)*")*\})? (-?[0-9]+(?:\.[0-9]+)?)$"#)
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("# HELP courrier_") || line.hasPrefix("# TYPE courrier_") { continue }
+            let match = try #require(try sample.wholeMatch(in: String(line)), "not a sample line: \(line)")
+            let name = String(match.output[1].substring!) + String(match.output[2].substring ?? "")
+            samples[name] = Double(String(match.output[3].substring!))
+        }
+        let status = try room.store.status(failureLimit: 10)
+        for state in JobState.allCases {
+            #expect(samples["courrier_jobs{state=\"\(state.rawValue)\"}"] == Double(status.jobs[state] ?? 0), "\(state)")
+        }
+        #expect(samples["courrier_failed_jobs{reason=\"invalid_document\"}"] == 1)
+        #expect(samples["courrier_bundles_total"] == 1)
+        #expect(samples["courrier_bundled_letters_total"] == Double(bundle.totals.letters))
+        #expect(samples["courrier_bundled_amount_cents_total"] == Double(bundle.totals.amountCents))
+        #expect(samples["courrier_last_cut_sheets{batch=\"\(bundle.batch)\"}"] == Double(bundle.totals.sheets))
+        #expect(samples["courrier_oldest_queued_seconds"] == 0)
+        #expect(samples["courrier_undelivered_bundles"] == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path("metrics")) == ["courrier.prom"],
+                "written aside and renamed: no temporary file left")
+    }
+}
+
+@Suite struct SystemdUnitTests {
+    /// `systemd-analyze verify` on the units, with ExecStart pointed at the
+    /// binary of this build; skipped where the machine has no systemd-analyze.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")))
+    func theUnitsVerify() throws {
+        let folder = try TemporaryFolder()
+        let binary = try Paths.courrierBinary.path
+        for unit in ["courrier-worker.service", "courrier-run.service", "courrier-run.timer"] {
+            let text = try String(contentsOf: Paths.packageRoot.appendingPathComponent("deploy/systemd/\(unit)"), encoding: .utf8)
+            try folder.write(unit, text.replacingOccurrences(of: "/usr/local/bin/courrier", with: binary))
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
+        process.arguments = ["verify"] + ["courrier-worker.service", "courrier-run.service", "courrier-run.timer"].map(folder.path)
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(!output.contains("courrier-"), "\(output)")
+    }
+}
