@@ -398,6 +398,24 @@ public final class MailRoom {
                                         "window": .string(window?.rawValue ?? EnvelopeWindow.right.rawValue)])
     }
 
+    /// Removes the documents, attachments and personal data of letters whose
+    /// story ended more than `age` ago, and the folders of their delivered
+    /// bundles; the ledger and the bundles' totals stay.
+    public func purge(olderThan age: TimeInterval) throws -> PurgeReport {
+        let cutoff = clock().addingTimeInterval(-age)
+        let report = try store.purge(before: cutoff, at: clock())
+        for folder in report.bundleFolders where FileManager.default.fileExists(atPath: folder) {
+            do {
+                try FileManager.default.removeItem(atPath: folder)
+            } catch {
+                throw MailRoomError("the store forgot bundle folder \(folder) but it could not be removed: \(error.localizedDescription); remove it by hand")
+            }
+        }
+        log.info("purge.done", ["before": .string(UTCTimestamp.string(cutoff)), "jobs": .int(report.jobs),
+                                "attachments": .int(report.attachments), "bundle_folders": .int(report.bundleFolders.count)])
+        return report
+    }
+
     public func cancel(job id: Int64) throws -> CancelOutcome {
         guard let job = try store.job(id) else { throw MailRoomError("there is no job \(id)") }
         let outcome = try store.cancel(job: id, at: clock())

@@ -100,6 +100,12 @@ public protocol LetterStore: AnyObject {
     /// The figures operations watch: queue, failures, cuts, deliveries.
     func metrics() throws -> StoreMetrics
 
+    /// Forgets the documents, attachments and failure texts of letters
+    /// delivered, failed or cancelled before `cutoff`, and the folders of
+    /// their delivered bundles (returned, for the caller to remove). The
+    /// ledger, the jobs' counts and prices and the bundles' totals stay.
+    func purge(before cutoff: Date, at now: Date) throws -> PurgeReport
+
     func close()
 }
 
@@ -258,6 +264,16 @@ public struct LedgerEntry: Sendable, Equatable {
     /// The debit a refund reverses.
     public var reverses: Int64?
     public var createdAt: String
+}
+
+/// What a purge removed.
+public struct PurgeReport: Sendable, Equatable {
+    public var jobs = 0
+    public var attachments = 0
+    /// The outbox folders of the bundles purged.
+    public var bundleFolders: [String] = []
+
+    public init() {}
 }
 
 /// What `LetterStore.metrics()` counts.

@@ -344,3 +344,60 @@ final class WorkerProcess: @unchecked Sendable {
         #expect(!output.contains("courrier-"), "\(output)")
     }
 }
+
+@Suite struct PurgeTests {
+    /// Letters delivered and failed in August are purged in November: their
+    /// documents, attachments, bundle folder and failure texts go, down to
+    /// the bytes of the database file; the ledger and the totals stay; what
+    /// is recent or still in the queue is untouched.
+    @Test func purgeForgetsPersonalDataAndKeepsTheLedger() throws {
+        let folder = try TemporaryFolder()
+        let documents = try folder.copyFixtureDocuments()
+        let share = folder.url.appendingPathComponent("print-shop")
+        try FileManager.default.createDirectory(at: share, withIntermediateDirectories: true)
+        let clock = ManualClock("2026-08-03T09:00:00Z")
+        let (room, _) = try clockedMailRoom(folder, clock: clock, worker: "host-a:1") { $0.deliverURL = "file://\(share.path)" }
+        defer { room.close() }
+        _ = try room.credit(account: "acme", cents: 2000, reference: "top-up")
+        let broken = try folder.write("documents/broken.json", try fixtureDocument("acme-entretien-fr.json") {
+            $0["id"] = "OLD-FAILED"
+            $0["recipient"] = ["name": "Gérard Confidentiel", "street": "Rue Secrète 1", "postal_code": "12", "city": "X", "country": "BE"]
+        })
+        _ = try room.enqueue(files: [documents.appendingPathComponent("acme-invoice-fr.json"), broken])
+        let august = try room.run()
+        let bundle = try #require(august.bundles.first)
+        #expect(august.delivery?.delivered.count == 1)
+
+        clock.set("2026-11-20T09:00:00Z")
+        let recent = try folder.write("documents/recent.json", try fixtureDocument("acme-entretien-fr.json") {
+            $0["id"] = "RECENT-FAILED"
+            $0["recipient"] = ["name": "Récente Personne", "street": "Rue 2", "postal_code": "99", "city": "Y", "country": "BE"]
+        })
+        _ = try room.enqueue(files: [recent, documents.appendingPathComponent("acme-entretien-fr.json")])
+        let ledgerBefore = try room.store.history(account: "acme")
+        let balanceBefore = try room.store.balance(account: "acme")
+
+        clock.set("2026-11-30T09:00:00Z")
+        let report = try room.purge(olderThan: 90 * 86_400)
+        #expect(report.jobs == 2 && report.attachments == 2 && report.bundleFolders == [bundle.folder.path])
+        #expect(!FileManager.default.fileExists(atPath: bundle.folder.path), "the rendered letters are gone")
+        #expect(try room.store.history(account: "acme") == ledgerBefore)
+        #expect(try room.store.balance(account: "acme") == balanceBefore)
+
+        let status = try room.store.status(failureLimit: 10)
+        #expect(status.jobs[.delivered] == 1 && status.jobs[.failed] == 2 && status.jobs[.queued] == 1)
+        let reasons = status.failures.compactMap(\.reason)
+        #expect(reasons.contains("purged (invalid_document)"))
+        #expect(reasons.contains { $0.contains("recipient.postal_code") }, "the recent failure keeps its reason")
+        let summary = try #require(status.bundles.first { $0.batch == bundle.batch })
+        #expect(summary.letters == 1 && summary.amountCents == bundle.totals.amountCents && summary.path == nil)
+
+        // Not a byte of the old letters' recipients is left in the store's files.
+        let storeBytes = try [folder.path("courrier.sqlite"), folder.path("courrier.sqlite-wal")]
+            .filter(FileManager.default.fileExists).map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+        for name in ["Gérard Confidentiel", "Boulangerie Dupont"] {
+            #expect(!storeBytes.contains { $0.range(of: Data(name.utf8)) != nil }, "\(name) is still in the store")
+        }
+        #expect(storeBytes.contains { $0.range(of: Data("Récente Personne".utf8)) != nil }, "the recent letter is kept")
+    }
+}

@@ -199,6 +199,17 @@ struct Output {
         }.joined(separator: "\n") + "\n")
     }
 
+    func purge(_ report: PurgeReport, days: Int) -> VerbResult {
+        struct Answer: Encodable { var jobs: Int; var attachments: Int; var bundleFolders: Int }
+        if json {
+            return VerbResult(text: encode(Answer(jobs: report.jobs, attachments: report.attachments,
+                                                  bundleFolders: report.bundleFolders.count)))
+        }
+        return VerbResult(text: "Purged what ended more than \(days) days ago: \(Self.count(report.jobs, "letter")), "
+            + "\(Self.count(report.attachments, "attachment")), \(Self.count(report.bundleFolders.count, "bundle folder")). "
+            + "The ledger and the bundles' totals are kept.\n")
+    }
+
     /// `1 letter`, `3 letters`.
     static func count(_ number: Int, _ noun: String) -> String {
         "\(number) \(noun)\(number == 1 ? "" : "s")"
