@@ -213,7 +213,8 @@ enum Verb {
         case .purge(let age):
             return output.purge(try mailRoom.purge(olderThan: age), days: Int(age / 86_400))
         case .status:
-            return output.status(try mailRoom.store.status(failureLimit: 50))
+            return output.status(try mailRoom.store.status(failureLimit: 50), metrics: try mailRoom.store.metrics(),
+                                 now: mailRoom.clock())
         }
     }
 }
