@@ -17,6 +17,8 @@ public final class MailRoom {
     let renderer = LetterRenderer()
     private lazy var attachments = AttachmentCache(store: store)
     let clock: () -> Date
+    /// Told of each letter prepared and cut, for a progress line on a terminal.
+    public var progress: ProgressReporting?
 
     public init(configuration: Configuration, store: LetterStore, tariff: Tariff, log: EventLog,
                 clock: @escaping () -> Date = Date.init) {
@@ -92,6 +94,10 @@ public final class MailRoom {
             record(try store.charge(job: job.id, pages: pages, priceCents: price, placement: nil, at: clock()), job: job,
                    pages: pages, price: price, into: &report)
         }
+        if let progress {
+            progress.start("prepare", total: try store.metrics().jobs[.queued] ?? 0)
+        }
+        defer { progress?.finish() }
         while true {
             let claimed = try store.claimQueued(limit: 16, worker: configuration.workerID, lease: 300, at: clock())
             guard !claimed.isEmpty else { break }
@@ -101,6 +107,7 @@ public final class MailRoom {
                     return report
                 }
                 try prepare(job, into: &report)
+                progress?.advance()
             }
         }
         return report
@@ -209,6 +216,8 @@ public final class MailRoom {
             return stream
         }
         let result: BundleWriter.Result
+        progress?.start("cut \(cut.batch)", total: cut.letters)
+        defer { progress?.finish() }
         do {
             result = try writer.write(batch: cut.batch, createdAt: cut.createdAt, streams: streams, letters: { stream, add in
             var position: PrintPosition?
@@ -217,6 +226,7 @@ public final class MailRoom {
                 let page = try self.store.letters(in: cut.batch, stream: stream.name, after: position, limit: Self.cutPageSize)
                 for stored in page {
                     try add(self.bundleLetter(stored, stream: stream))
+                    self.progress?.advance()
                 }
                 guard let last = page.last, page.count == Self.cutPageSize else { break }
                 position = last.position

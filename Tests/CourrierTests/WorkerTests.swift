@@ -408,3 +408,23 @@ final class WorkerProcess: @unchecked Sendable {
         #expect(storeBytes.contains { $0.range(of: Data("Récente Personne".utf8)) != nil }, "the recent letter is kept")
     }
 }
+
+@Suite struct TerminalProgressTests {
+    /// The line a person sees: letters done of all, the rate, the time left;
+    /// log lines go above it and it is drawn again under them.
+    @Test func theLineCountsRatesAndKeepsLogLinesAbove() {
+        let written = LogLines()
+        let clock = ManualClock("2026-11-30T10:00:00Z")
+        let progress = TerminalProgress(write: { written.append($0) }, clock: { clock.now })
+        progress.start("cut", total: 400)
+        for _ in 0..<100 { progress.advance() }
+        clock.set("2026-11-30T10:00:04Z")
+        progress.advance()
+        #expect(progress.line == "cut  101/400 letters  25/s  0:12 left")
+        progress.log("{\"event\":\"bundle.stream\"}\n")
+        progress.finish()
+        let output = written.text
+        #expect(output.contains("\r\u{1B}[K{\"event\":\"bundle.stream\"}\n\r\u{1B}[Kcut  101/400"), "\(output.debugDescription)")
+        #expect(output.hasSuffix("\r\u{1B}[K"), "the line is cleared at the end")
+    }
+}

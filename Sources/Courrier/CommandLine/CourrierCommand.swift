@@ -13,14 +13,18 @@ public struct CourrierCommand {
     public var environment: [String: String]
     public var standardOutput: @Sendable (String) -> Void
     public var standardError: @Sendable (String) -> Void
+    /// Whether `run` and `cut` draw a progress line: when standard error is a terminal.
+    public var showsProgress: Bool
 
     public init(arguments: [String], environment: [String: String],
                 standardOutput: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
-                standardError: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+                standardError: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) },
+                showsProgress: Bool = isatty(STDERR_FILENO) != 0) {
         self.arguments = arguments
         self.environment = environment
         self.standardOutput = standardOutput
         self.standardError = standardError
+        self.showsProgress = showsProgress
     }
 
     public static let usage = """
@@ -168,8 +172,12 @@ public struct CourrierCommand {
             return 2
         }
         let errorOutput = standardError
+        // A progress line for a person at a terminal; logs are then written above it.
+        let progress = showsProgress ? TerminalProgress(write: errorOutput) : nil
         let log = EventLog(minimumLevel: configuration.logLevel, format: configuration.logFormat,
-                           worker: configuration.workerID) { errorOutput($0) }
+                           worker: configuration.workerID) { line in
+            if let progress { progress.log(line) } else { errorOutput(line) }
+        }
         do {
             let verb = try Verb(parsed)
             let output = Output(json: parsed.flags.contains("json"))
@@ -181,6 +189,8 @@ public struct CourrierCommand {
             } else {
                 let mailRoom = try MailRoom.open(configuration, log: log)
                 defer { mailRoom.close() }
+                if case .run = verb { mailRoom.progress = progress }
+                if case .cut = verb { mailRoom.progress = progress }
                 result = try verb.run(on: mailRoom, output: output)
             }
             standardOutput(result.text)

@@ -105,6 +105,12 @@ final class LogLines: @unchecked Sendable {
         lines.append(line)
     }
 
+    /// Everything written, as one text.
+    var text: String {
+        lock.lock(); defer { lock.unlock() }
+        return lines.joined()
+    }
+
     /// Each line parsed as a JSON object.
     var events: [[String: Any]] {
         lock.lock(); defer { lock.unlock() }
