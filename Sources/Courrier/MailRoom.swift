@@ -66,7 +66,11 @@ public final class MailRoom {
             let outcome = try store.enqueue(submission, at: clock())
             let job = outcome.job
             if outcome.created {
-                log.info(job.state == .failed ? "job.failed" : "job.queued", Self.fields(job))
+                if job.state == .failed {
+                    log.error("job.failed", Self.fields(job, reason: job.reason))
+                } else {
+                    log.info("job.queued", Self.fields(job))
+                }
             }
             return .queued(outcome)
         }
@@ -165,7 +169,8 @@ public final class MailRoom {
             log.info("job.prepared", Self.fields(job, pages: pages, price: price, balance: balance))
         case .awaitingFunds(let balance):
             report.awaitingFunds += 1
-            log.warning("job.awaiting_funds", Self.fields(job, pages: pages, price: price, balance: balance))
+            // The letter waits as awaiting_funds; what operations look for is the wallet.
+            log.warning("wallet.insufficient", Self.fields(job, pages: pages, price: price, balance: balance))
         case .skipped:
             break
         }
