@@ -93,10 +93,18 @@ public final class MailRoom {
     public func prepareAll(shouldStop: () -> Bool = { false }) throws -> PrepareReport {
         var report = PrepareReport()
         try releaseClaimsOfGoneWorkers()
+        // A letter waiting for funds is charged once its wallet covers it; until
+        // then it is left alone, so that a worker's every round neither writes
+        // nor logs it again.
+        var balances: [String: Int64] = [:]
         for job in try store.jobsAwaitingFunds() {
             guard let pages = job.pages, let price = job.priceCents else { continue }
-            record(try store.charge(job: job.id, pages: pages, priceCents: price, placement: nil, at: clock()), job: job,
-                   pages: pages, price: price, into: &report)
+            let balance = try balances[job.account] ?? store.balance(account: job.account)
+            balances[job.account] = balance
+            guard balance >= price else { continue }
+            let outcome = try store.charge(job: job.id, pages: pages, priceCents: price, placement: nil, at: clock())
+            if case .prepared(let after) = outcome { balances[job.account] = after }
+            record(outcome, job: job, pages: pages, price: price, into: &report)
         }
         if let progress {
             progress.start("prepare", total: try store.metrics().jobs[.queued] ?? 0)

@@ -112,6 +112,24 @@ func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: Stri
     }
 }
 
+@Suite struct WorkerRoundTests {
+    /// A letter waiting for funds is said once, not at every round, and goes
+    /// out at the first round after a top-up.
+    @Test func aLetterWaitingForFundsIsQuietUntilTheTopUp() throws {
+        let folder = try TemporaryFolder()
+        let clock = ManualClock("2026-11-30T09:30:00Z")
+        let (room, log) = try clockedMailRoom(folder, clock: clock, worker: "host-a:1")
+        defer { room.close() }
+        _ = try room.enqueue(files: [Paths.document("acme-entretien-fr.json")])
+        let worker = Worker(mailRoom: room)
+        for _ in 0..<3 { try worker.tick() }
+        #expect(log.events.filter { $0["event"] as? String == "wallet.insufficient" }.count == 1)
+        _ = try room.credit(account: "acme", cents: 1000, reference: "top-up")
+        #expect(try worker.tick().prepare.prepared == 1)
+        #expect(try room.store.balance(account: "acme") == 1000 - 145)
+    }
+}
+
 /// Runs `courrier worker` as a process, its log collected as it comes.
 final class WorkerProcess: @unchecked Sendable {
     // @unchecked Sendable: `log` is written by the pipe's handler under `lock`.
