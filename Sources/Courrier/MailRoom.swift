@@ -228,27 +228,29 @@ public final class MailRoom {
             }
             return stream
         }
-        let result: BundleWriter.Result
-        progress?.start("cut \(cut.batch)", total: cut.letters)
-        defer { progress?.finish() }
-        do {
-            result = try writer.write(batch: cut.batch, createdAt: cut.createdAt, streams: streams, letters: { stream, add in
+        // The batch is read from the store a page at a time, in print order.
+        func letters(of stream: PrintStream, add: (BundleLetter) throws -> Void) throws {
             var position: PrintPosition?
             while true {
                 if shouldStop() { throw BundleWriter.Interrupted() }
-                let page = try self.store.letters(in: cut.batch, stream: stream.name, after: position, limit: Self.cutPageSize)
+                let page = try store.letters(in: cut.batch, stream: stream.name, after: position, limit: Self.cutPageSize)
                 for stored in page {
-                    try add(self.bundleLetter(stored, stream: stream))
-                    self.progress?.advance()
+                    try add(bundleLetter(stored, stream: stream))
+                    progress?.advance()
                 }
-                guard let last = page.last, page.count == Self.cutPageSize else { break }
+                guard let last = page.last, page.count == Self.cutPageSize else { return }
                 position = last.position
             }
-        }, warn: { letter, pages in
-            self.log.warning("bundle.page_count_changed", [
-                "job": .integer(letter.job), "batch": .string(cut.batch),
-                "pages": .int(pages), "charged_pages": .int(letter.chargedPages)])
-        })
+        }
+        progress?.start("cut \(cut.batch)", total: cut.letters)
+        defer { progress?.finish() }
+        let result: BundleWriter.Result
+        do {
+            result = try writer.write(batch: cut.batch, createdAt: cut.createdAt, streams: streams, letters: letters) { letter, pages in
+                self.log.warning("bundle.page_count_changed", [
+                    "job": .integer(letter.job), "batch": .string(cut.batch),
+                    "pages": .int(pages), "charged_pages": .int(letter.chargedPages)])
+            }
         } catch let interrupted as BundleWriter.Interrupted {
             try store.releaseClaims(of: [configuration.workerID])
             log.warning("cut.interrupted", ["batch": .string(cut.batch),

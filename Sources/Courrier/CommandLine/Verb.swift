@@ -204,7 +204,7 @@ enum Verb {
             if let window { try mailRoom.setEnvelopeWindow(window, account: account) }
             return output.envelopeWindow(account: account, try mailRoom.store.envelopeWindow(account: account))
         case .worker:
-            Worker(mailRoom: mailRoom).run()
+            try Worker(mailRoom: mailRoom).run()
             return VerbResult(text: "")
         case .cut:
             return output.run(try mailRoom.cutAndDeliver())

@@ -1,7 +1,8 @@
 import Bundling
-import Letters
+import Delivery
 import Dispatch
 import Foundation
+import Letters
 import Storage
 
 /// `courrier worker`: prepares letters as they arrive, cuts bundles on the
@@ -16,6 +17,8 @@ public final class Worker {
     private let configuration: Configuration
     private let stop: StopRequest
     private var checkedFirstStart = false
+    /// Read and checked once, at the first round.
+    private var delivery: DeliverySettings??
 
     public init(mailRoom: MailRoom) {
         self.mailRoom = mailRoom
@@ -27,8 +30,11 @@ public final class Worker {
     public func requestStop() { stop.request() }
 
     /// Runs until stopped. Returns normally after a stop: the letter in hand
-    /// finished, the others given back untouched.
-    public func run() {
+    /// finished, the others given back untouched. A configuration that cannot
+    /// work (a missing key file, an unreadable tariff) is an error at once,
+    /// not a failure at every round.
+    public func run() throws {
+        try configuration.validate()
         let signals = [SIGTERM, SIGINT].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -74,12 +80,13 @@ public final class Worker {
         }
         // A cut still running when the grace period ends is left for the next start.
         let bundles = try mailRoom.cut(slot: slot, shouldStop: { [stop] in stop.isPastGrace })
-        var delivery: MailRoom.DeliveryReport?
-        if let settings = try configuration.deliverySettings(), try hasDeliveryDue() {
-            delivery = try mailRoom.deliver(with: settings, ignoringBackoff: false)
+        if delivery == nil { delivery = .some(try configuration.deliverySettings()) }
+        var delivered: MailRoom.DeliveryReport?
+        if let settings = delivery ?? nil, try hasDeliveryDue() {
+            delivered = try mailRoom.deliver(with: settings, ignoringBackoff: false)
         }
         try mailRoom.writeMetrics()
-        return MailRoom.RunReport(prepare: prepare, bundles: bundles, delivery: delivery)
+        return MailRoom.RunReport(prepare: prepare, bundles: bundles, delivery: delivered)
     }
 
     /// The very first worker on a store starts the schedule from now: the

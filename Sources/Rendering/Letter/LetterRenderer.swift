@@ -63,10 +63,7 @@ public final class LetterRenderer {
     public func renderForCounting(_ document: Document, terms: LetterTerms?) throws(RenderError) -> RenderedLetter {
         var withoutLogo = document
         withoutLogo.sender.logo = nil
-        let canvas = try PDFCanvas(metadata: Self.metadata(for: document))
-        try draw(withoutLogo, terms: terms, logo: nil, on: canvas)
-        let bytes = try canvas.finish()
-        return RenderedLetter(pdf: bytes, pages: canvas.pageCount)
+        return try render(withoutLogo, terms: terms)
     }
 
     /// Draws `document` and its terms on the following pages of `canvas`, a
