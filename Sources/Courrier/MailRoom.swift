@@ -194,25 +194,44 @@ public final class MailRoom {
     /// letters; when it says yes, the cut is left unfinished, its claim given
     /// back, for the next start to finish with the same letters.
     public func cut(slot: Date? = nil, shouldStop: @escaping () -> Bool = { false }) throws -> [BundleWriter.Result] {
-        var results: [BundleWriter.Result] = []
+        try cutRound(slot: slot, openingNew: true, shouldStop: shouldStop).bundles
+    }
+
+    /// What a round of cutting did: the bundles written, and what asking for a
+    /// new cut answered (nil when none was asked for).
+    struct CutRound {
+        var bundles: [BundleWriter.Result] = []
+        var opening: CutOpening?
+    }
+
+    /// Finishes the cuts a crash left, then, when `openingNew`, opens one for
+    /// `slot` (or an unscheduled one when `slot` is nil) and writes it.
+    func cutRound(slot: Date?, openingNew: Bool, shouldStop: @escaping () -> Bool) throws -> CutRound {
+        var round = CutRound()
         let lease: TimeInterval = 3600
-        var cuts = try store.claimUnfinishedCuts(worker: configuration.workerID, lease: lease, at: clock())
-        let slotName = slot.map { UTCTimestamp.string($0) }
-        switch try store.openCut(batchPrefix: Self.batchPrefix(clock()), worker: configuration.workerID,
-                                 lease: lease, slot: slotName, at: clock()) {
-        case .opened(let cut):
-            cuts.append(cut)
-        case .nothingToCut:
-            if let slotName { log.info("cut.empty", ["slot": .string(slotName)]) }
-        case .busy:
-            log.info("cut.waiting", ["slot": slotName.map(LogValue.string), "reason": .string("another worker's cut is in progress")])
-        case .slotAlreadyCut:
-            log.debug("cut.already_done", ["slot": slotName.map(LogValue.string)])
+        // Looked at first, so that a worker's every round takes no write lock for nothing.
+        var cuts = try store.unfinishedCuts().isEmpty
+            ? [] : try store.claimUnfinishedCuts(worker: configuration.workerID, lease: lease, at: clock())
+        if openingNew {
+            let slotName = slot.map { UTCTimestamp.string($0) }
+            let opening = try store.openCut(batchPrefix: Self.batchPrefix(clock()), worker: configuration.workerID,
+                                            lease: lease, slot: slotName, at: clock())
+            round.opening = opening
+            switch opening {
+            case .opened(let cut):
+                cuts.append(cut)
+            case .nothingToCut:
+                if let slotName { log.info("cut.empty", ["slot": .string(slotName)]) }
+            case .busy:
+                log.info("cut.waiting", ["slot": slotName.map(LogValue.string), "reason": .string("another worker's cut is in progress")])
+            case .slotAlreadyCut:
+                log.debug("cut.already_done", ["slot": slotName.map(LogValue.string)])
+            }
         }
         for cut in cuts {
-            results.append(try write(cut, shouldStop: shouldStop))
+            round.bundles.append(try write(cut, shouldStop: shouldStop))
         }
-        return results
+        return round
     }
 
     /// Letters are read from the store this many at a time: the cut holds one

@@ -17,6 +17,8 @@ public final class Worker {
     private let configuration: Configuration
     private let stop: StopRequest
     private var checkedFirstStart = false
+    /// The latest slot the store has answered for: cut, empty, or cut before.
+    private var settledSlot: Date?
     /// Read and checked once, at the first round.
     private var delivery: DeliverySettings??
 
@@ -78,8 +80,13 @@ public final class Worker {
             try startSchedule(at: slot)
             checkedFirstStart = true
         }
-        // A cut still running when the grace period ends is left for the next start.
-        let bundles = try mailRoom.cut(slot: slot, shouldStop: { [stop] in stop.isPastGrace })
+        // A slot is asked for until the store has answered for it; then only
+        // cuts left unfinished are looked at. A cut still running when the
+        // grace period ends is left for the next start.
+        let due = slot != nil && slot != settledSlot
+        let round = try mailRoom.cutRound(slot: slot, openingNew: due, shouldStop: { [stop] in stop.isPastGrace })
+        if due, let opening = round.opening, opening != .busy { settledSlot = slot }
+        let bundles = round.bundles
         if delivery == nil { delivery = .some(try configuration.deliverySettings()) }
         var delivered: MailRoom.DeliveryReport?
         if let settings = delivery ?? nil, try hasDeliveryDue() {
