@@ -201,6 +201,28 @@ func expectAddressAlone(in letter: RenderedLetter, of document: Document) throws
     }
 }
 
+@Suite struct FooterTests {
+    /// A long email address leaves the footer, which stays one line beside
+    /// the page number; the head of page 1 still shows the address.
+    @Test func theFooterStaysOnOneLine() throws {
+        let email = "service-comptabilite-clients-professionnels@acme-chauffage-sanitaire.be"
+        let json = try fixtureDocument("acme-entretien-fr.json") { document in
+            var sender = document["sender"] as! [String: Any]
+            sender["name"] = "Acme Chauffage, Sanitaire et Énergies Renouvelables SRL"
+            sender["email"] = email
+            document["sender"] = sender
+        }
+        let document = try DocumentParser.parse(Data(json.utf8))
+        let pdf = try PDFDocument(bytes: try LetterRenderer().render(document, terms: nil).pdf, name: "footer")
+        let footer = pdf.characters(onPage: 0).filter { $0.y1 > mm(279) && !$0.character.isWhitespace }
+        let lines = Set(footer.map { ($0.y1 * 2).rounded() })
+        #expect(lines.count == 1, "the footer takes \(lines.count) lines")
+        let text = String(footer.map(\.character))
+        #expect(text.contains("IBANBE71096123456769") && text.contains("Page1/1") && !text.contains("service-"), "\(text)")
+        #expect(pdf.text(onPage: 0).replacingOccurrences(of: "\n", with: "").contains(email), "the head has it")
+    }
+}
+
 @Suite struct BrandingTests {
     static let logo = Paths.documents.appendingPathComponent("logos/acme.png")
 

@@ -26,6 +26,7 @@ struct LetterComposition {
     private static var width: Double { right - left }
 
     private let addressBlock: TextBlock
+    private let footer: TextBlock
     private let pages: [[Placement]]
 
     init(document: Document, logo: LetterLogo?, fonts: LetterFonts, context: OpaquePointer) throws(RenderError) {
@@ -37,6 +38,7 @@ struct LetterComposition {
         self.colors = LetterColors(color: document.print.color, accent: document.sender.accentColor)
         self.window = document.envelopeWindow.rectangle
         self.addressBlock = try Self.fitAddress(document, in: window, fonts: fonts, context: context)
+        self.footer = Self.footer(document, labels: labels, fonts: fonts, context: context)
         self.pages = Self.paginate(try Self.bodyElements(document, labels: labels, fonts: fonts, colors: colors, context: context),
                                    tableHeader: Self.tableHeader(document, labels: labels, fonts: fonts, colors: colors, context: context))
     }
@@ -169,20 +171,32 @@ struct LetterComposition {
         cairo_stroke(context)
     }
 
-    private func drawFooter(page: Int, of total: Int) {
+    /// The sender's name, VAT number, IBAN and email on one line: what does
+    /// not fit beside the page number is left out, the email first, since the
+    /// head of page 1 has them all.
+    private static func footer(_ document: Document, labels: Labels, fonts: LetterFonts,
+                               context: OpaquePointer) -> TextBlock {
         let sender = document.sender
         var parts = [sender.address.name]
         if let vat = sender.vat { parts.append("\(labels.vatNumber) \(vat)") }
         if let iban = sender.iban { parts.append("IBAN \(iban)") }
         if let email = sender.email { parts.append(email) }
+        let room = width - mm(27)
+        while parts.count > 1,
+              TextBlock(parts.joined(separator: " · "), font: fonts.small, context: context).width > room {
+            parts.removeLast()
+        }
+        return TextBlock(parts.joined(separator: " · "), font: fonts.small, context: context, width: room)
+    }
+
+    private func drawFooter(page: Int, of total: Int) {
         colors.rule.set(context)
         cairo_set_line_width(context, 0.5)
         cairo_move_to(context, Self.left, mm(278))
         cairo_line_to(context, Self.right, mm(278))
         cairo_stroke(context)
         colors.muted.set(context)
-        TextBlock(parts.joined(separator: " · "), font: fonts.small, context: context, width: Self.width - mm(25))
-            .draw(at: Self.left, mm(280), in: context)
+        footer.draw(at: Self.left, mm(280), in: context)
         TextBlock("\(labels.page) \(page)/\(total)", font: fonts.small, context: context, width: mm(25), alignment: .right)
             .draw(at: Self.right - mm(25), mm(280), in: context)
     }
