@@ -19,17 +19,16 @@ public final class Worker {
     private var checkedFirstStart = false
     /// The latest slot the store has answered for: cut, empty, or cut before.
     private var settledSlot: Date?
-    /// Read and checked once, at the first round.
-    private var delivery: DeliverySettings??
+    /// Where bundles go, read and checked at the first round; nil when they
+    /// stay in the outbox.
+    private var delivery: DeliverySettings?
+    private var readDelivery = false
 
     public init(mailRoom: MailRoom) {
         self.mailRoom = mailRoom
         configuration = mailRoom.configuration
         stop = StopRequest(grace: mailRoom.configuration.grace, clock: mailRoom.clock)
     }
-
-    /// Asks the worker to stop, as SIGTERM does.
-    public func requestStop() { stop.request() }
 
     /// Runs until stopped. Returns normally after a stop: the letter in hand
     /// finished, the others given back untouched. A configuration that cannot
@@ -87,9 +86,8 @@ public final class Worker {
         let round = try mailRoom.cutRound(slot: slot, openingNew: due, shouldStop: { [stop] in stop.isPastGrace })
         if due, let opening = round.opening, opening != .busy { settledSlot = slot }
         let bundles = round.bundles
-        if delivery == nil { delivery = .some(try configuration.deliverySettings()) }
         var delivered: MailRoom.DeliveryReport?
-        if let settings = delivery ?? nil, try hasDeliveryDue() {
+        if let settings = try deliverySettings(), try hasDeliveryDue() {
             delivered = try mailRoom.deliver(with: settings, ignoringBackoff: false)
         }
         try mailRoom.writeMetrics()
@@ -106,6 +104,14 @@ public final class Worker {
         try mailRoom.store.recordSlot(name, worker: configuration.workerID, at: mailRoom.clock())
         mailRoom.log.info("schedule.started", ["slot": .string(name),
                                                "reason": .string("first worker on this store; the schedule starts after this slot")])
+    }
+
+    private func deliverySettings() throws -> DeliverySettings? {
+        if !readDelivery {
+            delivery = try configuration.deliverySettings()
+            readDelivery = true
+        }
+        return delivery
     }
 
     /// Whether a bundle waits for delivery and its wait, if any, is over: the
