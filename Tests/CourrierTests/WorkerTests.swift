@@ -55,6 +55,7 @@ func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: Stri
         let schedule = try CutSchedule.parse(at: nil, days: nil, every: "30m", timeZone: "UTC", names: Self.names)
         #expect(schedule.latestSlot(atOrBefore: UTCTimestamp.date("2026-11-30T10:44:00Z")!)
                 == UTCTimestamp.date("2026-11-30T10:30:00Z"))
+        #expect(schedule.nextSlot(after: UTCTimestamp.date("2026-11-30T23:44:00Z")!) == UTCTimestamp.date("2026-12-01T00:00:00Z"))
     }
 
     @Test(arguments: [

@@ -97,16 +97,28 @@ public struct CutSchedule: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The first slot after `date`.
+    /// The first slot after `date`; nil when no day of the week is chosen.
     public func nextSlot(after date: Date) -> Date? {
-        // Step forward until the latest slot changes; slots are minutes apart at least.
-        let current = latestSlot(atOrBefore: date)
-        var probe = date
-        for _ in 0..<(8 * 24 * 60) {
-            probe = probe.addingTimeInterval(60)
-            if let slot = latestSlot(atOrBefore: probe), slot != current, slot > date { return slot }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let startOfDay = calendar.startOfDay(for: date)
+        switch kind {
+        case .every(let minutes):
+            let elapsed = Int(date.timeIntervalSince(startOfDay) / 60)
+            return calendar.date(byAdding: .minute, value: (elapsed / minutes + 1) * minutes, to: startOfDay)
+        case .daily(let times, let weekdays):
+            for ahead in 0...7 {
+                guard let day = calendar.date(byAdding: .day, value: ahead, to: startOfDay),
+                      weekdays.contains(calendar.component(.weekday, from: day)) else { continue }
+                for minutes in times {
+                    if let slot = calendar.date(bySettingHour: minutes / 60, minute: minutes % 60, second: 0, of: day),
+                       slot > date {
+                        return slot
+                    }
+                }
+            }
+            return nil
         }
-        return nil
     }
 
     public var description: String {
