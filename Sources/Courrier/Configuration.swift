@@ -57,6 +57,20 @@ public struct Configuration: Sendable {
         self.workerID = workerID
     }
 
+    /// Every setting's key, as the environment and the configuration file
+    /// name it, and the option that sets it on the command line (none for
+    /// the passphrase: a command line is visible to every user).
+    public static let settingKeys: KeyValuePairs<String, String?> = [
+        "COURRIER_DATABASE": "database", "COURRIER_OUTBOX": "outbox", "COURRIER_TARIFF": "tariff",
+        "COURRIER_DELIVER": "deliver", "COURRIER_SSH_KEY": "ssh-key", "COURRIER_KNOWN_HOSTS": "known-hosts",
+        "COURRIER_SSH_PASSPHRASE_FILE": "ssh-passphrase-file", "COURRIER_SSH_PASSPHRASE": nil,
+        "COURRIER_TRIGGER": "trigger", "COURRIER_DELIVERY_RETRY": "delivery-retry",
+        "COURRIER_ENVELOPE": "envelope", "COURRIER_FOLDED_SHEETS": "folded-sheets", "COURRIER_MARKS": "marks",
+        "COURRIER_POLL": "poll", "COURRIER_GRACE": "grace", "COURRIER_CUT_AT": "cut-at", "COURRIER_CUT_DAYS": "cut-days",
+        "COURRIER_CUT_EVERY": "cut-every", "COURRIER_TIME_ZONE": "time-zone", "COURRIER_METRICS": "metrics",
+        "COURRIER_LOG_LEVEL": "log-level", "COURRIER_LOG_FORMAT": "log-format", "COURRIER_WORKER_ID": "worker-id",
+    ]
+
     /// The defaults, overridden by the `COURRIER_…` variables that are set.
     public static func fromEnvironment(_ environment: [String: String]) throws -> Configuration {
         var configuration = Configuration()

@@ -9,12 +9,8 @@ struct Arguments {
     var flags: Set<String> = []
 
     /// Options that take a value; everything else that starts with `--` is a flag.
-    static let valued: Set<String> = [
-        "database", "outbox", "tariff", "output", "reference", "log-level",
-        "page", "dpi", "deliver", "ssh-key", "known-hosts", "ssh-passphrase-file", "trigger", "delivery-retry",
-        "envelope", "folded-sheets", "marks", "poll", "grace", "cut-at", "cut-days", "cut-every", "time-zone",
-        "metrics", "log-format", "worker-id", "config", "older-than",
-    ]
+    static let valued: Set<String> = Set(Configuration.settingKeys.compactMap(\.value))
+        .union(["config", "output", "reference", "page", "dpi", "older-than"])
     static let flagNames: Set<String> = ["json", "help", "now"]
     static let aliases = ["o": "output", "h": "help"]
 

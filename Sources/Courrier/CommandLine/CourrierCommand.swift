@@ -89,18 +89,6 @@ public struct CourrierCommand {
 
         """
 
-    /// The options that set a configuration key, and the key each sets.
-    static let optionKeys: KeyValuePairs<String, String> = [
-        "database": "COURRIER_DATABASE", "outbox": "COURRIER_OUTBOX", "tariff": "COURRIER_TARIFF",
-        "deliver": "COURRIER_DELIVER", "ssh-key": "COURRIER_SSH_KEY", "known-hosts": "COURRIER_KNOWN_HOSTS",
-        "ssh-passphrase-file": "COURRIER_SSH_PASSPHRASE_FILE", "trigger": "COURRIER_TRIGGER",
-        "delivery-retry": "COURRIER_DELIVERY_RETRY", "envelope": "COURRIER_ENVELOPE",
-        "folded-sheets": "COURRIER_FOLDED_SHEETS", "marks": "COURRIER_MARKS", "poll": "COURRIER_POLL",
-        "grace": "COURRIER_GRACE", "cut-at": "COURRIER_CUT_AT", "cut-days": "COURRIER_CUT_DAYS",
-        "cut-every": "COURRIER_CUT_EVERY", "time-zone": "COURRIER_TIME_ZONE", "metrics": "COURRIER_METRICS",
-        "log-level": "COURRIER_LOG_LEVEL", "log-format": "COURRIER_LOG_FORMAT", "worker-id": "COURRIER_WORKER_ID",
-    ]
-
     /// The settings in force and where each came from: the configuration
     /// file (`--config` or `COURRIER_CONFIG`), then the environment, then the
     /// options, each overriding the one before.
@@ -116,14 +104,14 @@ public struct CourrierCommand {
                     sources[key] = "file \(file)"
                 }
             }
-            for key in ConfigFile.keys {
+            for (key, _) in Configuration.settingKeys {
                 if let value = environment[key], !value.isEmpty {
                     values[key] = value
                     sources[key] = "environment"
                 }
             }
-            for (option, key) in CourrierCommand.optionKeys {
-                if let value = parsed.options[option] {
+            for (key, option) in Configuration.settingKeys {
+                if let option, let value = parsed.options[option] {
                     values[key] = value
                     sources[key] = "--\(option)"
                 }

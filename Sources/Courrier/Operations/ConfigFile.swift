@@ -4,17 +4,6 @@ import Foundation
 /// lines, `#` or `;` comments, values optionally in single or double quotes.
 /// The same file serves `EnvironmentFile=` in a unit and `--config` by hand.
 public enum ConfigFile {
-    /// The keys the file reads, each `COURRIER_…`; another key is an error,
-    /// so that a misspelt setting is not silently ignored.
-    public static let keys: [String] = [
-        "COURRIER_DATABASE", "COURRIER_OUTBOX", "COURRIER_TARIFF",
-        "COURRIER_DELIVER", "COURRIER_SSH_KEY", "COURRIER_KNOWN_HOSTS", "COURRIER_SSH_PASSPHRASE_FILE",
-        "COURRIER_SSH_PASSPHRASE", "COURRIER_TRIGGER", "COURRIER_DELIVERY_RETRY",
-        "COURRIER_ENVELOPE", "COURRIER_FOLDED_SHEETS", "COURRIER_MARKS",
-        "COURRIER_POLL", "COURRIER_GRACE", "COURRIER_CUT_AT", "COURRIER_CUT_DAYS", "COURRIER_CUT_EVERY",
-        "COURRIER_TIME_ZONE", "COURRIER_METRICS", "COURRIER_LOG_LEVEL", "COURRIER_LOG_FORMAT", "COURRIER_WORKER_ID",
-    ]
-
     /// Keys whose values are never printed.
     public static let secretKeys: Set<String> = ["COURRIER_SSH_PASSPHRASE"]
 
@@ -46,6 +35,7 @@ public enum ConfigFile {
             }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            let keys = Configuration.settingKeys.map(\.key)
             guard keys.contains(key) else {
                 throw MailRoomError("\(file) line \(lineNumber): unknown key \(key); the keys are \(keys.joined(separator: ", "))")
             }
