@@ -338,11 +338,13 @@ final class WorkerProcess: @unchecked Sendable {
                 "written aside and renamed: no temporary file left")
 
         // `courrier status --json` gives a program the same figures.
-        let answer = Output(json: true).status(status, metrics: try room.store.metrics(), now: Date()).text
+        let answer = Output(json: true).status(status, metrics: try room.store.metrics(),
+                                               nextCut: UTCTimestamp.date("2026-12-01T09:00:00Z"), now: Date()).text
         let json = try #require(try JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any])
         #expect((json["failures_by_reason"] as? [String: Int])?["invalid_document"] == 1)
         #expect((json["last_cut"] as? [String: Any])?["letters"] as? Int == bundle.totals.letters)
         #expect(json["oldest_queued_seconds"] is NSNull || json["oldest_queued_seconds"] == nil)
+        #expect(json["next_scheduled_cut"] as? String == "2026-12-01T09:00:00Z")
     }
 }
 

@@ -318,7 +318,7 @@ struct Output {
 
     /// The queue, failures, bundles and deliveries, and the figures the
     /// metrics file carries (`now` to tell the age of the oldest letter).
-    func status(_ report: StatusReport, metrics: StoreMetrics, now: Date) -> VerbResult {
+    func status(_ report: StatusReport, metrics: StoreMetrics, nextCut: Date?, now: Date) -> VerbResult {
         let oldest = metrics.oldestQueuedAt.flatMap(UTCTimestamp.date).map { Int(max(0, now.timeIntervalSince($0))) }
         struct Failure: Encodable { var job: Int64; var account: String; var document: String; var reason: String; var failedAt: String }
         struct Bundle: Encodable {
@@ -334,6 +334,7 @@ struct Output {
             var jobs: [String: Int]; var oldestQueuedSeconds: Int?; var failuresByReason: [String: Int]
             var failures: [Failure]; var bundles: [Bundle]; var lastCut: LastCut?; var deliveries: [Delivery]
             var deliveredBundles: Int; var failedDeliveryAttempts: Int; var lastDeliveryAt: String?
+            var nextScheduledCut: String?
         }
         let counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, report.jobs[$0] ?? 0) })
         if json {
@@ -358,7 +359,7 @@ struct Output {
                              retryAt: $0.retryAt.map(storeTimestamp), destination: $0.destination)
                 },
                 deliveredBundles: metrics.deliveries, failedDeliveryAttempts: metrics.failedDeliveryAttempts,
-                lastDeliveryAt: metrics.lastDeliveredAt)))
+                lastDeliveryAt: metrics.lastDeliveredAt, nextScheduledCut: nextCut.map { UTCTimestamp.string($0) })))
         }
         var lines = ["Jobs"]
         for state in JobState.allCases {
@@ -377,6 +378,9 @@ struct Output {
             lines.append("Last cut \(last.batch) at \(last.completedAt): \(Self.count(last.totals.letters, "letter")), "
                          + "\(Self.count(last.totals.pages, "page")), \(Self.count(last.totals.sheets, "sheet")), "
                          + Self.euros(last.totals.amountCents))
+        }
+        if let nextCut {
+            lines.append("Next scheduled cut \(UTCTimestamp.string(nextCut)) (the worker's schedule)")
         }
         lines.append("Delivered \(Self.count(metrics.deliveries, "bundle")), \(Self.count(metrics.failedDeliveryAttempts, "failed attempt"))"
                      + (metrics.lastDeliveredAt.map { ", last at \($0)" } ?? ""))

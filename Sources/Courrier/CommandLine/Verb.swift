@@ -214,6 +214,7 @@ enum Verb {
             return output.purge(try mailRoom.purge(olderThan: age), days: Int(age / 86_400))
         case .status:
             return output.status(try mailRoom.store.status(failureLimit: 50), metrics: try mailRoom.store.metrics(),
+                                 nextCut: mailRoom.configuration.schedule.nextSlot(after: mailRoom.clock()),
                                  now: mailRoom.clock())
         }
     }
