@@ -114,6 +114,30 @@ func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: Stri
 }
 
 @Suite struct WorkerRoundTests {
+    /// The round that cuts hands the bundle over at once, READY last.
+    @Test func aScheduledCutIsDeliveredInTheSameRound() throws {
+        let folder = try TemporaryFolder()
+        let share = folder.url.appendingPathComponent("print-shop")
+        try FileManager.default.createDirectory(at: share, withIntermediateDirectories: true)
+        let clock = ManualClock("2026-11-30T08:00:00Z")
+        let (room, _) = try clockedMailRoom(folder, clock: clock, worker: "host-a:1") {
+            $0.deliverURL = "file://\(share.path)"
+            $0.schedule = try! CutSchedule.parse(at: nil, days: nil, every: "30m", timeZone: "UTC",
+                                                  names: ("at", "days", "every", "zone"))
+        }
+        defer { room.close() }
+        _ = try room.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.enqueue(files: [Paths.document("acme-entretien-fr.json")])
+        let worker = Worker(mailRoom: room)
+        try worker.tick()  // the first round starts the schedule after 08:00
+        clock.set("2026-11-30T08:30:05Z")
+        let round = try worker.tick()
+        let bundle = try #require(round.bundles.first)
+        #expect(round.delivery?.delivered.map(\.batch) == [bundle.batch])
+        #expect(fileNames(share.appendingPathComponent(bundle.batch)).contains("READY"))
+        #expect(try room.store.status(failureLimit: 1).jobs[.delivered] == 1)
+    }
+
     /// A letter waiting for funds is said once, not at every round, and goes
     /// out at the first round after a top-up.
     @Test func aLetterWaitingForFundsIsQuietUntilTheTopUp() throws {
