@@ -46,6 +46,9 @@ public struct Configuration: Sendable {
     /// A Prometheus text file, for node_exporter's textfile collector; none by default.
     public var metricsPath: String?
 
+    /// How long after a letter's story ended `courrier purge` forgets it, in days.
+    public var retentionDays: Int?
+
     public var logLevel = EventLog.Level.info
     public var logFormat = EventLog.Format.json
 
@@ -69,6 +72,7 @@ public struct Configuration: Sendable {
         "COURRIER_POLL": "poll", "COURRIER_GRACE": "grace", "COURRIER_CUT_AT": "cut-at", "COURRIER_CUT_DAYS": "cut-days",
         "COURRIER_CUT_EVERY": "cut-every", "COURRIER_TIME_ZONE": "time-zone", "COURRIER_METRICS": "metrics",
         "COURRIER_LOG_LEVEL": "log-level", "COURRIER_LOG_FORMAT": "log-format", "COURRIER_WORKER_ID": "worker-id",
+        "COURRIER_RETENTION": "older-than",
     ]
 
     /// The defaults, overridden by the `COURRIER_…` variables that are set.
@@ -102,6 +106,12 @@ public struct Configuration: Sendable {
                 throw MailRoomError("COURRIER_LOG_FORMAT is \"\(value)\", expected json or text")
             }
             configuration.logFormat = format
+        }
+        if let value = value("COURRIER_RETENTION") {
+            guard value.hasSuffix("d"), let days = Int(value.dropLast()), days >= 1 else {
+                throw MailRoomError("COURRIER_RETENTION is \"\(value)\", expected a number of days such as 90d")
+            }
+            configuration.retentionDays = days
         }
         if let value = value("COURRIER_POLL") { configuration.pollInterval = try parseDuration(value, name: "COURRIER_POLL") }
         if let value = value("COURRIER_GRACE") { configuration.grace = try parseDuration(value, name: "COURRIER_GRACE") }
@@ -163,6 +173,7 @@ public struct Configuration: Sendable {
         ] + schedule + [
             ("COURRIER_METRICS", metricsPath), ("COURRIER_LOG_LEVEL", logLevel.rawValue),
             ("COURRIER_LOG_FORMAT", logFormat.rawValue), ("COURRIER_WORKER_ID", workerID),
+            ("COURRIER_RETENTION", retentionDays.map { "\($0)d" }),
         ]
         return settings.map { ($0.0, $0.1 ?? "") }
     }

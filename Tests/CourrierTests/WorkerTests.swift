@@ -297,6 +297,8 @@ final class WorkerProcess: @unchecked Sendable {
         (["config"], [:], "COURRIER_CUT_ATT=10:00", "unknown key COURRIER_CUT_ATT"),
         (["config"], ["COURRIER_MARKS": "barcode"], "", "COURRIER_MARKS is \"barcode\""),
         (["config"], ["COURRIER_TARIFF": "/nonexistent/tariff.json"], "", "/nonexistent/tariff.json"),
+        (["purge", "--older-than", "90"], [:], "", "--older-than is \"90\", expected a number of days such as 90d"),
+        (["purge"], [:], "", "purge needs the retention: --older-than 90d, or COURRIER_RETENTION=90d"),
     ] as [([String], [String: String], String, String)])
     func aWrongValueIsNamed(_ arguments: [String], _ environment: [String: String], _ fileLine: String, _ message: String) throws {
         let folder = try TemporaryFolder()
@@ -379,13 +381,15 @@ final class WorkerProcess: @unchecked Sendable {
     func theUnitsVerify() throws {
         let folder = try TemporaryFolder()
         let binary = try Paths.courrierBinary.path
-        for unit in ["courrier-worker.service", "courrier-run.service", "courrier-run.timer"] {
+        let units = ["courrier-worker.service", "courrier-run.service", "courrier-run.timer",
+                     "courrier-purge.service", "courrier-purge.timer"]
+        for unit in units {
             let text = try String(contentsOf: Paths.packageRoot.appendingPathComponent("deploy/systemd/\(unit)"), encoding: .utf8)
             try folder.write(unit, text.replacingOccurrences(of: "/usr/local/bin/courrier", with: binary))
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
-        process.arguments = ["verify"] + ["courrier-worker.service", "courrier-run.service", "courrier-run.timer"].map(folder.path)
+        process.arguments = ["verify"] + units.map(folder.path)
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice

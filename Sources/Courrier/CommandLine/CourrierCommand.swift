@@ -50,8 +50,9 @@ public struct CourrierCommand {
                                               (a document's print.window wins)
           status                              jobs per state, failures, bundles, deliveries
           config                              the settings in force and where each comes from
-          purge --older-than 90d              forget the documents, attachments and bundle folders of
+          purge [--older-than 90d]            forget the documents, attachments and bundle folders of
                                               letters delivered, failed or cancelled that long ago
+                                              (COURRIER_RETENTION)
 
         Options (each also from the environment, or from the file --config FILE / COURRIER_CONFIG;
         options override the environment, which overrides the file):

@@ -30,8 +30,9 @@ enum Verb {
     case cut
     /// Prints the configuration in force.
     case config
-    /// Removes personal data of letters finished more than this long ago.
-    case purge(olderThan: TimeInterval)
+    /// Removes personal data of letters finished longer ago than the
+    /// retention (`--older-than`, `COURRIER_RETENTION`).
+    case purge
 
     init(_ arguments: Arguments) throws(Arguments.UsageError) {
         let words = arguments.positional
@@ -92,13 +93,8 @@ enum Verb {
             try expect(1, "config")
             self = .config
         case "purge":
-            let usage = "usage: courrier purge --older-than DAYSd (such as 90d)"
-            try expect(1, usage)
-            guard let text = arguments.options["older-than"] else { throw Arguments.UsageError(description: usage) }
-            guard text.hasSuffix("d"), let days = Int(text.dropLast()), days >= 1 else {
-                throw Arguments.UsageError(description: "purge: --older-than is \"\(text)\", expected a number of days such as 90d")
-            }
-            self = .purge(olderThan: TimeInterval(days) * 86_400)
+            try expect(1, "purge --older-than DAYSd (such as 90d; or COURRIER_RETENTION)")
+            self = .purge
         case "wallet":
             guard words.count >= 3 else {
                 throw Arguments.UsageError(description: "usage: courrier wallet credit|balance|history ACCOUNT ...")
@@ -210,8 +206,11 @@ enum Verb {
             return output.run(try mailRoom.cutAndDeliver())
         case .config:
             preconditionFailure("courrier config runs before a store is opened")
-        case .purge(let age):
-            return output.purge(try mailRoom.purge(olderThan: age), days: Int(age / 86_400))
+        case .purge:
+            guard let days = mailRoom.configuration.retentionDays else {
+                throw Arguments.UsageError(description: "purge needs the retention: --older-than 90d, or COURRIER_RETENTION=90d")
+            }
+            return output.purge(try mailRoom.purge(olderThan: TimeInterval(days) * 86_400), days: days)
         case .status:
             return output.status(try mailRoom.store.status(failureLimit: 50), metrics: try mailRoom.store.metrics(),
                                  nextCut: mailRoom.configuration.schedule.nextSlot(after: mailRoom.clock()),
