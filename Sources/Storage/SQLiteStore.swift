@@ -262,6 +262,12 @@ public final class SQLiteStore: LetterStore {
 
     public func claimQueued(limit: Int, worker: String, lease: TimeInterval, at now: Date) throws -> [ClaimedJob] {
         let nowSeconds = Int64(now.timeIntervalSince1970)
+        // Looked at first: a worker polling an empty queue takes no write lock.
+        let waiting = try connection.prepare("""
+            SELECT count(*) FROM (SELECT 1 FROM jobs WHERE state = 'queued'
+                                  AND (claimed_until IS NULL OR claimed_until < ?1) LIMIT 1)
+            """).firstRow([.integer(nowSeconds)]) { $0.int(0) } ?? 0
+        guard waiting > 0 else { return [] }
         return try connection.writeTransaction {
             try connection.prepare("""
                 UPDATE jobs SET claimed_by = ?1, claimed_until = ?2
