@@ -179,10 +179,17 @@ public struct Configuration: Sendable {
     }
 
     /// Checks what can be checked without doing the work: the tariff file
-    /// reads, and the delivery's key and known_hosts files are there.
+    /// reads, the delivery's key and known_hosts files are there, and the
+    /// metrics file's folder can be written to.
     public func validate() throws {
         _ = try loadTariff()
         _ = try deliverySettings()
+        if let metricsPath {
+            let folder = (metricsPath as NSString).deletingLastPathComponent
+            guard access(folder.isEmpty ? "." : folder, W_OK) == 0 else {
+                throw MailRoomError("COURRIER_METRICS is \"\(metricsPath)\", but its folder cannot be written to (\(String(cString: strerror(errno))))")
+            }
+        }
     }
 
     /// A duration: seconds (`5`, `0.5`, `5s`), minutes (`2m`) or hours (`1h`).

@@ -299,6 +299,7 @@ final class WorkerProcess: @unchecked Sendable {
         (["config"], ["COURRIER_TARIFF": "/nonexistent/tariff.json"], "", "/nonexistent/tariff.json"),
         (["purge", "--older-than", "90"], [:], "", "--older-than is \"90\", expected a number of days such as 90d"),
         (["purge"], [:], "", "purge needs the retention: --older-than 90d, or COURRIER_RETENTION=90d"),
+        (["config"], ["COURRIER_METRICS": "/nonexistent/courrier.prom"], "", "COURRIER_METRICS is \"/nonexistent/courrier.prom\", but its folder cannot be written to"),
     ] as [([String], [String: String], String, String)])
     func aWrongValueIsNamed(_ arguments: [String], _ environment: [String: String], _ fileLine: String, _ message: String) throws {
         let folder = try TemporaryFolder()
