@@ -113,6 +113,32 @@ func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: Stri
     }
 }
 
+@Suite struct CutCommandTests {
+    /// `courrier cut` bundles what is prepared now, whatever the schedule,
+    /// and says when there was nothing to cut.
+    @Test func cutNowFromTheCommandLine() throws {
+        let folder = try TemporaryFolder()
+        let environment = ["COURRIER_DATABASE": folder.path("courrier.sqlite"), "COURRIER_OUTBOX": folder.path("outbox")]
+        let empty = try runCourrier(["cut"], environment: environment, in: folder.url)
+        #expect(empty.status == 0 && empty.output == "No bundle: nothing was ready to cut.\n", "\(empty.output)")
+
+        let store = try SQLiteStore(path: folder.path("courrier.sqlite"))
+        let room = MailRoom(configuration: Configuration(database: folder.path("courrier.sqlite"), outbox: folder.path("outbox")),
+                            store: store, tariff: .standard, log: EventLog { _ in })
+        _ = try room.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.enqueue(files: [Paths.document("acme-entretien-fr.json")])
+        #expect(try room.prepareAll().prepared == 1)
+        room.close()
+
+        let cut = try runCourrier(["cut", "--json"], environment: environment, in: folder.url)
+        #expect(cut.status == 0)
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(cut.output.utf8)) as? [String: Any])
+        let bundles = try #require(answer["bundles"] as? [String])
+        #expect(bundles.count == 1)
+        #expect(try sha256sumCheck(URL(fileURLWithPath: bundles[0])))
+    }
+}
+
 @Suite struct WorkerRoundTests {
     /// The round that cuts hands the bundle over at once, READY last.
     @Test func aScheduledCutIsDeliveredInTheSameRound() throws {

@@ -65,7 +65,8 @@ struct Output {
         var delivery: DeliveryAnswer?
     }
 
-    func run(_ report: MailRoom.RunReport) -> VerbResult {
+    /// What `run` did; for `cut` (`preparing: false`), without the prepare line.
+    func run(_ report: MailRoom.RunReport, preparing: Bool = true) -> VerbResult {
         let prepare = report.prepare
         let delivery = report.delivery.map(deliveryAnswer)
         if json {
@@ -74,7 +75,8 @@ struct Output {
                                                      bundles: report.bundles.map(\.folder.path), delivery: delivery)),
                               failure: report.delivery.flatMap(Self.deliveryFailure))
         }
-        var text = "Prepared \(prepare.prepared), failed \(prepare.failed), awaiting funds \(prepare.awaitingFunds).\n"
+        var text = preparing
+            ? "Prepared \(prepare.prepared), failed \(prepare.failed), awaiting funds \(prepare.awaitingFunds).\n" : ""
         if report.bundles.isEmpty {
             text += "No bundle: nothing was ready to cut.\n"
         }

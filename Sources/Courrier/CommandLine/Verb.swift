@@ -203,7 +203,7 @@ enum Verb {
             try Worker(mailRoom: mailRoom).run()
             return VerbResult(text: "")
         case .cut:
-            return output.run(try mailRoom.cutAndDeliver())
+            return output.run(try mailRoom.cutAndDeliver(), preparing: false)
         case .config:
             preconditionFailure("courrier config runs before a store is opened")
         case .purge:
