@@ -1,12 +1,5 @@
 import Foundation
 
-/// Hears how far a long step has gone: `run` and `cut` report each letter.
-public protocol ProgressReporting: AnyObject {
-    func start(_ phase: String, total: Int)
-    func advance()
-    func finish()
-}
-
 /// A progress line on a terminal: `cut  1200/5000 letters  84/s  0:45 left`,
 /// redrawn in place at most ten times a second. Log lines that come meanwhile
 /// are written above it.
