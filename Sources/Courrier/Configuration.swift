@@ -158,9 +158,8 @@ public struct Configuration: Sendable {
         case .every(let minutes):
             schedule += [("COURRIER_CUT_EVERY", "\(minutes)m")]
         case .daily(let minutes, let weekdays):
-            let names = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
-            schedule += [("COURRIER_CUT_AT", minutes.map { String(format: "%02d:%02d", $0 / 60, $0 % 60) }.joined(separator: ",")),
-                         ("COURRIER_CUT_DAYS", (1...7).filter(weekdays.contains).map { names[$0 - 1] }.joined(separator: ","))]
+            schedule += [("COURRIER_CUT_AT", CutSchedule.timesText(minutes)),
+                         ("COURRIER_CUT_DAYS", CutSchedule.daysText(weekdays))]
         }
         let settings: [(String, String?)] = [
             ("COURRIER_DATABASE", database), ("COURRIER_OUTBOX", outbox), ("COURRIER_TARIFF", tariffPath ?? "(built in)"),

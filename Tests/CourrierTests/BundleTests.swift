@@ -33,7 +33,7 @@ private func runBundle(_ letters: [BundledDocument], tariff: String = tariffWith
                        configure: @escaping (inout Configuration) -> Void = { _ in }) throws
     -> (TestMailRoom, BundleWriter.Result) {
     let folder = try TemporaryFolder()
-    let documents = try folder.copyFixtureDocuments()
+    _ = try folder.copyFixtureDocuments()  // the terms and the logo the fixtures refer to
     let tariffFile = try folder.write("tariff.json", tariff)
     let room = try TestMailRoom(folder: folder) {
         $0.tariffPath = tariffFile.path
@@ -48,7 +48,6 @@ private func runBundle(_ letters: [BundledDocument], tariff: String = tariffWith
             $0["print"] = ["color": letter.color, "duplex": letter.duplex]
         })
     }
-    _ = documents
     for file in files { _ = try room.enqueue(file) }
     let report = try room.mailRoom.run()
     #expect(report.prepare.failed == 0)

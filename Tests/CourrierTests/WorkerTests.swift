@@ -260,12 +260,11 @@ final class WorkerProcess: @unchecked Sendable {
     /// and the next start does the rest.
     @Test func sigtermInTheMiddleLeavesNothingHalfDone() throws {
         let folder = try TemporaryFolder()
-        let documents = try folder.copyFixtureDocuments()
+        _ = try folder.copyFixtureDocuments()  // the terms and the logo the fixtures refer to
         let count = 60
         let files = try (0..<count).map { index in
             try folder.write("documents/term-\(index).json", try fixtureDocument("acme-entretien-fr.json") { $0["id"] = "TERM-\(index)" }).path
         }
-        _ = documents
         let environment = ["COURRIER_DATABASE": folder.path("courrier.sqlite"), "COURRIER_OUTBOX": folder.path("outbox"),
                            "COURRIER_POLL": "0.2s", "COURRIER_CUT_AT": "03:00", "COURRIER_CUT_DAYS": "sun"]
         try runCourrier(["wallet", "credit", "acme", "200", "--reference", "top-up"], environment: environment, in: folder.url)

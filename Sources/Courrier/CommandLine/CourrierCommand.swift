@@ -172,7 +172,8 @@ public struct CourrierCommand {
             let output = Output(json: parsed.flags.contains("json"))
             let result: VerbResult
             if case .config = verb {
-                result = try output.config(settings, configuration)
+                try configuration.validate()
+                result = output.config(settings, configuration)
             } else if let answer = try verb.runWithoutStore(output: output) {
                 result = answer
             } else {

@@ -185,8 +185,7 @@ struct Output {
     }
 
     /// The settings in force, where each came from, secrets masked.
-    func config(_ settings: CourrierCommand.Settings, _ configuration: Configuration) throws -> VerbResult {
-        try configuration.validate()
+    func config(_ settings: CourrierCommand.Settings, _ configuration: Configuration) -> VerbResult {
         let rows = configuration.effectiveSettings().map { setting in
             (key: setting.key, value: setting.value, source: settings.sources[setting.key] ?? "default")
         }

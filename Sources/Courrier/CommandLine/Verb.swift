@@ -9,6 +9,13 @@ struct VerbResult {
     var failure: String?
 }
 
+/// What `courrier account window ACCOUNT WINDOW` asks for.
+enum WindowChange {
+    case to(EnvelopeWindow)
+    /// `default`: the right window, unless a document says otherwise.
+    case backToDefault
+}
+
 /// One verb of the command line, its arguments checked.
 enum Verb {
     case enqueue(files: [String])
@@ -22,7 +29,7 @@ enum Verb {
     case walletBalance(account: String)
     case walletHistory(account: String)
     /// Shows the account's envelope window, or sets it: `default` goes back to the right one.
-    case accountWindow(account: String, set: EnvelopeWindow??)
+    case accountWindow(account: String, change: WindowChange?)
     case status
     /// Prepares letters as they arrive and cuts on the schedule, until SIGTERM.
     case worker
@@ -124,13 +131,13 @@ enum Verb {
                 throw Arguments.UsageError(description: usage)
             }
             guard words.count == 4 else {
-                self = .accountWindow(account: words[2], set: nil)
+                self = .accountWindow(account: words[2], change: nil)
                 return
             }
             if words[3] == "default" {
-                self = .accountWindow(account: words[2], set: .some(nil))
+                self = .accountWindow(account: words[2], change: .backToDefault)
             } else if let window = EnvelopeWindow(rawValue: words[3]) {
-                self = .accountWindow(account: words[2], set: .some(window))
+                self = .accountWindow(account: words[2], change: .to(window))
             } else {
                 throw Arguments.UsageError(description: "account window: \"\(words[3])\" is not a window; use right, left or default")
             }
@@ -196,8 +203,12 @@ enum Verb {
             return output.balance(account: account, cents: try mailRoom.store.balance(account: account))
         case .walletHistory(let account):
             return output.history(account: account, try mailRoom.store.history(account: account))
-        case .accountWindow(let account, let window):
-            if let window { try mailRoom.setEnvelopeWindow(window, account: account) }
+        case .accountWindow(let account, let change):
+            switch change {
+            case .to(let window)?: try mailRoom.setEnvelopeWindow(window, account: account)
+            case .backToDefault?: try mailRoom.setEnvelopeWindow(nil, account: account)
+            case nil: break
+            }
             return output.envelopeWindow(account: account, try mailRoom.store.envelopeWindow(account: account))
         case .worker:
             try Worker(mailRoom: mailRoom).run()

@@ -121,15 +121,26 @@ public struct CutSchedule: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Weekday numbers as `Calendar` counts them, from 1 for Sunday.
+    private static let dayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+
+    /// `10:00,16:00`, as `COURRIER_CUT_AT` writes it.
+    static func timesText(_ minutes: [Int]) -> String {
+        minutes.map { String(format: "%02d:%02d", $0 / 60, $0 % 60) }.joined(separator: ",")
+    }
+
+    /// `mon,tue,wed,thu,fri`, as `COURRIER_CUT_DAYS` writes it.
+    static func daysText(_ weekdays: Set<Int>) -> String {
+        (1...7).filter(weekdays.contains).map { dayNames[$0 - 1] }.joined(separator: ",")
+    }
+
     public var description: String {
         switch kind {
         case .every(let minutes):
             return "every \(minutes) min"
         case .daily(let times, let weekdays):
-            let clock = times.map { String(format: "%02d:%02d", $0 / 60, $0 % 60) }.joined(separator: ",")
-            let names = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
-            let days = weekdays.count == 7 ? "every day" : (1...7).filter(weekdays.contains).map { names[$0 - 1] }.joined(separator: ",")
-            return "\(clock) \(days) \(timeZone.identifier)"
+            let days = weekdays.count == 7 ? "every day" : Self.daysText(weekdays)
+            return "\(Self.timesText(times)) \(days) \(timeZone.identifier)"
         }
     }
 
@@ -141,8 +152,7 @@ public struct CutSchedule: Sendable, Equatable, CustomStringConvertible {
     }
 
     private static func weekdays(_ text: String) -> Set<Int>? {
-        let names = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
-        func day(_ name: Substring) -> Int? { names.firstIndex(of: String(name.prefix(3)).lowercased()).map { $0 + 1 } }
+        func day(_ name: Substring) -> Int? { dayNames.firstIndex(of: String(name.prefix(3)).lowercased()).map { $0 + 1 } }
         if text.lowercased() == "all" { return Set(1...7) }
         var result: Set<Int> = []
         for part in text.split(separator: ",") {

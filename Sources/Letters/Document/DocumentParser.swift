@@ -164,12 +164,7 @@ public enum DocumentParser {
     private static func readLogo(_ reader: FieldReader) -> LogoSource? {
         switch reader.exactlyOne(of: ["png", "png_base64"]) {
         case "png":
-            guard let path = reader.string("png") else { return nil }
-            guard isInsideFolder(path) else {
-                reader.report("png", "is \"\(path)\", which leaves the document's folder; give a path relative to it")
-                return nil
-            }
-            return .pngFile(path: path)
+            return readRelativePath(reader, "png").map(LogoSource.pngFile)
         case "png_base64":
             return reader.base64("png_base64").map(LogoSource.pngData)
         default:
@@ -219,12 +214,7 @@ public enum DocumentParser {
     private static func readTerms(_ reader: FieldReader) -> TermsSource? {
         switch reader.exactlyOne(of: ["pdf", "pdf_base64", "text"]) {
         case "pdf":
-            guard let path = reader.string("pdf") else { return nil }
-            guard isInsideFolder(path) else {
-                reader.report("pdf", "is \"\(path)\", which leaves the document's folder; give a path relative to it")
-                return nil
-            }
-            return .pdfFile(path: path)
+            return readRelativePath(reader, "pdf").map(TermsSource.pdfFile)
         case "pdf_base64":
             return reader.base64("pdf_base64").map(TermsSource.pdfData)
         case "text":
@@ -232,6 +222,16 @@ public enum DocumentParser {
         default:
             return nil
         }
+    }
+
+    /// A file named relative to the document's folder, never leaving it.
+    private static func readRelativePath(_ reader: FieldReader, _ key: String) -> String? {
+        guard let path = reader.string(key) else { return nil }
+        guard isInsideFolder(path) else {
+            reader.report(key, "is \"\(path)\", which leaves the document's folder; give a path relative to it")
+            return nil
+        }
+        return path
     }
 
     /// True for a relative path that never climbs above its starting folder.
