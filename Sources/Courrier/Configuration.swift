@@ -46,6 +46,9 @@ public struct Configuration: Sendable {
     /// A Prometheus text file, for node_exporter's textfile collector; none by default.
     public var metricsPath: String?
 
+    /// The bounds of the child process that reads each terms PDF and logo.
+    public var untrusted = IsolatedOpener.Limits()
+
     /// How long after a letter's story ended `courrier purge` forgets it, in days.
     public var retentionDays: Int?
 
@@ -72,7 +75,7 @@ public struct Configuration: Sendable {
         "COURRIER_POLL": "poll", "COURRIER_GRACE": "grace", "COURRIER_CUT_AT": "cut-at", "COURRIER_CUT_DAYS": "cut-days",
         "COURRIER_CUT_EVERY": "cut-every", "COURRIER_TIME_ZONE": "time-zone", "COURRIER_METRICS": "metrics",
         "COURRIER_LOG_LEVEL": "log-level", "COURRIER_LOG_FORMAT": "log-format", "COURRIER_WORKER_ID": "worker-id",
-        "COURRIER_RETENTION": "older-than",
+        "COURRIER_RETENTION": "older-than", "COURRIER_OPEN_TIMEOUT": "open-timeout", "COURRIER_OPEN_MEMORY": "open-memory",
     ]
 
     /// The defaults, overridden by the `COURRIER_…` variables that are set.
@@ -116,6 +119,12 @@ public struct Configuration: Sendable {
         if let value = value("COURRIER_POLL") { configuration.pollInterval = try parseDuration(value, name: "COURRIER_POLL") }
         if let value = value("COURRIER_GRACE") { configuration.grace = try parseDuration(value, name: "COURRIER_GRACE") }
         configuration.metricsPath = value("COURRIER_METRICS")
+        if let value = value("COURRIER_OPEN_TIMEOUT") {
+            configuration.untrusted.time = try parseDuration(value, name: "COURRIER_OPEN_TIMEOUT")
+        }
+        if let value = value("COURRIER_OPEN_MEMORY") {
+            configuration.untrusted.memoryBytes = try parseMemory(value, name: "COURRIER_OPEN_MEMORY")
+        }
         configuration.schedule = try CutSchedule.parse(
             at: value("COURRIER_CUT_AT"), days: value("COURRIER_CUT_DAYS"), every: value("COURRIER_CUT_EVERY"),
             timeZone: value("COURRIER_TIME_ZONE"),
@@ -173,6 +182,8 @@ public struct Configuration: Sendable {
             ("COURRIER_METRICS", metricsPath), ("COURRIER_LOG_LEVEL", logLevel.rawValue),
             ("COURRIER_LOG_FORMAT", logFormat.rawValue), ("COURRIER_WORKER_ID", workerID),
             ("COURRIER_RETENTION", retentionDays.map { "\($0)d" }),
+            ("COURRIER_OPEN_TIMEOUT", duration(untrusted.time)),
+            ("COURRIER_OPEN_MEMORY", "\(untrusted.memoryBytes / 1024 / 1024)M"),
         ]
         return settings.map { ($0.0, $0.1 ?? "") }
     }
@@ -199,6 +210,21 @@ public struct Configuration: Sendable {
         }
         if let value = Double(text), value > 0 { return value }
         throw MailRoomError("\(name) is \"\(text)\", expected a duration such as 5s, 2m or 1h")
+    }
+
+    /// An amount of memory: mebibytes (`512M`, or a bare `512`) or gibibytes
+    /// (`2G`), from 256 MiB: less does not start the reader.
+    static func parseMemory(_ text: String, name: String) throws -> Int {
+        let mebibytes: Int?
+        switch text.uppercased().last {
+        case "G": mebibytes = Int(text.dropLast()).flatMap { $0 <= 1024 ? $0 * 1024 : nil }
+        case "M": mebibytes = Int(text.dropLast())
+        default: mebibytes = Int(text)
+        }
+        guard let mebibytes, (256...1024 * 1024).contains(mebibytes) else {
+            throw MailRoomError("\(name) is \"\(text)\", expected an amount of memory from 256M, such as 1024M or 2G")
+        }
+        return mebibytes * 1024 * 1024
     }
 
     /// A number of seconds, 0 or more.

@@ -16,6 +16,8 @@ public final class MailRoom {
     let configuration: Configuration
     let renderer = LetterRenderer()
     private lazy var attachments = AttachmentCache(store: store)
+    /// Reads documents and, in isolation, the files they name.
+    lazy var intake = Intake(opener: IsolatedOpener(limits: configuration.untrusted), tariff: tariff)
     let clock: () -> Date
     /// Told of each letter prepared and cut, for a progress line on a terminal.
     public var progress: ProgressReporting?
@@ -58,7 +60,7 @@ public final class MailRoom {
         try files.map { file in
             let submission: Submission
             do throws(Intake.Rejection) {
-                submission = try Intake.submission(fromFile: file)
+                submission = try intake.submission(fromFile: file)
             } catch {
                 log.error("job.rejected", ["file": .string(file.path), "reason": .string(error.reason)])
                 return .rejected(file: file.path, reason: error.reason)
@@ -365,7 +367,7 @@ public final class MailRoom {
 
     /// Renders a document file as it would be mailed; nothing is queued or charged.
     public func render(file: URL) throws -> (document: Document, letter: RenderedLetter, pages: Int) {
-        try Self.render(file: file, with: renderer, defaults: accountDefaults)
+        try Self.render(file: file, intake: intake, with: renderer, defaults: accountDefaults)
     }
 
     /// The document with what it leaves to its account filled in: the envelope window.
@@ -392,22 +394,24 @@ public final class MailRoom {
 
     /// Renders a document file as it would be mailed, without a store.
     /// `defaults` fills in what the document leaves to its account.
-    public static func render(file: URL, with renderer: LetterRenderer = LetterRenderer(),
-                              defaults: ((Document) throws -> Document)? = nil) throws
+    static func render(file: URL, intake: Intake, with renderer: LetterRenderer = LetterRenderer(),
+                       defaults: ((Document) throws -> Document)? = nil) throws
         -> (document: Document, letter: RenderedLetter, pages: Int) {
         let data: Data
-        do { data = try Data(contentsOf: file) } catch {
-            throw MailRoomError("\(file.path): cannot read the file (\(error.localizedDescription))")
+        do { data = try Intake.read(file) } catch {
+            throw MailRoomError(error.description)
         }
         do {
             var document = try DocumentParser.parse(data)
             if let defaults { document = try defaults(document) }
-            let folder = file.deletingLastPathComponent()
-            let bytes = try Intake.termsBytes(document.terms, folder: folder)
-            let terms = try LetterTerms.open(document.terms, pdfBytes: bytes,
+            // The terms and logo are read as enqueue reads them: in isolation, into Courrier's copies.
+            let attachments = try intake.attachments(of: document, folder: file.deletingLastPathComponent())
+            let terms = try LetterTerms.open(document.terms, pdfBytes: attachments.terms?.pdf,
                                              name: document.terms.map(AttachmentCache.describe) ?? "terms")
-            let logo = try Intake.logo(document.sender.logo, folder: folder)
-            let letter = try renderer.render(document, terms: terms, logo: logo?.image)
+            let logo = try attachments.logo.map { bytes throws(RenderError) in
+                try LetterLogo(png: bytes, name: document.sender.logo?.name ?? "sender.logo")
+            }
+            let letter = try renderer.render(document, terms: terms, logo: logo)
             let pages = try PDFDocument(bytes: letter.pdf, name: "rendered letter").pageCount
             return (document, letter, pages)
         } catch let error as DocumentError {

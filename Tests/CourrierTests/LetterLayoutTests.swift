@@ -247,7 +247,7 @@ func expectAddressAlone(in letter: RenderedLetter, of document: Document) throws
             $0["terms"] = nil
             change(&$0)
         })
-        let (document, letter, _) = try MailRoom.render(file: file)
+        let (document, letter, _) = try MailRoom.render(file: file, intake: Intake(opener: IsolatedOpener(), tariff: .standard))
         return (document, try PDFDocument(bytes: letter.pdf, name: "branded"))
     }
 

@@ -165,7 +165,7 @@ import Letters
         let pdf = try PDFDocument(bytes: letter.pdf, name: "letter")
         #expect(pdf.pageCount == 5)
         for page in 1...4 {
-            #expect(pdf.pageSize(page) == (PDFCanvas.a4Width, PDFCanvas.a4Height))
+            #expect(try pdf.pageSize(page) == (PDFCanvas.a4Width, PDFCanvas.a4Height))
             #expect(pdf.text(onPage: page).contains("Conditions page \(page)"), "terms page \(page) is readable")
         }
     }

@@ -72,7 +72,7 @@ import Letters
         let letter = try LetterRenderer().render(document, terms: .pdf(try PDFDocument(bytes: usLetter, name: "us")))
         let pdf = try PDFDocument(bytes: letter.pdf, name: "letter")
         #expect(pdf.pageCount == 2)
-        let size = pdf.pageSize(1)
+        let size = try pdf.pageSize(1)
         #expect(abs(size.width - 595.28) < 0.5 && abs(size.height - 841.89) < 0.5)
         #expect(pdf.text(onPage: 1).contains("Terms on US Letter"))
         _ = room
@@ -102,7 +102,7 @@ func makePDF(width: Double, height: Double, text: String) throws -> [UInt8] {
     let letter = try LetterRenderer().render(try DocumentParser.parse(Data(json.utf8)), terms: nil)
     let source = try PDFDocument(bytes: letter.pdf, name: "letter")
     let canvas = try PDFCanvas(metadata: PDFMetadata(title: "terms", date: "2026-11-28T00:00:00Z"), width: width, height: height)
-    source.render(page: 0, into: canvas.context)
+    try source.render(page: 0, into: canvas.context)
     canvas.showPage()
     return try canvas.finish()
 }

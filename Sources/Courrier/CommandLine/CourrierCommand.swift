@@ -87,6 +87,10 @@ public struct CourrierCommand {
           --log-level LEVEL   debug, info, warning or error (COURRIER_LOG_LEVEL, default info)
           --log-format FORMAT json, one object a line, or text for a person (COURRIER_LOG_FORMAT, default json)
           --worker-id ID      names this process in claims and logs (COURRIER_WORKER_ID, default HOST:PID)
+          --open-timeout DURATION
+                              the longest a customer's terms PDF or logo may take to read, in a child
+                              process of its own (COURRIER_OPEN_TIMEOUT, default 10s)
+          --open-memory SIZE  the memory that child may use (COURRIER_OPEN_MEMORY, default 1024M)
 
         """
 
@@ -140,6 +144,10 @@ public struct CourrierCommand {
 
     /// Runs the command; returns the process exit status.
     public func run() -> Int32 {
+        // Courrier run again to read one customer's file in isolation.
+        if arguments.first == UntrustedChild.verb {
+            return UntrustedChild.main(Array(arguments.dropFirst()))
+        }
         let parsed: Arguments
         do {
             parsed = try Arguments(arguments)
@@ -174,7 +182,7 @@ public struct CourrierCommand {
             if case .config = verb {
                 try configuration.validate()
                 result = output.config(settings, configuration)
-            } else if let answer = try verb.runWithoutStore(output: output) {
+            } else if let answer = try verb.runWithoutStore(output: output, configuration: configuration) {
                 result = answer
             } else {
                 let mailRoom = try MailRoom.open(configuration, log: log)

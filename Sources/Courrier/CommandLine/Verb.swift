@@ -147,8 +147,8 @@ enum Verb {
     }
 
     /// Renders a document to a file; it needs no store, and opens none.
-    static func render(file: String, to path: String, output: Output) throws -> VerbResult {
-        let (_, letter, pages) = try MailRoom.render(file: URL(fileURLWithPath: file))
+    static func render(file: String, to path: String, intake: Intake, output: Output) throws -> VerbResult {
+        let (_, letter, pages) = try MailRoom.render(file: URL(fileURLWithPath: file), intake: intake)
         do {
             try Data(letter.pdf).write(to: URL(fileURLWithPath: path))
         } catch {
@@ -159,8 +159,8 @@ enum Verb {
 
     /// Draws a page of a document as a PNG, as the app shows it before the
     /// customer sends; it needs no store either.
-    static func proof(file: String, to path: String, page: Int, dpi: Double, output: Output) throws -> VerbResult {
-        let (_, letter, pages) = try MailRoom.render(file: URL(fileURLWithPath: file))
+    static func proof(file: String, to path: String, page: Int, dpi: Double, intake: Intake, output: Output) throws -> VerbResult {
+        let (_, letter, pages) = try MailRoom.render(file: URL(fileURLWithPath: file), intake: intake)
         let pdf = try PDFDocument(bytes: letter.pdf, name: file)
         do {
             try PageProof.write(pdf, page: page - 1, dpi: dpi, to: path)
@@ -171,14 +171,17 @@ enum Verb {
     }
 
     /// The verbs that read documents only, and open no store.
-    func runWithoutStore(output: Output) throws -> VerbResult? {
+    func runWithoutStore(output: Output, configuration: Configuration) throws -> VerbResult? {
+        func intake() throws -> Intake {
+            Intake(opener: IsolatedOpener(limits: configuration.untrusted), tariff: try configuration.loadTariff())
+        }
         switch self {
         case .render(let file, let path):
-            try Self.render(file: file, to: path, output: output)
+            return try Self.render(file: file, to: path, intake: try intake(), output: output)
         case .proof(let file, let path, let page, let dpi):
-            try Self.proof(file: file, to: path, page: page, dpi: dpi, output: output)
+            return try Self.proof(file: file, to: path, page: page, dpi: dpi, intake: try intake(), output: output)
         default:
-            nil
+            return nil
         }
     }
 
@@ -191,8 +194,10 @@ enum Verb {
             return output.run(try mailRoom.run())
         case .deliver(let ignoringBackoff):
             return output.deliver(try mailRoom.deliver(ignoringBackoff: ignoringBackoff))
-        case .render, .proof:
-            return try runWithoutStore(output: output)!
+        case .render(let file, let path):
+            return try Self.render(file: file, to: path, intake: mailRoom.intake, output: output)
+        case .proof(let file, let path, let page, let dpi):
+            return try Self.proof(file: file, to: path, page: page, dpi: dpi, intake: mailRoom.intake, output: output)
         case .quote(let file):
             return output.quote(try mailRoom.quote(file: URL(fileURLWithPath: file)))
         case .cancel(let job):

@@ -5,9 +5,12 @@ import Storage
 /// Opens each distinct terms PDF and logo once and draws every letter's from
 /// that one copy: reopening costs time, and in a bundle, a copy of the fonts
 /// or the image per letter.
+///
+/// What it opens are the copies Courrier wrote at intake (`IsolatedOpener`),
+/// never a customer's own file.
 final class AttachmentCache {
     private let store: LetterStore
-    private var termsDocuments: [String: PDFDocument] = [:]
+    private var termsDocuments: [String: LetterTerms?] = [:]
     private var logos: [String: LetterLogo] = [:]
     /// Distinct attachments of each kind kept open; customers share a handful each.
     private let capacity = 64
@@ -23,10 +26,10 @@ final class AttachmentCache {
         case .text(let text)?: return .text(text)
         case .pdfFile?, .pdfData?:
             let name = source.map(Self.describe) ?? "terms"
-            let document = try cached(attachmentHash, name: name, code: .unreadableTerms, in: &termsDocuments) { bytes throws(RenderError) in
-                try PDFDocument(bytes: bytes, name: name)
+            let terms = try cached(attachmentHash, name: name, code: .unreadableTerms, in: &termsDocuments) { bytes throws(RenderError) in
+                try LetterTerms.open(source, pdfBytes: bytes, name: name)
             }
-            return .pdf(document)
+            return terms
         }
     }
 
@@ -55,8 +58,8 @@ final class AttachmentCache {
 
     static func describe(_ source: TermsSource) -> String {
         switch source {
-        case .pdfFile(let path): "terms PDF \(path)"
-        case .pdfData: "terms PDF (terms.pdf_base64)"
+        case .pdfFile(let path): "terms.pdf \"\(path)\""
+        case .pdfData: "terms.pdf_base64"
         case .text: "terms text"
         }
     }

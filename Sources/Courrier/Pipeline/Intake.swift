@@ -4,8 +4,9 @@ import Rendering
 import Storage
 
 /// Turns a document file into a submission for the queue: reads the JSON,
-/// checks it, and brings along the terms PDF it points to.
-enum Intake {
+/// checks it, and brings along the terms PDF and logo it names, each read in
+/// isolation and replaced by Courrier's own copy.
+struct Intake {
     /// A file that cannot become a job at all: unreadable, or without an account
     /// and id to file it under.
     struct Rejection: Error, CustomStringConvertible {
@@ -14,13 +15,25 @@ enum Intake {
         var description: String { "\(file): \(reason)" }
     }
 
-    static func submission(fromFile url: URL) throws(Rejection) -> Submission {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw Rejection(file: url.path, reason: "cannot read the file (\(error.localizedDescription))")
-        }
+    /// The terms and logo of a document, as Courrier stores and draws them.
+    struct Attachments {
+        /// The normalised terms PDF and its pages.
+        var terms: AttachmentNormalizer.Terms?
+        /// The normalised logo PNG.
+        var logo: [UInt8]?
+    }
+
+    let opener: IsolatedOpener
+    /// The most pages a terms PDF may have: a letter may have no more.
+    let maximumPages: Int
+
+    init(opener: IsolatedOpener, tariff: Tariff) {
+        self.opener = opener
+        maximumPages = tariff.destinations.map(\.maximumPages).max() ?? 50
+    }
+
+    func submission(fromFile url: URL) throws(Rejection) -> Submission {
+        let data = try Self.read(url)
         let identity: DocumentParser.Identity
         do {
             identity = try DocumentParser.identity(of: data)
@@ -30,14 +43,14 @@ enum Intake {
         var submission = Submission(account: identity.account, documentID: identity.id, document: [UInt8](data))
         do {
             let document = try DocumentParser.parse(data)
-            let folder = url.deletingLastPathComponent()
-            submission.terms = try termsBytes(document.terms, folder: folder)
-            submission.logo = try logo(document.sender.logo, folder: folder)?.bytes
+            let attachments = try attachments(of: document, folder: url.deletingLastPathComponent())
+            submission.terms = attachments.terms?.pdf
+            submission.logo = attachments.logo
         } catch let error as DocumentError {
             submission.failure = error.description
             submission.failureCode = FailureCode.invalidDocument
         } catch let error as RenderError {
-            // The logo: not a PNG, damaged, or too large.
+            // The terms PDF or the logo: damaged, hostile, too large, forbidden to print.
             submission.failure = error.description
             submission.failureCode = error.code.rawValue
         } catch {
@@ -47,25 +60,44 @@ enum Intake {
         return submission
     }
 
-    /// The bytes of a terms PDF: read from beside the document, or decoded from it.
-    static func termsBytes(_ source: TermsSource?, folder: URL) throws(DocumentError) -> [UInt8]? {
-        switch source {
-        case .pdfFile(let path)?: try fileBytes(path, field: "terms.pdf", folder: folder)
-        case .pdfData(let bytes)?: bytes
-        case .text?, nil: nil
+    /// A document file's bytes, refused before reading when it is larger than
+    /// a document may be.
+    static func read(_ url: URL) throws(Rejection) -> Data {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        guard size <= DocumentParser.maximumBytes else {
+            throw Rejection(file: url.path, reason: "is \(size / 1024 / 1024) MiB; a document may be at most \(DocumentParser.maximumBytes / 1024 / 1024) MiB, terms and logo included")
+        }
+        do {
+            return try Data(contentsOf: url)
+        } catch {
+            throw Rejection(file: url.path, reason: "cannot read the file (\(error.localizedDescription))")
         }
     }
 
-    /// The sender's logo, its bytes and the image decoded from them: a bad
-    /// logo fails the document when it is queued.
-    static func logo(_ source: LogoSource?, folder: URL) throws -> (bytes: [UInt8], image: LetterLogo)? {
-        let bytes: [UInt8]
-        switch source {
-        case .pngFile(let path)?: bytes = try fileBytes(path, field: "sender.logo.png", folder: folder)
-        case .pngData(let data)?: bytes = data
-        case nil: return nil
+    /// Reads the terms PDF and the logo that `document` names (beside it in
+    /// `folder`, or inside it) in a child process, which writes the copies
+    /// Courrier keeps.
+    func attachments(of document: Document, folder: URL) throws -> Attachments {
+        var attachments = Attachments()
+        switch document.terms {
+        case .pdfFile(let path)?:
+            let bytes = try Self.fileBytes(path, field: "terms.pdf", folder: folder)
+            attachments.terms = try opener.terms(bytes, name: "terms.pdf \"\(path)\"", maximumPages: maximumPages)
+        case .pdfData(let bytes)?:
+            attachments.terms = try opener.terms(bytes, name: "terms.pdf_base64", maximumPages: maximumPages)
+        case .text?, nil:
+            break
         }
-        return (bytes, try LetterLogo(png: bytes, name: source!.name))
+        switch document.sender.logo {
+        case .pngFile(let path)?:
+            let bytes = try Self.fileBytes(path, field: "sender.logo.png", folder: folder)
+            attachments.logo = try opener.logo(bytes, name: LogoSource.pngFile(path: path).name)
+        case .pngData(let bytes)?:
+            attachments.logo = try opener.logo(bytes, name: LogoSource.pngData(bytes).name)
+        case nil:
+            break
+        }
+        return attachments
     }
 
     /// A file named by a document, relative to the document's folder.
@@ -76,6 +108,10 @@ enum Intake {
         let resolvedFile = file.resolvingSymlinksInPath().standardizedFileURL.path
         guard resolvedFile.hasPrefix(resolvedFolder + "/") else {
             throw DocumentError(field: field, "is \"\(path)\", which leads out of the document's folder")
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
+        guard size <= DocumentParser.maximumBytes else {
+            throw DocumentError(field: field, "is \"\(path)\", a file of \(size / 1024 / 1024) MiB; at most \(DocumentParser.maximumBytes / 1024 / 1024) MiB")
         }
         guard let data = FileManager.default.contents(atPath: file.path) else {
             throw DocumentError(field: field, "is \"\(path)\", but there is no readable file \(file.path)")

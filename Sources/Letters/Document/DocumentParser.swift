@@ -39,6 +39,17 @@ public enum DocumentParser {
         return Identity(account: account, id: id)
     }
 
+    /// Limits that bound what a document can cost to check and draw before it
+    /// is drawn: a letter may have 50 pages, which no more lines than these fill.
+    public static let maximumBytes = 16 * 1024 * 1024
+    public static let maximumLines = 1_000
+    public static let descriptionLimit = 1_000
+    public static let paragraphsLimit = 10_000
+    public static let termsTextLimit = 200_000
+    /// The largest net of one line, 999,999,999.99 EUR: what fits the
+    /// amount column, and with `maximumLines` lines far from 64 bits.
+    public static let maximumLineCents: Int64 = 99_999_999_999
+
     public static func parse(_ data: Data) throws(DocumentError) -> Document {
         let root = try rootObject(data)
         let problems = ProblemList()
@@ -64,7 +75,7 @@ public enum DocumentParser {
         let sender = reader.object("sender").flatMap { readSender($0) }
         let recipient = reader.object("recipient").flatMap { readAddress($0) }
 
-        let lines = reader.objects("lines", required: kind != .letter).compactMap(readLine)
+        let lines = reader.objects("lines", required: kind != .letter, limit: Self.maximumLines).compactMap(readLine)
         if kind != nil, kind != .letter, reader.has("lines"), lines.isEmpty, problems.problems.isEmpty {
             reader.report("lines", "is empty; a \(kind!.rawValue) lists at least one line")
         }
@@ -82,8 +93,8 @@ public enum DocumentParser {
                 payment.report("reference", error.description)
             }
         }
-        let notes = reader.string("notes", required: false)
-        let body = reader.string("body", required: false)
+        let notes = reader.string("notes", required: false, limit: Self.paragraphsLimit, multiline: true)
+        let body = reader.string("body", required: false, limit: Self.paragraphsLimit, multiline: true)
         let terms = reader.object("terms", required: false).flatMap(readTerms)
         let print = reader.object("print", required: false).map(readPrint) ?? PrintOptions()
 
@@ -105,6 +116,9 @@ public enum DocumentParser {
     }
 
     private static func rootObject(_ data: Data) throws(DocumentError) -> [String: JSONValue] {
+        guard data.count <= maximumBytes else {
+            throw DocumentError(field: "", "is \(data.count / 1024 / 1024) MiB; a document may be at most \(maximumBytes / 1024 / 1024) MiB, terms and logo included")
+        }
         let value: JSONValue
         do {
             value = try JSONValue.parse(data)
@@ -182,7 +196,7 @@ public enum DocumentParser {
     }
 
     private static func readLine(_ reader: FieldReader) -> InvoiceLine? {
-        let description = reader.string("description")
+        let description = reader.string("description", limit: Self.descriptionLimit)
         let quantity = reader.decimal("quantity")
         let unit = reader.string("unit", required: false)
         let unitPrice = reader.decimal("unit_price")
@@ -191,12 +205,12 @@ public enum DocumentParser {
             reader.report("vat_rate", "is \(vatRate), expected a percentage from 0 to 100")
         }
         guard let description, let quantity, let unitPrice, let vatRate else { return nil }
-        guard let net = quantity.multiplied(by: unitPrice), net.cents.magnitude < 1_000_000_000_00 else {
-            reader.report("quantity", "times unit_price is too large to be an amount on a letter")
+        guard let net = quantity.multiplied(by: unitPrice)?.cents, net.magnitude <= Self.maximumLineCents else {
+            reader.report("quantity", "is \(quantity) and unit_price \(unitPrice): their product is beyond the largest amount of a line, \(Cents.decimalString(Self.maximumLineCents)) EUR")
             return nil
         }
         return InvoiceLine(description: description, quantity: quantity, unit: unit,
-                           unitPrice: unitPrice, vatRate: vatRate, netCents: net.cents)
+                           unitPrice: unitPrice, vatRate: vatRate, netCents: net)
     }
 
     private static func checkTotals(_ reader: FieldReader, against totals: InvoiceTotals) {
@@ -218,7 +232,7 @@ public enum DocumentParser {
         case "pdf_base64":
             return reader.base64("pdf_base64").map(TermsSource.pdfData)
         case "text":
-            return reader.string("text").map(TermsSource.text)
+            return reader.string("text", limit: Self.termsTextLimit, multiline: true).map(TermsSource.text)
         default:
             return nil
         }

@@ -33,21 +33,61 @@ struct FieldReader {
 
     /// A string field; whitespace at the ends is dropped, and an empty string
     /// counts as missing.
-    func string(_ key: String, required: Bool = true) -> String? {
+    ///
+    /// Text is printed on paper, written to logs, terminals and CSV: it may be
+    /// at most `limit` characters and hold no control character, nor the
+    /// Unicode controls that reorder or break what follows them. `multiline`
+    /// fields (paragraphs) may hold line breaks; a CR LF counts as one.
+    func string(_ key: String, required: Bool = true, limit: Int = FieldReader.textLimit,
+                multiline: Bool = false) -> String? {
         switch object[key] {
         case nil, .null?:
             if required { report(key, "is missing") }
             return nil
-        case .string(let text)?:
+        case .string(var text)?:
+            if multiline { text = text.replacingOccurrences(of: "\r\n", with: "\n") }
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty {
                 if required { report(key, "is empty") }
+                return nil
+            }
+            if trimmed.count > limit {
+                report(key, "is \(trimmed.count) characters long; at most \(limit) are allowed")
+                return nil
+            }
+            if let (offset, scalar) = Self.firstForbiddenScalar(in: trimmed, allowingLineBreaks: multiline) {
+                let code = String(scalar.value, radix: 16, uppercase: true)
+                let padded = String(repeating: "0", count: max(0, 4 - code.count)) + code
+                report(key, "holds the control character U+\(padded) at character \(offset + 1)"
+                    + (multiline ? "; only text and line breaks are allowed" : "; only printable text on one line is allowed"))
                 return nil
             }
             return trimmed
         case let other?:
             report(key, "must be a string, got \(other.kindName)")
             return nil
+        }
+    }
+
+    /// The most characters of a one-line text field (a name, a street, a unit).
+    static let textLimit = 500
+
+    /// The first character that may not appear in text, and its position:
+    /// C0 and C1 controls, DEL, and the separators and bidirectional controls
+    /// of Unicode (U+2028, U+2029, U+202A–U+202E, U+2066–U+2069) that would
+    /// reorder or split a line on paper, in a log or on a terminal.
+    public static func firstForbiddenScalar(in text: String, allowingLineBreaks: Bool) -> (Int, Unicode.Scalar)? {
+        for (offset, scalar) in text.unicodeScalars.enumerated() where isForbidden(scalar) {
+            if allowingLineBreaks && scalar == "\n" { continue }
+            return (offset, scalar)
+        }
+        return nil
+    }
+
+    static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
         }
     }
 
@@ -119,10 +159,14 @@ struct FieldReader {
     }
 
     /// The objects of an array field, each with its indexed path (`lines[2]`).
-    func objects(_ key: String, required: Bool = true) -> [FieldReader] {
+    /// At most `limit` of them: more is reported, and none is read.
+    func objects(_ key: String, required: Bool = true, limit: Int = .max) -> [FieldReader] {
         switch object[key] {
         case nil, .null?:
             if required { report(key, "is missing") }
+            return []
+        case .array(let items)? where items.count > limit:
+            report(key, "has \(items.count) entries; at most \(limit) are allowed")
             return []
         case .array(let items)?:
             return items.enumerated().compactMap { index, item in
@@ -144,7 +188,7 @@ struct FieldReader {
     func exactlyOne(of keys: [String]) -> String? {
         let given = keys.filter(has)
         guard given.count == 1 else {
-            let choices = keys.dropLast().joined(separator: ", ") + " or " + keys.last!
+            let choices = keys.dropLast().joined(separator: ", ") + " or " + (keys.last ?? "")
             report("", given.isEmpty
                 ? "must give one of \(choices)"
                 : "gives \(given.joined(separator: " and ")); give exactly one of \(choices)")
@@ -155,7 +199,8 @@ struct FieldReader {
 
     /// The bytes of a base64 string field.
     func base64(_ key: String) -> [UInt8]? {
-        guard let text = string(key) else { return nil }
+        // Bounded by the document's size; MIME-style line breaks are allowed.
+        guard let text = string(key, limit: .max, multiline: true) else { return nil }
         guard let data = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
             report(key, "is not valid base64")
             return nil

@@ -12,6 +12,6 @@ public enum Cents {
     /// or not a decimal at all.
     public static func parse(_ text: String) -> Int64? {
         guard let value = DecimalNumber(text.trimmingCharacters(in: .whitespaces)), value.scale <= 2 else { return nil }
-        return value.rescaled(to: 2).significand
+        return value.rescaled(to: 2)?.significand
     }
 }

@@ -9,10 +9,10 @@ public struct DecimalNumber: Sendable, Hashable, CustomStringConvertible {
     /// that a product of two such numbers still fits in 64 bits.
     public static let maximumScale = 6
 
+    /// `scale` below zero is taken as zero: a decimal's scale is never negative.
     public init(significand: Int64, scale: Int) {
-        precondition(scale >= 0, "a decimal's scale is never negative")
         self.significand = significand
-        self.scale = scale
+        self.scale = max(0, scale)
     }
 
     /// Reads `-12`, `65.00`, `0.5`. No exponent, no thousands separator, no sign
@@ -38,11 +38,15 @@ public struct DecimalNumber: Sendable, Hashable, CustomStringConvertible {
 
     public var isNegative: Bool { significand < 0 }
 
-    /// This number at a smaller scale, rounded half away from zero (the "half up"
-    /// of invoicing rules: 0.005 becomes 0.01, -0.005 becomes -0.01).
-    public func rounded(toScale target: Int) -> DecimalNumber {
+    /// This number at another scale, rounded half away from zero when digits
+    /// are dropped (the "half up" of invoicing rules: 0.005 becomes 0.01,
+    /// -0.005 becomes -0.01). Nil when the result does not fit in 64 bits.
+    public func rounded(toScale target: Int) -> DecimalNumber? {
         guard target < scale else { return rescaled(to: target) }
-        let divisor = Self.powerOfTen(scale - target)
+        guard let divisor = Self.powerOfTen(scale - target) else {
+            // More digits dropped than an Int64 holds: the value rounds to zero.
+            return DecimalNumber(significand: 0, scale: target)
+        }
         let (quotient, remainder) = significand.quotientAndRemainder(dividingBy: divisor)
         var result = quotient
         if remainder.magnitude * 2 >= divisor.magnitude {
@@ -51,10 +55,12 @@ public struct DecimalNumber: Sendable, Hashable, CustomStringConvertible {
         return DecimalNumber(significand: result, scale: target)
     }
 
-    /// The same value with more fractional digits.
-    public func rescaled(to target: Int) -> DecimalNumber {
-        precondition(target >= scale)
-        return DecimalNumber(significand: significand * Self.powerOfTen(target - scale), scale: target)
+    /// The same value with more fractional digits, or nil when it does not fit in 64 bits.
+    public func rescaled(to target: Int) -> DecimalNumber? {
+        guard target >= scale else { return nil }
+        guard let factor = Self.powerOfTen(target - scale) else { return significand == 0 ? DecimalNumber(significand: 0, scale: target) : nil }
+        let (value, overflow) = significand.multipliedReportingOverflow(by: factor)
+        return overflow ? nil : DecimalNumber(significand: value, scale: target)
     }
 
     /// The exact product, or nil when it does not fit in 64 bits.
@@ -64,8 +70,8 @@ public struct DecimalNumber: Sendable, Hashable, CustomStringConvertible {
         return DecimalNumber(significand: product, scale: scale + other.scale)
     }
 
-    /// Rounded half up to whole cents.
-    public var cents: Int64 { rounded(toScale: 2).significand }
+    /// Rounded half up to whole cents; nil when that does not fit in 64 bits.
+    public var cents: Int64? { rounded(toScale: 2)?.significand }
 
     public var description: String {
         let magnitude = String(significand.magnitude)
@@ -76,9 +82,19 @@ public struct DecimalNumber: Sendable, Hashable, CustomStringConvertible {
         return sign + padded[..<split] + "." + padded[split...]
     }
 
-    static func powerOfTen(_ exponent: Int) -> Int64 {
+    /// 10 to the `exponent`, or nil past what an Int64 holds (10^18).
+    static func powerOfTen(_ exponent: Int) -> Int64? {
+        guard (0...18).contains(exponent) else { return nil }
         var value: Int64 = 1
         for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    /// The significand at `target` scale, widened so that it cannot overflow
+    /// for the scales a decimal can have.
+    fileprivate func widened(to target: Int) -> Int128 {
+        var value = Int128(significand)
+        for _ in 0..<max(0, target - scale) { value *= 10 }
         return value
     }
 }
@@ -86,12 +102,12 @@ public struct DecimalNumber: Sendable, Hashable, CustomStringConvertible {
 extension DecimalNumber: Comparable {
     public static func < (lhs: DecimalNumber, rhs: DecimalNumber) -> Bool {
         let scale = max(lhs.scale, rhs.scale)
-        return lhs.rescaled(to: scale).significand < rhs.rescaled(to: scale).significand
+        return lhs.widened(to: scale) < rhs.widened(to: scale)
     }
 
     public static func == (lhs: DecimalNumber, rhs: DecimalNumber) -> Bool {
         let scale = max(lhs.scale, rhs.scale)
-        return lhs.rescaled(to: scale).significand == rhs.rescaled(to: scale).significand
+        return lhs.widened(to: scale) == rhs.widened(to: scale)
     }
 
     public func hash(into hasher: inout Hasher) {

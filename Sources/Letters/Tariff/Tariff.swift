@@ -20,8 +20,9 @@ public struct Tariff: Sendable, Equatable {
         }
 
         func priceCents(pages: Int) -> Int64 {
-            if pages <= pageCents.count { return pageCents[pages - 1] }
-            return pageCents.last! + Int64(pages - pageCents.count) * furtherPageCents
+            guard let last = pageCents.last else { return 0 }
+            if pages <= pageCents.count { return pageCents[max(0, pages - 1)] }
+            return last + Int64(pages - pageCents.count) * furtherPageCents
         }
     }
 
@@ -175,6 +176,6 @@ extension Tariff {
             return nil
         }
         let further = reader.decimal("each_further_page", required: false)
-        return Schedule(pageCents: pageCents, furtherPageCents: further?.cents ?? 0)
+        return Schedule(pageCents: pageCents, furtherPageCents: further.flatMap(\.cents) ?? 0)
     }
 }

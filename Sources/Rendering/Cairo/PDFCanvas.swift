@@ -63,6 +63,11 @@ public final class PDFCanvas {
     /// Called before each page is shown: a letter's marks go on its pages this way.
     var beforeShowingPage: (() -> Void)?
 
+    /// The size of the pages shown from now on, in points.
+    func setPageSize(width: Double, height: Double) {
+        cairo_pdf_surface_set_size(surface, width, height)
+    }
+
     public func showPage() {
         beforeShowingPage?()
         cairo_show_page(context)

@@ -295,7 +295,7 @@ struct LetterComposition {
             let c = columns()
             for line in document.lines {
                 let quantity = LetterFormatting.decimal(line.quantity, language) + (line.unit.map { "\u{00A0}\($0)" } ?? "")
-                let unitPriceCents = line.unitPrice.scale <= 2 ? line.unitPrice.rescaled(to: 2).significand : nil
+                let unitPriceCents = line.unitPrice.rescaled(to: 2)?.significand
                 let unitPrice = unitPriceCents.map { LetterFormatting.amount($0, language) }
                     ?? LetterFormatting.decimal(line.unitPrice, language) + (language == .en ? "" : "\u{00A0}€")
                 let cells: [(String, Double, Double, TextBlock.Alignment)] = [

@@ -27,6 +27,14 @@ public final class LetterLogo {
         guard png.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else {
             throw RenderError(.unreadableLogo, "\(name) is not a PNG\(Self.formatHint(png)); give the logo as a PNG")
         }
+        // The size is read from the header before a pixel is decoded: a small
+        // file can declare an image of gigabytes (a "PNG bomb").
+        guard let (declaredWidth, declaredHeight) = Self.headerSize(png) else {
+            throw RenderError(.unreadableLogo, "\(name) is a damaged PNG (no image header)")
+        }
+        guard declaredWidth > 0, declaredHeight > 0, declaredWidth <= Self.maximumPixels, declaredHeight <= Self.maximumPixels else {
+            throw RenderError(.unreadableLogo, "\(name) is \(declaredWidth) x \(declaredHeight) pixels; a logo may be at most \(Self.maximumPixels) on each side")
+        }
         let reader = PNGReader(bytes: png)
         let surface = withExtendedLifetime(reader) {
             cairo_image_surface_create_from_png_stream({ closure, data, length in
@@ -96,6 +104,33 @@ public final class LetterLogo {
         cairo_surface_mark_dirty(grey)
         greySurface = grey
         return grey
+    }
+
+    /// The width and height a PNG's IHDR chunk declares, which the PNG
+    /// specification puts first, right after the signature.
+    static func headerSize(_ png: [UInt8]) -> (Int, Int)? {
+        guard png.count >= 24, png[12..<16].elementsEqual("IHDR".utf8) else { return nil }
+        func bigEndian(_ offset: Int) -> Int { png[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) } }
+        return (bigEndian(16), bigEndian(20))
+    }
+
+    /// The decoded image written again as a PNG by Cairo: the copy Courrier
+    /// stores, holding nothing of the customer's file but its pixels.
+    public func pngBytes() throws(RenderError) -> [UInt8] {
+        final class Sink { var bytes: [UInt8] = [] }
+        let sink = Sink()
+        let status = withExtendedLifetime(sink) {
+            cairo_surface_write_to_png_stream(surface, { closure, data, length in
+                guard let closure, let data else { return CAIRO_STATUS_WRITE_ERROR }
+                Unmanaged<Sink>.fromOpaque(closure).takeUnretainedValue().bytes
+                    .append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
+                return CAIRO_STATUS_SUCCESS
+            }, Unmanaged.passUnretained(sink).toOpaque())
+        }
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw RenderError(.unreadableLogo, "the logo could not be written again as a PNG (\(String(cString: cairo_status_to_string(status))))")
+        }
+        return sink.bytes
     }
 
     /// What a file that is not a PNG looks like, for the error.

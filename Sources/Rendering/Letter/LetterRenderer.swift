@@ -9,7 +9,8 @@ public enum LetterTerms {
     case text(String)
 
     /// Opens the terms a document carries: `pdfBytes` when they are a PDF,
-    /// which the caller reads from the store or the document's folder.
+    /// Courrier's normalised copy (`AttachmentNormalizer`) from the store or
+    /// from intake. One opener, whoever draws the letter.
     public static func open(_ source: TermsSource?, pdfBytes: [UInt8]?, name: String) throws(RenderError) -> LetterTerms? {
         switch source {
         case nil: return nil
@@ -108,7 +109,7 @@ public final class LetterRenderer {
         defer { canvas.beforeShowingPage = nil }
         composition.draw(on: canvas)
         switch terms {
-        case .pdf(let pdf)?: TermsPages.draw(pdf, leftBand: marks == nil ? 0 : MarkLayout.bandWidth, on: canvas)
+        case .pdf(let pdf)?: try TermsPages.draw(pdf, leftBand: marks == nil ? 0 : MarkLayout.bandWidth, on: canvas)
         case .text?: textTerms?.draw(on: canvas)
         case nil: break
         }

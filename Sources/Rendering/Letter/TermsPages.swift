@@ -6,11 +6,11 @@ enum TermsPages {
     /// Draws every page of `pdf`, turned upright when it is landscape and scaled
     /// down to A4 when it is larger (US Letter is wider), centred. `leftBand`
     /// points at the left edge are kept free, for inserter marks.
-    static func draw(_ pdf: PDFDocument, leftBand: Double, on canvas: PDFCanvas) {
+    static func draw(_ pdf: PDFDocument, leftBand: Double, on canvas: PDFCanvas) throws(RenderError) {
         let context = canvas.context
         let pageWidth = PDFCanvas.a4Width - leftBand, pageHeight = PDFCanvas.a4Height
         for index in 0..<pdf.pageCount {
-            let (width, height) = pdf.pageSize(index)
+            let (width, height) = try pdf.pageSize(index)
             let landscape = width > height
             let (uprightWidth, uprightHeight) = landscape ? (height, width) : (width, height)
             let scale = min(1, pageWidth / uprightWidth, pageHeight / uprightHeight)
@@ -25,7 +25,8 @@ enum TermsPages {
             }
             cairo_rectangle(context, 0, 0, width, height)
             cairo_clip(context)
-            pdf.render(page: index, into: context)
+            // Courrier's normalised copy: its pages were all drawn once already.
+            try? pdf.render(page: index, into: context)
             cairo_restore(context)
             canvas.showPage()
         }

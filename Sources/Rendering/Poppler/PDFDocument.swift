@@ -26,11 +26,15 @@ public final class PDFDocument {
         }
         self.document = document
         self.pageCount = Int(poppler_document_get_n_pages(document))
+        self.name = name
+        // Every stored property is set: throwing now runs deinit, which releases the document.
         guard pageCount > 0 else {
-            courrier_poppler_document_unref(document)
             throw RenderError(.unreadableTerms, "\(name) has no pages")
         }
     }
+
+    /// Which PDF this is, for errors.
+    let name: String
 
     deinit {
         courrier_poppler_document_unref(document)
@@ -43,8 +47,8 @@ public final class PDFDocument {
     }
 
     /// The size of page `index` (0-based) in points, its /Rotate applied.
-    public func pageSize(_ index: Int) -> (width: Double, height: Double) {
-        withPage(index) { page in
+    public func pageSize(_ index: Int) throws(RenderError) -> (width: Double, height: Double) {
+        try withPage(index) { page in
             var width = 0.0, height = 0.0
             poppler_page_get_size(page, &width, &height)
             return (width, height)
@@ -52,9 +56,10 @@ public final class PDFDocument {
     }
 
     /// The text of page `index` with each character's box, in points from the
-    /// top-left corner: what a reader (or a test) finds where.
+    /// top-left corner: what a reader (or a test) finds where. Empty for a
+    /// page that cannot be read.
     public func characters(onPage index: Int) -> [PositionedCharacter] {
-        withPage(index) { page in
+        let characters = try? withPage(index) { page -> [PositionedCharacter] in
             guard let text = poppler_page_get_text(page) else { return [] }
             defer { g_free(text) }
             var rectangles: UnsafeMutablePointer<PopplerRectangle>?
@@ -66,28 +71,33 @@ public final class PDFDocument {
                 PositionedCharacter(character: character, x1: box.x1, y1: box.y1, x2: box.x2, y2: box.y2)
             }
         }
+        return characters ?? []
     }
 
-    /// The text of page `index`, in reading order.
+    /// The text of page `index`, in reading order; empty for a page that cannot be read.
     public func text(onPage index: Int) -> String {
-        withPage(index) { page in
+        let text = try? withPage(index) { page -> String in
             guard let text = poppler_page_get_text(page) else { return "" }
             defer { g_free(text) }
             return String(cString: text)
         }
+        return text ?? ""
     }
 
     /// Draws page `index` into a Cairo context, as for printing (annotations
     /// that are meant to print, no others).
-    func render(page index: Int, into context: OpaquePointer) {
-        withPage(index) { page in
+    func render(page index: Int, into context: OpaquePointer) throws(RenderError) {
+        try withPage(index) { page in
             poppler_page_render_for_printing(page, context)
         }
     }
 
-    private func withPage<T>(_ index: Int, _ body: (OpaquePointer) -> T) -> T {
-        precondition((0..<pageCount).contains(index), "page \(index) of a \(pageCount)-page PDF")
-        let page = poppler_document_get_page(document, Int32(index))!
+    /// Poppler can count a page in the page tree that it then cannot load:
+    /// that is an error naming the page, never a crash.
+    private func withPage<T>(_ index: Int, _ body: (OpaquePointer) -> T) throws(RenderError) -> T {
+        guard (0..<pageCount).contains(index), let page = poppler_document_get_page(document, Int32(index)) else {
+            throw RenderError(.unreadableTerms, "\(name): page \(index + 1) of \(pageCount) cannot be read")
+        }
         defer { courrier_poppler_page_unref(page) }
         return body(page)
     }

@@ -40,16 +40,27 @@ public enum PageProof {
         guard dpi >= 36, dpi <= 1200 else {
             throw RenderError(.proof, "a proof is drawn at 36 to 1200 dpi, not \(dpi)")
         }
-        let size = pdf.pageSize(index)
+        let size = try pdf.pageSize(index)
         let scale = dpi / 72
-        let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32((size.width * scale).rounded(.up)),
-                                                 Int32((size.height * scale).rounded(.up)))!
-        let context = cairo_create(surface)!
+        let width = (size.width * scale).rounded(.up), height = (size.height * scale).rounded(.up)
+        // Courrier's own pages are A4; anything else is bounded before Cairo allocates it.
+        guard width >= 1, height >= 1, width * height <= 200_000_000 else {
+            throw RenderError(.proof, "page \(index + 1) is \(Int(size.width)) x \(Int(size.height)) points, too large for a proof at \(Int(dpi)) dpi")
+        }
+        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(width), Int32(height)),
+              cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS, let context = cairo_create(surface) else {
+            throw RenderError(.proof, "no memory for a proof of page \(index + 1) at \(Int(dpi)) dpi")
+        }
         defer { cairo_destroy(context) }
         cairo_set_source_rgb(context, 1, 1, 1)
         cairo_paint(context)
         cairo_scale(context, scale, scale)
-        pdf.render(page: index, into: context)
+        do {
+            try pdf.render(page: index, into: context)
+        } catch {
+            cairo_surface_destroy(surface)
+            throw error
+        }
         cairo_surface_flush(surface)
         return surface
     }

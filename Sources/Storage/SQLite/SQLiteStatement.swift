@@ -39,7 +39,13 @@ final class SQLiteStatement {
             let status: Int32
             switch value {
             case .integer(let number): status = sqlite3_bind_int64(statement, index, number)
-            case .text(let text): status = sqlite3_bind_text(statement, index, text, -1, courrier_sqlite_transient())
+            case .text(let text):
+                // Bound by its length in bytes, not up to a NUL: text that holds
+                // one is stored whole, never cut short into another value.
+                let utf8 = Array(text.utf8CString)  // NUL-terminated; the count below leaves the terminator out
+                status = utf8.withUnsafeBufferPointer {
+                    sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count - 1), courrier_sqlite_transient())
+                }
             case .blob(let bytes):
                 status = bytes.withUnsafeBytes {
                     sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), courrier_sqlite_transient())

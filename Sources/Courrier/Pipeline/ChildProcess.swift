@@ -1,0 +1,85 @@
+import Foundation
+
+/// A child process run to its end or to a deadline, whichever comes first.
+///
+/// posix_spawn and waitpid rather than Foundation's `Process`: the parent must
+/// be able to kill the child at its deadline and reap it at once, from the
+/// thread that waits, whatever else the process is doing.
+enum ChildProcess {
+    enum Termination: Equatable, CustomStringConvertible {
+        case exited(Int32)
+        case signalled(Int32)
+        /// Killed at its deadline.
+        case timedOut
+
+        var description: String {
+            switch self {
+            case .exited(let status): "exit status \(status)"
+            case .signalled(let signal): "signal \(signal)\(Self.signalNames[signal].map { ", \($0)" } ?? "")"
+            case .timedOut: "killed at its deadline"
+            }
+        }
+
+        private static let signalNames: [Int32: String] = [
+            SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP",
+            SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGXCPU: "SIGXCPU", SIGXFSZ: "SIGXFSZ",
+        ]
+    }
+
+    struct SpawnError: Error, CustomStringConvertible {
+        var code: Int32
+        var executable: String
+        var description: String { "cannot start \(executable): \(String(cString: strerror(code)))" }
+    }
+
+    /// Runs `arguments` (the executable first) with standard input and output
+    /// on /dev/null and standard error into the file `standardError`; kills it
+    /// with SIGKILL when it is still running after `timeout` seconds.
+    static func run(_ arguments: [String], standardError: String, timeout: TimeInterval) throws(SpawnError) -> Termination {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, standardError, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Signals the parent ignores or blocks (a worker blocks SIGTERM to
+        // handle it itself) are reset, so that the child can be stopped.
+        var all = sigset_t(), none = sigset_t()
+        sigfillset(&all)
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        var pid: pid_t = 0
+        let cArguments = arguments.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        let status = posix_spawn(&pid, arguments[0], &actions, &attributes, cArguments, environ)
+        guard status == 0 else { throw SpawnError(code: status, executable: arguments[0]) }
+
+        let deadline = Date().addingTimeInterval(timeout)
+        var pause: useconds_t = 1_000
+        while true {
+            var waitStatus: Int32 = 0
+            let reaped = waitpid(pid, &waitStatus, WNOHANG)
+            if reaped == pid { return Self.termination(waitStatus) }
+            if reaped < 0 && errno != EINTR { return .exited(-1) }
+            if Date() >= deadline {
+                kill(pid, SIGKILL)
+                while waitpid(pid, &waitStatus, 0) < 0 && errno == EINTR {}
+                return .timedOut
+            }
+            usleep(pause)
+            pause = min(pause * 2, 20_000)
+        }
+    }
+
+    private static func termination(_ status: Int32) -> Termination {
+        // WIFEXITED and friends are macros that Swift does not import.
+        let signal = status & 0x7F
+        return signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled(signal)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Letters
+import Rendering
+
+/// `courrier open-untrusted terms|logo INPUT OUTPUT ...`: the child that
+/// `IsolatedOpener` starts. It limits itself before it reads a byte, opens the
+/// customer's file, and writes Courrier's copy of it; nothing else.
+///
+/// Not a verb for people: it is left out of the usage text.
+public enum UntrustedChild {
+    public static let verb = "open-untrusted"
+    /// The exit status of a file refused with a reason, written on standard error.
+    static let refusedStatus: Int32 = 3
+
+    enum Kind: String {
+        case terms
+        case logo
+    }
+
+    /// Runs the child; returns its exit status.
+    public static func main(_ arguments: [String]) -> Int32 {
+        var positional: [String] = []
+        var options: [String: String] = [:]
+        var index = 0
+        while index < arguments.count {
+            let word = arguments[index]
+            if word.hasPrefix("--"), index + 1 < arguments.count {
+                options[String(word.dropFirst(2))] = arguments[index + 1]
+                index += 2
+            } else {
+                positional.append(word)
+                index += 1
+            }
+        }
+        guard positional.count == 3, let kind = Kind(rawValue: positional[0]),
+              let cpuSeconds = options["cpu-seconds"].flatMap(Int.init), let memory = options["memory-bytes"].flatMap(Int.init) else {
+            FileHandle.standardError.write(Data("courrier \(verb): usage: terms|logo INPUT OUTPUT --name NAME --cpu-seconds N --memory-bytes N\n".utf8))
+            return 2
+        }
+        limit(cpuSeconds: cpuSeconds, memoryBytes: memory)
+        let name = options["name"] ?? "the file"
+        guard let input = FileManager.default.contents(atPath: positional[1]) else {
+            FileHandle.standardError.write(Data("\(name) cannot be read: no input\n".utf8))
+            return 2
+        }
+        do {
+            let output: [UInt8]
+            switch kind {
+            case .terms:
+                let maximumPages = options["max-pages"].flatMap(Int.init) ?? 50
+                output = try AttachmentNormalizer.terms([UInt8](input), name: name, maximumPages: maximumPages).pdf
+            case .logo:
+                output = try AttachmentNormalizer.logo([UInt8](input), name: name)
+            }
+            guard FileManager.default.createFile(atPath: positional[2], contents: Data(output),
+                                                 attributes: [.posixPermissions: 0o600]) else {
+                FileHandle.standardError.write(Data("\(name): cannot write its copy\n".utf8))
+                return 2
+            }
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("\(error.message.replacingOccurrences(of: "\n", with: " "))\n".utf8))
+            return refusedStatus
+        }
+    }
+
+    /// CPU time (SIGXCPU at the soft limit, SIGKILL a second later), address
+    /// space, no core files, and a bound on what it may write.
+    private static func limit(cpuSeconds: Int, memoryBytes: Int) {
+        func set(_ resource: Int32, _ soft: Int, _ hard: Int) {
+            var value = rlimit(rlim_cur: rlim_t(soft), rlim_max: rlim_t(hard))
+            setrlimit(__rlimit_resource_t(UInt32(resource)), &value)
+        }
+        set(Int32(RLIMIT_CPU.rawValue), cpuSeconds, cpuSeconds + 1)
+        set(Int32(RLIMIT_AS.rawValue), memoryBytes, memoryBytes)
+        set(Int32(RLIMIT_CORE.rawValue), 0, 0)
+        set(Int32(RLIMIT_FSIZE.rawValue), 256 * 1024 * 1024, 256 * 1024 * 1024)
+    }
+}
