@@ -57,7 +57,14 @@ enum ChildProcess {
         var pid: pid_t = 0
         let cArguments = arguments.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
-        let status = posix_spawn(&pid, arguments[0], &actions, &attributes, cArguments, environ)
+        // The parent's environment (fonts, locale), without Swift's crash
+        // backtracer: a child that crashes should end at once, not spend a
+        // second symbolicating.
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { cEnvironment.forEach { free($0) } }
+        let status = posix_spawn(&pid, arguments[0], &actions, &attributes, cArguments, cEnvironment)
         guard status == 0 else { throw SpawnError(code: status, executable: arguments[0]) }
 
         let deadline = Date().addingTimeInterval(timeout)

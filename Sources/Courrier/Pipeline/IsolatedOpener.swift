@@ -103,7 +103,7 @@ public final class IsolatedOpener {
             if Self.ranOutOfMemory(errorText) {
                 throw RenderError(code, "\(name) needs more than \(limits.memoryBytes / 1024 / 1024) MiB of memory to read")
             }
-            throw RenderError(code, "\(name) crashed the PDF and image reader (\(termination)); it is damaged or hostile")
+            throw RenderError(code, "\(name) crashed the reader (\(termination)): the file is damaged, or needs more than \(limits.memoryBytes / 1024 / 1024) MiB of memory to read")
         }
     }
 

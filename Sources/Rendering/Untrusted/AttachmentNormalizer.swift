@@ -46,7 +46,10 @@ public enum AttachmentNormalizer {
             try source.render(page: index, into: canvas.context)
             canvas.showPage()
         }
-        let pdf = try canvas.finish()
+        let pdf: [UInt8]
+        do { pdf = try canvas.finish() } catch {
+            throw RenderError(.unreadableTerms, "\(name) could not be drawn again: \(error.message)")
+        }
         let copy = try PDFDocument(bytes: pdf, name: "the copy of \(name)")
         guard copy.pageCount == source.pageCount else {
             throw RenderError(.unreadableTerms, "\(name) has \(source.pageCount) pages, but only \(copy.pageCount) could be drawn")

@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+@testable import Courrier
+import Letters
+import Rendering
+import Storage
+
+/// Files customers upload are hostile: real-world broken PDFs from pdf.js's
+/// test corpus and hand-made shapes, as terms of letters mixed with good ones.
+/// Each bad file fails its own letter with a reason, nothing is charged for
+/// it, and the batch goes on.
+@Suite struct HostileFileTests {
+    static let hostile = Paths.fixtures.appendingPathComponent("hostile")
+
+    /// Every hostile PDF, by the name a document gives it.
+    static func hostilePDFs() throws -> [String] {
+        let corpus = try FileManager.default.contentsOfDirectory(atPath: hostile.appendingPathComponent("pdfjs").path)
+            .filter { $0.hasSuffix(".pdf") }.map { "pdfjs/\($0)" }
+        let handMade = try FileManager.default.contentsOfDirectory(atPath: hostile.path).filter { $0.hasSuffix(".pdf") }
+        return (corpus + handMade).sorted()
+    }
+
+    /// Files that any reader prints: their letters must be mailed.
+    static let printable = ["pdfjs/bug1020858.pdf", "pdfjs/bad-PageLabels.pdf", "pdfjs/bug850854.pdf",
+                            "pdfjs/multiple-filters-length-zero.pdf", "pdfjs/scan-bad.pdf"]
+    /// Files that cannot be printed as they are: their letters must fail.
+    static let unprintable = ["pages-that-cannot-be-loaded.pdf", "zero-pages.pdf", "pdfjs/bug1020226.pdf",
+                              "pdfjs/issue6010_1.pdf", "pdfjs/secHandler.pdf", "pdfjs/poppler-937-0-fuzzed.pdf",
+                              "pdfjs/function_based_shading.pdf"]
+
+    /// A one-page letter whose terms are `terms`, in `folder`'s `terms/`.
+    static func letter(id: String, terms: String?) -> String {
+        let termsField = terms.map { #", "terms": {"pdf": "terms/\#($0)"}"# } ?? ""
+        return """
+            {"format": "courrier.document/1", "account": "acme", "id": "\(id)", "kind": "letter", "language": "fr",
+             "issue_date": "2026-11-28", "body": "Veuillez trouver ci-joint nos conditions générales.",
+             "sender": {"name": "Acme SRL", "street": "Rue Royale 12", "postal_code": "1000", "city": "Bruxelles", "country": "BE"},
+             "recipient": {"name": "Boulangerie Dupont", "street": "Rue Haute 5", "postal_code": "1030", "city": "Schaerbeek", "country": "BE"}\(termsField)}
+            """
+    }
+
+    /// Pages of a PDF as pdfinfo, a reader other than Courrier's, counts them.
+    static func pdfinfoPages(_ file: URL) throws -> Int? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/pdfinfo")
+        process.arguments = [file.path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.split(separator: "\n").first { $0.hasPrefix("Pages:") }
+            .flatMap { Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces)) }
+    }
+
+    @Test func oneRunOverTheCorpusMailsWhatPrintsAndFailsTheRestAlone() throws {
+        let folder = try TemporaryFolder()
+        let documents = folder.url.appendingPathComponent("documents")
+        try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Self.hostile, to: documents.appendingPathComponent("terms"))
+        let names = try Self.hostilePDFs()
+        var files: [String] = []
+        for (index, name) in names.enumerated() {
+            files.append(try folder.write("documents/hostile-\(index).json", Self.letter(id: "H-\(index)", terms: name)).path)
+        }
+        for index in 0..<3 {
+            files.append(try folder.write("documents/good-\(index).json", Self.letter(id: "G-\(index)", terms: nil)).path)
+        }
+        let environment = ["COURRIER_DATABASE": folder.path("courrier.sqlite"), "COURRIER_OUTBOX": folder.path("outbox"),
+                           "COURRIER_OPEN_TIMEOUT": "3s"]
+        try runCourrier(["wallet", "credit", "acme", "500.00", "--reference", "TOPUP-1"], environment: environment, in: folder.url)
+        let enqueue = try runCourrier(["enqueue", "--json"] + files, environment: environment, in: folder.url)
+        let queued = try #require(try JSONSerialization.jsonObject(with: Data(enqueue.output.utf8)) as? [[String: Any]])
+        var jobs: [String: Int64] = [:]
+        for row in queued {
+            jobs[row["document"] as? String ?? ""] = (row["job"] as? NSNumber)?.int64Value
+        }
+        #expect(enqueue.status == 1, "the failed documents are reported")
+        let run = try runCourrier(["run", "--json"], environment: environment, in: folder.url)
+        #expect(run.status == 0, "\(run.error)")
+        for line in (enqueue.error + run.error).split(separator: "\n") where !line.hasPrefix("courrier: ") {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "not a log line: \(line)")
+        }
+
+        let store = try SQLiteStore(path: folder.path("courrier.sqlite"))
+        defer { store.close() }
+        let batch = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.path("outbox")).first { !$0.hasPrefix(".") })
+        let manifestFile = folder.url.appendingPathComponent("outbox/\(batch)/manifest.json")
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: manifestFile)) as? [String: Any])
+        let mailed = try #require(manifest["letters"] as? [[String: Any]])
+        var mailedPages: [String: Int] = [:]
+        for letter in mailed {
+            mailedPages[letter["document"] as? String ?? ""] = letter["pages"] as? Int
+        }
+        var debited: Int64 = 0
+        for entry in try store.history(account: "acme") where entry.kind == .debit {
+            debited -= entry.amountCents
+        }
+        var charged: Int64 = 0
+        for (index, name) in names.enumerated() {
+            let id = try #require(jobs["H-\(index)"], "\(name) was not filed")
+            let job = try #require(try store.job(id))
+            if let pages = mailedPages["H-\(index)"] {
+                // Mailed: the letter's own page and the terms as another reader counts them.
+                let original = try #require(try Self.pdfinfoPages(Self.hostile.appendingPathComponent(name)), "\(name)")
+                #expect(pages == 1 + original, "\(name)")
+                #expect(job.state == .bundled)
+                charged += job.priceCents ?? 0
+                #expect(!Self.unprintable.contains(name), "\(name) was mailed")
+            } else {
+                #expect(job.state == .failed, "\(name)")
+                let reason = try #require(job.reason, "\(name) failed without a reason")
+                #expect(reason.contains("terms.pdf"), "\(name): \(reason)")
+                #expect(!reason.contains("\n"))
+                #expect(job.priceCents == nil, "\(name) failed, and is not charged")
+                #expect(!Self.printable.contains(name), "\(name) failed: \(reason)")
+            }
+        }
+        for index in 0..<3 { #expect(mailedPages["G-\(index)"] == 1) }
+        charged += Int64(3 * 145)
+        #expect(debited == charged, "the wallet paid for the letters mailed, and only those")
+        #expect(try store.balance(account: "acme") == 50_000 - charged)
+    }
+
+    @Test(arguments: [
+        ("pages-that-cannot-be-loaded.pdf", "page 2 of 3 cannot be read"),
+        ("zero-pages.pdf", "has no pages"),
+        ("pdfjs/function_based_shading.pdf", "took longer than 2 s to read"),
+        ("pdfjs/issue6010_1.pdf", "encrypted"),
+        ("pdfjs/secHandler.pdf", "forbids printing"),
+    ])
+    func aHandMadeShapeFailsItsLetterWithItsReason(file: String, reason: String) throws {
+        let opener = IsolatedOpener(limits: .init(time: 2))
+        let bytes = [UInt8](try Data(contentsOf: Self.hostile.appendingPathComponent(file)))
+        #expect {
+            try opener.terms(bytes, name: "terms.pdf \"\(file)\"", maximumPages: 50)
+        } throws: { error in
+            let message = (error as? RenderError)?.message ?? ""
+            return message.hasPrefix("terms.pdf \"\(file)\"") && message.contains(reason)
+        }
+    }
+
+    @Test func aPDFThatNeedsMoreMemoryThanTheLimitFailsNamingIt() throws {
+        let opener = IsolatedOpener(limits: .init(time: 10, memoryBytes: 256 * 1024 * 1024))
+        let file = "pdfjs/ContentStreamCycleType3insideType3.pdf"
+        let bytes = [UInt8](try Data(contentsOf: Self.hostile.appendingPathComponent(file)))
+        #expect {
+            try opener.terms(bytes, name: "terms.pdf \"\(file)\"", maximumPages: 50)
+        } throws: { error in
+            let message = (error as? RenderError)?.message ?? ""
+            return message.hasPrefix("terms.pdf") && message.contains("memory")
+        }
+    }
+
+    @Test func aPNGBombIsRefusedFromItsHeaderBeforeItIsDecoded() throws {
+        let bytes = [UInt8](try Data(contentsOf: Self.hostile.appendingPathComponent("png-bomb-20000x20000.png")))
+        #expect(bytes.count < 64 * 1024)
+        #expect {
+            try IsolatedOpener().logo(bytes, name: "sender.logo.png \"bomb.png\"")
+        } throws: { error in
+            (error as? RenderError)?.message == "sender.logo.png \"bomb.png\" is 20000 x 20000 pixels; a logo may be at most 4000 on each side"
+        }
+    }
+
+    @Test func aChildThatRunsPastItsWallTimeIsKilledAndNamed() throws {
+        // A reader that never ends: sleep, with the deadline at half a second.
+        let folder = try TemporaryFolder()
+        let start = Date()
+        let termination = try ChildProcess.run(["/bin/sleep", "30"], standardError: folder.path("error"), timeout: 0.5)
+        #expect(termination == .timedOut)
+        #expect(Date().timeIntervalSince(start) < 5)
+    }
+}
