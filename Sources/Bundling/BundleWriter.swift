@@ -14,6 +14,12 @@ public struct BundleWriter {
     public var renderer: LetterRenderer
     public var marks: MarkScheme
     public var foldedEnvelope: Envelope
+    /// Names the partial folder this writer builds in, `.<batch>.<token>.partial`:
+    /// two processes finishing one cut never write into the same folder.
+    public var claimToken = "local"
+    /// Asked once the bundle is whole and synced, before it is renamed into
+    /// place: throwing publishes nothing (the cut was taken over).
+    public var beforePublishing: () throws -> Void = {}
 
     public init(outbox: URL, renderer: LetterRenderer, marks: MarkScheme = .none, foldedEnvelope: Envelope = .c56) {
         self.outbox = outbox
@@ -67,8 +73,12 @@ public struct BundleWriter {
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: outbox, withIntermediateDirectories: true)
         let final = outbox.appendingPathComponent(batch, isDirectory: true)
-        let partial = outbox.appendingPathComponent(".\(batch).partial", isDirectory: true)
-        try? fileManager.removeItem(at: partial)
+        let partial = outbox.appendingPathComponent(".\(batch).\(claimToken).partial", isDirectory: true)
+        // What earlier holders of this cut left; they lost it, or they are gone.
+        for name in (try? fileManager.contentsOfDirectory(atPath: outbox.path)) ?? []
+        where name.hasPrefix(".\(batch).") && name.hasSuffix(".partial") {
+            try? fileManager.removeItem(at: outbox.appendingPathComponent(name))
+        }
         try fileManager.createDirectory(at: partial, withIntermediateDirectories: false)
 
         let manifest = try ManifestWriter(folder: partial)
@@ -127,12 +137,13 @@ public struct BundleWriter {
         }
         try DurableFile.write(Data(sums.utf8), to: partial.appendingPathComponent("SHA256SUMS"))
         try DurableFile.sync(partial)
+        try beforePublishing()
 
         // A bundle already in place is one whose cut crashed after the rename and
         // before the store heard of it: the new one is drawn from the same
         // letters, and replaces it whole.
         if fileManager.fileExists(atPath: final.path) {
-            let stale = outbox.appendingPathComponent(".\(batch).stale", isDirectory: true)
+            let stale = outbox.appendingPathComponent(".\(batch).\(claimToken).stale", isDirectory: true)
             try? fileManager.removeItem(at: stale)
             try DurableFile.rename(final, to: stale)
             try DurableFile.rename(partial, to: final)

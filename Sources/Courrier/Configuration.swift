@@ -255,13 +255,9 @@ public struct Configuration: Sendable {
         "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
     }
 
-    /// True when `workerID` names a process of this machine that no longer runs.
-    static func isGoneLocalWorker(_ workerID: String) -> Bool {
-        let parts = workerID.split(separator: ":")
-        guard parts.count == 2, parts[0] == ProcessInfo.processInfo.hostName, let pid = Int32(parts[1]) else {
-            return false
-        }
-        return kill(pid, 0) != 0 && errno == ESRCH
+    /// True when a stored claim names a process of this machine that no longer runs.
+    static func isGoneLocalWorker(_ stored: String) -> Bool {
+        Claimant(stored: stored)?.isGoneLocalProcess ?? false
     }
 
     /// Reads the tariff file, or gives the built-in one.

@@ -58,7 +58,7 @@ extension MailRoom {
                                               "reason": bundle.lastError.map(LogValue.string)])
                 continue
             }
-            guard let attempt = try store.claimDelivery(batch: bundle.batch, worker: configuration.workerID,
+            guard let attempt = try store.claimDelivery(batch: bundle.batch, worker: claimant.stored,
                                                         lease: Self.deliveryLease, at: clock()) else {
                 continue
             }

@@ -19,6 +19,8 @@ public final class MailRoom {
     /// Reads documents and, in isolation, the files they name.
     lazy var intake = Intake(opener: IsolatedOpener(limits: configuration.untrusted), tariff: tariff)
     let clock: () -> Date
+    /// This mail room's claims in the store: its own, whatever its worker id.
+    public let claimant: Claimant
     /// Told of each letter prepared and cut, for a progress line on a terminal.
     public var progress: ProgressReporting?
 
@@ -29,6 +31,7 @@ public final class MailRoom {
         self.tariff = tariff
         self.log = log
         self.clock = clock
+        claimant = Claimant.current(worker: configuration.workerID)
     }
 
     /// Builds the mail room a configuration describes: opens the store, reads the tariff.
@@ -113,11 +116,11 @@ public final class MailRoom {
         }
         defer { progress?.finish() }
         while true {
-            let claimed = try store.claimQueued(limit: 16, worker: configuration.workerID, lease: 300, at: clock())
+            let claimed = try store.claimQueued(limit: 16, worker: claimant.stored, lease: 300, at: clock())
             guard !claimed.isEmpty else { break }
             for job in claimed {
                 if shouldStop() {
-                    try store.releaseClaims(of: [configuration.workerID])
+                    try store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
                     return report
                 }
                 try prepare(job, into: &report)
@@ -132,7 +135,7 @@ public final class MailRoom {
     func releaseClaimsOfGoneWorkers() throws {
         let gone = try store.claimingWorkers().filter(Configuration.isGoneLocalWorker)
         if !gone.isEmpty {
-            try store.releaseClaims(of: gone)
+            try store.releaseClaims(of: gone, crashed: true, at: clock())
             log.warning("claims.released", ["workers": .string(gone.joined(separator: ","))])
         }
     }
@@ -204,19 +207,23 @@ public final class MailRoom {
     struct CutRound {
         var bundles: [BundleWriter.Result] = []
         var opening: CutOpening?
+        /// The process whose cut made this one wait.
+        var busyWith: CutHolder?
     }
 
     /// Finishes the cuts a crash left, then, when `openingNew`, opens one for
     /// `slot` (or an unscheduled one when `slot` is nil) and writes it.
     func cutRound(slot: Date?, openingNew: Bool, shouldStop: @escaping () -> Bool) throws -> CutRound {
         var round = CutRound()
-        let lease: TimeInterval = 3600
+        let lease = Self.cutLease
+        // A cut held by a crashed process of this machine is finished now, not in an hour.
+        try releaseClaimsOfGoneWorkers()
         // Looked at first, so that a worker's every round takes no write lock for nothing.
         var cuts = try store.unfinishedCuts().isEmpty
-            ? [] : try store.claimUnfinishedCuts(worker: configuration.workerID, lease: lease, at: clock())
+            ? [] : try store.claimUnfinishedCuts(worker: claimant.stored, lease: lease, at: clock())
         if openingNew {
             let slotName = slot.map { UTCTimestamp.string($0) }
-            let opening = try store.openCut(batchPrefix: Self.batchPrefix(clock()), worker: configuration.workerID,
+            let opening = try store.openCut(batchPrefix: Self.batchPrefix(clock()), worker: claimant.stored,
                                             lease: lease, slot: slotName, at: clock())
             round.opening = opening
             switch opening {
@@ -225,7 +232,12 @@ public final class MailRoom {
             case .nothingToCut:
                 if let slotName { log.info("cut.empty", ["slot": .string(slotName)]) }
             case .busy:
-                log.info("cut.waiting", ["slot": slotName.map(LogValue.string), "reason": .string("another worker's cut is in progress")])
+                let holder = try store.cutInProgress(at: clock())
+                round.busyWith = holder
+                log.info("cut.waiting", ["slot": slotName.map(LogValue.string), "batch": holder.map { .string($0.batch) },
+                                         "holder": holder.map { .string(Claimant(stored: $0.worker)?.description ?? $0.worker) },
+                                         "since": holder.map { .string($0.since) },
+                                         "reason": .string("another process is cutting")])
             case .slotAlreadyCut:
                 log.debug("cut.already_done", ["slot": slotName.map(LogValue.string)])
             }
@@ -239,10 +251,20 @@ public final class MailRoom {
     /// Letters are read from the store this many at a time: the cut holds one
     /// page of documents, never the batch.
     static let cutPageSize = 64
+    /// How long a cut is held without news from its process before another
+    /// may take it over; renewed before the bundle is published.
+    static let cutLease: TimeInterval = 3600
 
     private func write(_ cut: Cut, shouldStop: @escaping () -> Bool) throws -> BundleWriter.Result {
-        let writer = BundleWriter(outbox: URL(fileURLWithPath: configuration.outbox, isDirectory: true), renderer: renderer,
+        var writer = BundleWriter(outbox: URL(fileURLWithPath: configuration.outbox, isDirectory: true), renderer: renderer,
                                   marks: configuration.marks, foldedEnvelope: configuration.inserting.foldedEnvelope)
+        // This process's own partial folder; and nothing is published once another has taken the cut over.
+        writer.claimToken = claimant.token
+        writer.beforePublishing = { [store, claimant, clock] in
+            guard try store.renewCut(cut.batch, worker: claimant.stored, lease: Self.cutLease, at: clock()) else {
+                throw MailRoomError("the cut of bundle \(cut.batch) was taken over by another process; this one publishes nothing")
+            }
+        }
         let streams = try store.streams(in: cut.batch).map { name in
             guard let stream = PrintStream(name: name) else {
                 throw MailRoomError("bundle \(cut.batch) holds letters of an unknown print stream \"\(name)\"")
@@ -273,15 +295,26 @@ public final class MailRoom {
                     "pages": .int(pages), "charged_pages": .int(letter.chargedPages)])
             }
         } catch let interrupted as BundleWriter.Interrupted {
-            try store.releaseClaims(of: [configuration.workerID])
+            try store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
             log.warning("cut.interrupted", ["batch": .string(cut.batch),
                                             "reason": .string("stopping; the next start finishes this cut")])
             throw interrupted
+        } catch {
+            // A full disk, a folder that cannot be written: the letters stay in
+            // this cut, and the next run finishes it.
+            let reason = String(describing: error)
+            try? store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
+            log.error("cut.failed", ["batch": .string(cut.batch), "outbox": .string(configuration.outbox),
+                                     "reason": .string(reason)])
+            throw MailRoomError("bundle \(cut.batch) could not be written in \(configuration.outbox): \(reason); its letters stay in the cut, and the next run finishes it")
         }
         let totals = result.totals
-        try store.completeCut(cut.batch, summary: BundleSummary(
+        let recorded = try store.completeCut(cut.batch, worker: claimant.stored, summary: BundleSummary(
             path: result.folder.path, letters: totals.letters, pages: totals.pages, sheets: totals.sheets,
             amountCents: totals.amountCents), at: clock())
+        guard recorded else {
+            throw MailRoomError("the cut of bundle \(cut.batch) was taken over by another process before it was recorded")
+        }
         for letter in result.letters {
             log.info("job.bundled", ["job": .integer(letter.job), "account": .string(letter.account),
                                      "document": .string(letter.document), "batch": .string(cut.batch),
@@ -326,15 +359,17 @@ public final class MailRoom {
         public var bundles: [BundleWriter.Result]
         /// Nil when no destination is configured: the bundles stay in the outbox.
         public var delivery: DeliveryReport?
+        /// The cut in progress in another process, when it made this one wait.
+        public var waitedFor: CutHolder?
     }
 
     /// Cuts now, whatever the schedule, then hands the bundles over: `courrier cut`.
     public func cutAndDeliver() throws -> RunReport {
         let settings = try configuration.deliverySettings()
-        let bundles = try cut()
+        let round = try cutRound(slot: nil, openingNew: true, shouldStop: { false })
         let delivery = try settings.map { try deliver(with: $0, ignoringBackoff: false) }
         try writeMetrics()
-        return RunReport(prepare: PrepareReport(), bundles: bundles, delivery: delivery)
+        return RunReport(prepare: PrepareReport(), bundles: round.bundles, delivery: delivery, waitedFor: round.busyWith)
     }
 
     /// One batch: prepare what is queued, cut, then hand the bundles over.
@@ -342,14 +377,15 @@ public final class MailRoom {
         // A wrong destination is reported before anything is charged.
         let settings = try configuration.deliverySettings()
         let prepare = try prepareAll()
-        let bundles = try cut()
+        let round = try cutRound(slot: nil, openingNew: true, shouldStop: { false })
+        let bundles = round.bundles
         let delivery = try settings.map { try deliver(with: $0, ignoringBackoff: false) }
         try writeMetrics()
         log.info("run.finished", ["prepared": .int(prepare.prepared), "failed": .int(prepare.failed),
                                   "awaiting_funds": .int(prepare.awaitingFunds), "bundles": .int(bundles.count),
                                   "delivered": delivery.map { .int($0.delivered.count) },
                                   "delivery_failed": delivery.map { .int($0.failed.count) }])
-        return RunReport(prepare: prepare, bundles: bundles, delivery: delivery)
+        return RunReport(prepare: prepare, bundles: bundles, delivery: delivery, waitedFor: round.busyWith)
     }
 
     // MARK: Render and quote

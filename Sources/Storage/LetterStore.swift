@@ -13,15 +13,22 @@ public protocol LetterStore: AnyObject {
     /// Takes up to `limit` of the oldest queued jobs for `worker` for `lease`
     /// seconds, with their documents; empty when nothing is queued. Claiming a
     /// few at a time saves a transaction (and a sync to disk) per letter.
+    ///
+    /// Each claim counts an attempt. A letter that was claimed before and
+    /// given back by a crash is a suspect: suspects are claimed one at a
+    /// time, so that a letter that kills its process is found alone, and one
+    /// whose lease ran out after `crashLimit` attempts fails as `crashed`.
     func claimQueued(limit: Int, worker: String, lease: TimeInterval, at now: Date) throws -> [ClaimedJob]
 
     /// The workers holding claims on queued jobs or on deliveries.
     func claimingWorkers() throws -> [String]
 
-    /// Gives back the claims of workers that are gone (a crashed process), so
-    /// their letters are prepared and their bundles delivered now rather than
-    /// when the lease runs out.
-    func releaseClaims(of workers: [String]) throws
+    /// Gives back the claims of `workers`. `crashed`: they are gone (a crashed
+    /// process), so their letters are prepared and their bundles delivered
+    /// now rather than when the lease runs out, and a letter that was in their
+    /// hands `crashLimit` times fails as `crashed`. Otherwise a worker
+    /// stopping gives back what it did not start: those claims count no attempt.
+    func releaseClaims(of workers: [String], crashed: Bool, at now: Date) throws
 
     /// Jobs waiting for their account to be topped up, oldest first.
     func jobsAwaitingFunds() throws -> [Job]
@@ -69,8 +76,17 @@ public protocol LetterStore: AnyObject {
     /// `position`: the cut reads a batch a page at a time.
     func letters(in batch: String, stream: String, after position: PrintPosition?, limit: Int) throws -> [BatchLetter]
 
-    /// Records the bundle as written and its letters as bundled.
-    func completeCut(_ batch: String, summary: BundleSummary, at now: Date) throws
+    /// Extends `worker`'s claim on the cut of `batch` for `lease` seconds;
+    /// false when it no longer holds it (its lease ran out and another took
+    /// it over): then it must not publish the bundle.
+    func renewCut(_ batch: String, worker: String, lease: TimeInterval, at now: Date) throws -> Bool
+
+    /// Who holds the cut in progress, and since when; nil when none is.
+    func cutInProgress(at now: Date) throws -> CutHolder?
+
+    /// Records the bundle as written and its letters as bundled, when
+    /// `worker` still holds its cut; false otherwise, and nothing is recorded.
+    func completeCut(_ batch: String, worker: String, summary: BundleSummary, at now: Date) throws -> Bool
 
     /// Bundles cut and not yet delivered, oldest first, with their attempts so far.
     func undeliveredBundles() throws -> [PendingDelivery]
@@ -199,6 +215,17 @@ public enum CutOpening: Sendable, Equatable {
         return nil
     }
 }
+
+/// The process cutting a bundle now.
+public struct CutHolder: Sendable, Equatable {
+    public var batch: String
+    public var worker: String
+    public var since: String
+}
+
+/// Preparing a letter may end its process this many times; then the letter
+/// fails as `crashed`, and the rest of the queue goes on.
+public let crashLimit = 2
 
 /// A batch being cut.
 public struct Cut: Sendable, Equatable {

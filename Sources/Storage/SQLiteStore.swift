@@ -57,7 +57,7 @@ public final class SQLiteStore: LetterStore {
     }
 
     /// Each version's changes, in order: a store of version N gets the ones after N.
-    private static let migrations = [queueAndLedger, deliveries, logosAndAccounts, printStreams, schedule]
+    private static let migrations = [queueAndLedger, deliveries, logosAndAccounts, printStreams, schedule, attempts]
 
     private static let queueAndLedger = """
         CREATE TABLE attachments (
@@ -188,6 +188,14 @@ public final class SQLiteStore: LetterStore {
         );
         """
 
+    /// How many times each letter was claimed, to find the one that kills
+    /// its process; and since when a cut has been held, for "another process
+    /// is cutting".
+    private static let attempts = """
+        ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE bundles ADD COLUMN claimed_at TEXT;
+        """
+
     // MARK: Jobs
 
     private static let jobColumns = """
@@ -269,15 +277,36 @@ public final class SQLiteStore: LetterStore {
             """).firstRow([.integer(nowSeconds)]) { $0.int(0) } ?? 0
         guard waiting > 0 else { return [] }
         return try connection.writeTransaction {
-            try connection.prepare("""
-                UPDATE jobs SET claimed_by = ?1, claimed_until = ?2
-                WHERE id IN (SELECT id FROM jobs WHERE state = 'queued'
+            // A letter whose lease ran out in the hands of a process that never
+            // came back, as often as a letter may: it is what killed them.
+            try failCrashed(where: "claimed_by IS NOT NULL AND claimed_until < ?1", [.integer(nowSeconds)], at: now)
+            let suspects = try connection.prepare("""
+                SELECT count(*) FROM (SELECT 1 FROM jobs WHERE state = 'queued' AND attempts > 0
+                                      AND (claimed_until IS NULL OR claimed_until < ?1) LIMIT 1)
+                """).firstRow([.integer(nowSeconds)]) { $0.int(0) } ?? 0
+            return try connection.prepare("""
+                UPDATE jobs SET claimed_by = ?1, claimed_until = ?2, attempts = attempts + 1
+                WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND attempts \(suspects > 0 ? "> 0" : "= 0")
                              AND (claimed_until IS NULL OR claimed_until < ?3) ORDER BY id LIMIT ?4)
                 RETURNING \(Self.jobColumns), document
-                """).rows([.text(worker), .integer(nowSeconds + Int64(lease)), .integer(nowSeconds), .integer(Int64(limit))]) { row in
+                """).rows([.text(worker), .integer(nowSeconds + Int64(lease)), .integer(nowSeconds),
+                           .integer(Int64(suspects > 0 ? 1 : limit))]) { row in
                     ClaimedJob(job: Self.readJob(row), document: row.blob(14))
                 }.sorted { $0.job.id < $1.job.id }
         }
+    }
+
+    /// Fails the queued letters matching `condition` that were claimed
+    /// `crashLimit` times: each time, their process died with them in hand.
+    private func failCrashed(where condition: String, _ values: [SQLiteValue], at now: Date) throws {
+        let reason = "preparing this letter ended the process that prepared it \(crashLimit) times; "
+            + "it was set aside so that the other letters go on. Send it again once its document or files are checked"
+        let next = values.count + 1
+        try connection.prepare("""
+            UPDATE jobs SET state = 'failed', reason = ?\(next), reason_code = 'crashed', claimed_by = NULL,
+                claimed_until = NULL, updated_at = ?\(next + 1)
+            WHERE state = 'queued' AND attempts >= \(crashLimit) AND \(condition)
+            """).run(values + [.text(reason), .text(storeTimestamp(now))])
     }
 
     public func claimingWorkers() throws -> [String] {
@@ -288,18 +317,23 @@ public final class SQLiteStore: LetterStore {
             """).rows([]) { $0.text(0) }
     }
 
-    public func releaseClaims(of workers: [String]) throws {
+    public func releaseClaims(of workers: [String], crashed: Bool, at now: Date) throws {
         try connection.writeTransaction {
             let releaseJobs = try connection.prepare("""
-                UPDATE jobs SET claimed_by = NULL, claimed_until = NULL WHERE state = 'queued' AND claimed_by = ?1
+                UPDATE jobs SET claimed_by = NULL, claimed_until = NULL\(crashed ? "" : ", attempts = max(0, attempts - 1)")
+                WHERE state = 'queued' AND claimed_by = ?1
                 """)
             let releaseDeliveries = try connection.prepare("""
                 UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?1
                 """)
             let releaseCuts = try connection.prepare("""
-                UPDATE bundles SET claimed_by = NULL, claimed_until = NULL WHERE state = 'cutting' AND claimed_by = ?1
+                UPDATE bundles SET claimed_by = NULL, claimed_until = NULL, claimed_at = NULL
+                WHERE state = 'cutting' AND claimed_by = ?1
                 """)
             for worker in workers {
+                if crashed {
+                    try failCrashed(where: "claimed_by = ?1", [.text(worker)], at: now)
+                }
                 try releaseJobs.run([.text(worker)])
                 try releaseDeliveries.run([.text(worker)])
                 try releaseCuts.run([.text(worker)])
@@ -488,8 +522,8 @@ public final class SQLiteStore: LetterStore {
             let number = (try connection.prepare("SELECT count(*) FROM bundles").firstRow { $0.int(0) } ?? 0) + 1
             let batch = "\(batchPrefix)-\(String(repeating: "0", count: max(0, 4 - String(number).count)))\(number)"
             try connection.prepare("""
-                INSERT INTO bundles (batch, state, letters, created_at, claimed_by, claimed_until)
-                VALUES (?1, 'cutting', ?2, ?3, ?4, ?5)
+                INSERT INTO bundles (batch, state, letters, created_at, claimed_by, claimed_until, claimed_at)
+                VALUES (?1, 'cutting', ?2, ?3, ?4, ?5, ?3)
                 """).run([.text(batch), .integer(Int64(waiting)), .text(time), .text(worker),
                           .integer(nowSeconds + Int64(lease))])
             try connection.prepare("""
@@ -524,10 +558,11 @@ public final class SQLiteStore: LetterStore {
         let nowSeconds = Int64(now.timeIntervalSince1970)
         return try connection.writeTransaction {
             try connection.prepare("""
-                UPDATE bundles SET claimed_by = ?1, claimed_until = ?2
+                UPDATE bundles SET claimed_by = ?1, claimed_until = ?2,
+                    claimed_at = CASE WHEN claimed_by IS ?1 THEN claimed_at ELSE ?4 END
                 WHERE state = 'cutting' AND (claimed_by IS NULL OR claimed_by = ?1 OR claimed_until < ?3)
                 RETURNING batch, created_at, letters
-                """).rows([.text(worker), .integer(nowSeconds + Int64(lease)), .integer(nowSeconds)]) {
+                """).rows([.text(worker), .integer(nowSeconds + Int64(lease)), .integer(nowSeconds), .text(storeTimestamp(now))]) {
                     Cut(batch: $0.text(0), createdAt: $0.text(1), letters: $0.int(2))
                 }.sorted { ($0.createdAt, $0.batch) < ($1.createdAt, $1.batch) }
         }
@@ -550,17 +585,41 @@ public final class SQLiteStore: LetterStore {
             }
     }
 
-    public func completeCut(_ batch: String, summary: BundleSummary, at now: Date) throws {
-        let time = storeTimestamp(now)
-        try connection.writeTransaction {
+    public func renewCut(_ batch: String, worker: String, lease: TimeInterval, at now: Date) throws -> Bool {
+        let nowSeconds = Int64(now.timeIntervalSince1970)
+        return try connection.writeTransaction {
             try connection.prepare("""
+                UPDATE bundles SET claimed_until = ?3 WHERE batch = ?1 AND state = 'cutting' AND claimed_by = ?2
+                RETURNING batch
+                """).rows([.text(batch), .text(worker), .integer(nowSeconds + Int64(lease))]) { $0.text(0) }.count == 1
+        }
+    }
+
+    public func cutInProgress(at now: Date) throws -> CutHolder? {
+        try connection.prepare("""
+            SELECT batch, claimed_by, coalesce(claimed_at, created_at) FROM bundles
+            WHERE state = 'cutting' AND claimed_by IS NOT NULL AND claimed_until >= ?1 ORDER BY created_at LIMIT 1
+            """).firstRow([.integer(Int64(now.timeIntervalSince1970))]) {
+                CutHolder(batch: $0.text(0), worker: $0.text(1), since: $0.text(2))
+            }
+    }
+
+    public func completeCut(_ batch: String, worker: String, summary: BundleSummary, at now: Date) throws -> Bool {
+        let time = storeTimestamp(now)
+        return try connection.writeTransaction {
+            // Fenced: a worker whose lease ran out and was taken over records nothing.
+            let completed = try connection.prepare("""
                 UPDATE bundles SET state = 'cut', path = ?2, letters = ?3, pages = ?4, sheets = ?5, amount_cents = ?6,
-                    completed_at = ?7, claimed_by = NULL, claimed_until = NULL WHERE batch = ?1 AND state = 'cutting'
-                """).run([.text(batch), .text(summary.path), .integer(Int64(summary.letters)), .integer(Int64(summary.pages)),
-                          .integer(Int64(summary.sheets)), .integer(summary.amountCents), .text(time)])
+                    completed_at = ?7, claimed_by = NULL, claimed_until = NULL
+                WHERE batch = ?1 AND state = 'cutting' AND claimed_by = ?8
+                RETURNING batch
+                """).rows([.text(batch), .text(summary.path), .integer(Int64(summary.letters)), .integer(Int64(summary.pages)),
+                           .integer(Int64(summary.sheets)), .integer(summary.amountCents), .text(time), .text(worker)]) { $0.text(0) }
+            guard completed.count == 1 else { return false }
             try connection.prepare("""
                 UPDATE jobs SET state = 'bundled', updated_at = ?2 WHERE batch = ?1 AND state = 'prepared'
                 """).run([.text(batch), .text(time)])
+            return true
         }
     }
 

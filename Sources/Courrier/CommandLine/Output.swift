@@ -77,7 +77,11 @@ struct Output {
         }
         var text = preparing
             ? "Prepared \(prepare.prepared), failed \(prepare.failed), awaiting funds \(prepare.awaitingFunds).\n" : ""
-        if report.bundles.isEmpty {
+        if let holder = report.waitedFor {
+            let who = Claimant(stored: holder.worker).map { "PID \($0.pid) on \($0.host), worker \($0.worker)" } ?? holder.worker
+            text += "No new bundle: another process is cutting bundle \(holder.batch) (\(who), since \(holder.since)); "
+                + "the letters prepared meanwhile go into the next cut.\n"
+        } else if report.bundles.isEmpty {
             text += "No bundle: nothing was ready to cut.\n"
         }
         for bundle in report.bundles {
