@@ -123,6 +123,8 @@ public final class MailRoom {
                     try store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
                     return report
                 }
+                // Counted before it starts: a letter that kills its process is known by name.
+                guard try store.startPreparing(job: job.job.id, worker: claimant.stored) else { continue }
                 try prepare(job, into: &report)
                 progress?.advance()
             }

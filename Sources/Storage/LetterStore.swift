@@ -14,11 +14,14 @@ public protocol LetterStore: AnyObject {
     /// seconds, with their documents; empty when nothing is queued. Claiming a
     /// few at a time saves a transaction (and a sync to disk) per letter.
     ///
-    /// Each claim counts an attempt. A letter that was claimed before and
-    /// given back by a crash is a suspect: suspects are claimed one at a
-    /// time, so that a letter that kills its process is found alone, and one
-    /// whose lease ran out after `crashLimit` attempts fails as `crashed`.
+    /// A letter whose lease ran out after `crashLimit` attempts (see
+    /// `startPreparing`) fails as `crashed` instead.
     func claimQueued(limit: Int, worker: String, lease: TimeInterval, at now: Date) throws -> [ClaimedJob]
+
+    /// Counts an attempt at preparing a claimed job, just before it starts:
+    /// if the process dies now, the store knows which letter it held. False
+    /// when `worker` no longer holds the job.
+    func startPreparing(job: Int64, worker: String) throws -> Bool
 
     /// The workers holding claims on queued jobs or on deliveries.
     func claimingWorkers() throws -> [String]

@@ -280,19 +280,22 @@ public final class SQLiteStore: LetterStore {
             // A letter whose lease ran out in the hands of a process that never
             // came back, as often as a letter may: it is what killed them.
             try failCrashed(where: "claimed_by IS NOT NULL AND claimed_until < ?1", [.integer(nowSeconds)], at: now)
-            let suspects = try connection.prepare("""
-                SELECT count(*) FROM (SELECT 1 FROM jobs WHERE state = 'queued' AND attempts > 0
-                                      AND (claimed_until IS NULL OR claimed_until < ?1) LIMIT 1)
-                """).firstRow([.integer(nowSeconds)]) { $0.int(0) } ?? 0
             return try connection.prepare("""
-                UPDATE jobs SET claimed_by = ?1, claimed_until = ?2, attempts = attempts + 1
-                WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND attempts \(suspects > 0 ? "> 0" : "= 0")
+                UPDATE jobs SET claimed_by = ?1, claimed_until = ?2
+                WHERE id IN (SELECT id FROM jobs WHERE state = 'queued'
                              AND (claimed_until IS NULL OR claimed_until < ?3) ORDER BY id LIMIT ?4)
                 RETURNING \(Self.jobColumns), document
-                """).rows([.text(worker), .integer(nowSeconds + Int64(lease)), .integer(nowSeconds),
-                           .integer(Int64(suspects > 0 ? 1 : limit))]) { row in
+                """).rows([.text(worker), .integer(nowSeconds + Int64(lease)), .integer(nowSeconds), .integer(Int64(limit))]) { row in
                     ClaimedJob(job: Self.readJob(row), document: row.blob(14))
                 }.sorted { $0.job.id < $1.job.id }
+        }
+    }
+
+    public func startPreparing(job: Int64, worker: String) throws -> Bool {
+        try connection.lightWriteTransaction {
+            try connection.prepare("""
+                UPDATE jobs SET attempts = attempts + 1 WHERE id = ?1 AND state = 'queued' AND claimed_by = ?2 RETURNING id
+                """).rows([.integer(job), .text(worker)]) { $0.int64(0) }.count == 1
         }
     }
 
@@ -320,8 +323,7 @@ public final class SQLiteStore: LetterStore {
     public func releaseClaims(of workers: [String], crashed: Bool, at now: Date) throws {
         try connection.writeTransaction {
             let releaseJobs = try connection.prepare("""
-                UPDATE jobs SET claimed_by = NULL, claimed_until = NULL\(crashed ? "" : ", attempts = max(0, attempts - 1)")
-                WHERE state = 'queued' AND claimed_by = ?1
+                UPDATE jobs SET claimed_by = NULL, claimed_until = NULL WHERE state = 'queued' AND claimed_by = ?1
                 """)
             let releaseDeliveries = try connection.prepare("""
                 UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?1

@@ -1,0 +1,210 @@
+import Foundation
+import Testing
+@testable import Courrier
+import Letters
+import Storage
+import Bundling
+
+/// Claims in the store: a letter that kills its process is set aside after
+/// two tries, and no two processes ever take one cut, whatever their worker id.
+@Suite struct ClaimTests {
+    /// A claim of a process of this machine that has ended.
+    static func deadClaimant(worker: String = "crashed") throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        return Claimant(host: ProcessInfo.processInfo.hostName, pid: process.processIdentifier,
+                        token: "0123456789abcdef", worker: worker).stored
+    }
+
+    /// A process that claimed the oldest queued letters, started preparing
+    /// the first, and died with it in hand.
+    static func crashWhilePreparing(_ store: LetterStore) throws -> Int64 {
+        let dead = try deadClaimant()
+        let claimed = try store.claimQueued(limit: 16, worker: dead, lease: 300, at: Date())
+        let first = try #require(claimed.first).job.id
+        #expect(try store.startPreparing(job: first, worker: dead))
+        return first
+    }
+
+    @Test func aLetterThatKillsItsProcessOnceIsPreparedOnTheNextRound() throws {
+        let room = try TestMailRoom()
+        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.enqueue(Paths.document("acme-invoice-fr.json"), Paths.document("acme-entretien-fr.json"))
+        let letter = try Self.crashWhilePreparing(room.store)
+        let report = try room.mailRoom.prepareAll()
+        #expect(report.prepared == 2)
+        #expect(try room.store.job(letter)?.state == .prepared)
+    }
+
+    @Test func aLetterThatKillsItsProcessTwiceFailsAsCrashedAndTheQueueGoesOn() throws {
+        let room = try TestMailRoom()
+        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.enqueue(Paths.document("acme-invoice-fr.json"), Paths.document("acme-entretien-fr.json"),
+                             Paths.document("acme-releve-mensuel-fr.json"))
+        let poison = try Self.crashWhilePreparing(room.store)
+        // The crashed process's claims are given back, as a new start does; the same letter kills the next one too.
+        try room.store.releaseClaims(of: try room.store.claimingWorkers(), crashed: true, at: Date())
+        #expect(try Self.crashWhilePreparing(room.store) == poison)
+
+        let report = try room.mailRoom.prepareAll()
+        #expect(report.prepared == 2)
+        let job = try #require(try room.store.job(poison))
+        #expect(job.state == .failed)
+        #expect(job.reason?.contains("ended the process that prepared it 2 times") == true)
+        #expect(try room.store.metrics().failuresByReason["crashed"] == 1)
+        // Nothing was charged for it.
+        #expect(try room.store.history(account: "acme").filter { $0.kind == .debit }.compactMap(\.job).contains(poison) == false)
+    }
+
+    @Test func aLetterWhoseLeaseRanOutTwiceOnAnotherMachineFailsAsCrashed() throws {
+        let room = try TestMailRoom()
+        _ = try room.enqueue(Paths.document("acme-invoice-fr.json"))
+        let now = Date()
+        for (host, ago) in [("machine-a", 600.0), ("machine-b", 400.0)] {
+            let claimant = Claimant(host: host, pid: 4242, token: "feedfacecafebeef", worker: "w").stored
+            let claimed = try room.store.claimQueued(limit: 1, worker: claimant, lease: 60, at: now.addingTimeInterval(-ago))
+            #expect(try room.store.startPreparing(job: try #require(claimed.first).job.id, worker: claimant))
+        }
+        #expect(try room.store.claimQueued(limit: 16, worker: room.mailRoom.claimant.stored, lease: 300, at: now).isEmpty)
+        #expect(try room.store.metrics().jobs[.failed] == 1)
+    }
+
+    @Test func twoProcessesWithOneWorkerIDNeverShareACut() throws {
+        let folder = try TemporaryFolder()
+        let first = try TestMailRoom(folder: folder) { $0.workerID = "shared" }
+        let second = try TestMailRoom(folder: folder) { $0.workerID = "shared" }
+        _ = try first.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try first.enqueue(Paths.document("acme-invoice-fr.json"))
+        _ = try first.mailRoom.prepareAll()
+        #expect(first.mailRoom.claimant.stored != second.mailRoom.claimant.stored)
+        let cut = try #require(try first.store.openCut(batchPrefix: "20261201-100000", worker: first.mailRoom.claimant.stored,
+                                                       lease: 3600, slot: nil, at: Date()).cut)
+        // The second, same worker id, live process: it waits, and says for whom.
+        let round = try second.mailRoom.cutRound(slot: nil, openingNew: true, shouldStop: { false })
+        #expect(round.bundles.isEmpty)
+        #expect(round.busyWith?.batch == cut.batch)
+        #expect(round.busyWith.flatMap { Claimant(stored: $0.worker) }?.token == first.mailRoom.claimant.token)
+        // A writer that lost its cut publishes nothing.
+        #expect(try second.store.renewCut(cut.batch, worker: second.mailRoom.claimant.stored, lease: 60, at: Date()) == false)
+        #expect(try second.store.completeCut(cut.batch, worker: second.mailRoom.claimant.stored,
+                                             summary: BundleSummary(path: "x", letters: 1, pages: 1, sheets: 1, amountCents: 145),
+                                             at: Date()) == false)
+        // Its holder finishes it.
+        let finished = try first.mailRoom.cutRound(slot: nil, openingNew: false, shouldStop: { false })
+        #expect(finished.bundles.map(\.batch) == [cut.batch])
+    }
+
+    @Test func courrierCutTakesBackTheCutOfADeadProcessAndNamesALiveOne() throws {
+        let folder = try TemporaryFolder()
+        let environment = ["COURRIER_DATABASE": folder.path("courrier.sqlite"), "COURRIER_OUTBOX": folder.path("outbox")]
+        let room = try TestMailRoom(folder: folder)
+        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.enqueue(Paths.document("acme-invoice-fr.json"))
+        _ = try room.mailRoom.prepareAll()
+        // A live process (this test) holds a cut: courrier cut says who, and when it started.
+        let live = Claimant.current(worker: "nightly").stored
+        let cut = try #require(try room.store.openCut(batchPrefix: "20261201-100000", worker: live, lease: 3600,
+                                                      slot: nil, at: Date()).cut)
+        let waiting = try runCourrier(["cut"], environment: environment, in: folder.url)
+        #expect(waiting.status == 0)
+        #expect(waiting.output.contains("another process is cutting bundle \(cut.batch) (PID \(ProcessInfo.processInfo.processIdentifier)"))
+        #expect(waiting.output.contains("worker nightly, since"))
+
+        // The holder dies: the next courrier cut finishes its cut at once, not in an hour.
+        try room.store.releaseClaims(of: [live], crashed: false, at: Date())
+        _ = try room.store.claimUnfinishedCuts(worker: try Self.deadClaimant(), lease: 3600, at: Date())
+        let finished = try runCourrier(["cut"], environment: environment, in: folder.url)
+        #expect(finished.status == 0, "\(finished.error)")
+        #expect(finished.output.contains("Bundle \(cut.batch): 1 letter"))
+    }
+}
+
+/// Three `courrier run` processes at once, two of them with the same worker
+/// id, killed with SIGKILL at random points of prepare, cut and deliver, round
+/// after round: every letter ends in exactly one whole bundle in the print
+/// shop's drop, charged once.
+@Suite struct ConcurrentKillTests {
+    @Test func threeProcessesKilledAtRandomChargeOnceAndDeliverEachLetterOnce() throws {
+        let folder = try TemporaryFolder()
+        let documents = folder.url.appendingPathComponent("documents")
+        try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
+        for name in ["terms", "logos"] {
+            try FileManager.default.copyItem(at: Paths.documents.appendingPathComponent(name), to: documents.appendingPathComponent(name))
+        }
+        let count = 40
+        var files: [String] = []
+        for index in 0..<count {
+            let file = try folder.write("documents/doc-\(index).json", try fixtureDocument(index % 2 == 0 ? "acme-invoice-fr.json" : "acme-entretien-fr.json") {
+                $0["id"] = "THREE-\(index)"
+                if index % 3 == 0 { $0["print"] = ["duplex": true] }
+            })
+            files.append(file.path)
+        }
+        let drop = folder.url.appendingPathComponent("print-shop")
+        try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
+        let environment = ["COURRIER_DATABASE": folder.path("store.sqlite"), "COURRIER_OUTBOX": folder.path("outbox"),
+                           "COURRIER_DELIVER": "file://\(drop.path)", "COURRIER_LOG_LEVEL": "error"]
+        try runCourrier(["wallet", "credit", "acme", "100", "--reference", "top-up"], environment: environment, in: folder.url)
+        #expect(try runCourrier(["enqueue"] + files, environment: environment, in: folder.url).status == 0)
+
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<8 {
+            let processes = try ["shared", "shared", "other"].map { worker in
+                let process = Process()
+                process.executableURL = try Paths.courrierBinary
+                process.arguments = ["run"]
+                process.currentDirectoryURL = folder.url
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+                    .merging(["COURRIER_WORKER_ID": worker]) { $1 }
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                return process
+            }
+            for process in processes {
+                usleep(UInt32.random(in: 10_000...250_000, using: &generator))
+                if process.isRunning {
+                    kill(process.processIdentifier, SIGKILL)
+                    kills += 1
+                }
+            }
+            processes.forEach { $0.waitUntilExit() }
+        }
+        #expect(kills > 0, "every run finished before it could be killed")
+        let final = try runCourrier(["run"], environment: environment, in: folder.url)
+        #expect(final.status == 0, "\(final.error)")
+
+        let store = try SQLiteStore(path: folder.path("store.sqlite"))
+        defer { store.close() }
+        let jobs = try (1...Int64(count + 1)).compactMap { try store.job($0) }.filter { $0.account == "acme" }
+        // A letter in hand at two kills is set aside as crashed, uncharged; every other one is delivered.
+        let crashed = jobs.filter { $0.state == .failed }
+        #expect(crashed.allSatisfy { $0.reason?.contains("ended the process") == true })
+        #expect(crashed.count <= kills / 2)
+        let delivered = jobs.filter { $0.state == .delivered }
+        let states = try store.status(failureLimit: 5).jobs
+        #expect(delivered.count + crashed.count == count, "\(states)")
+
+        let debits = try store.history(account: "acme").filter { $0.kind == .debit }
+        #expect(Set(debits.compactMap(\.job)) == Set(delivered.map(\.id)))
+        #expect(debits.count == delivered.count)
+        let charged = debits.reduce(0) { $0 - $1.amountCents }
+
+        var inDrop: [Int64] = []
+        var amount: Int64 = 0
+        for bundle in try FileManager.default.contentsOfDirectory(atPath: drop.path) {
+            let bundleFolder = drop.appendingPathComponent(bundle)
+            #expect(FileManager.default.fileExists(atPath: bundleFolder.appendingPathComponent("READY").path), "\(bundle)")
+            #expect(try sha256sumCheck(bundleFolder))
+            let manifest = try Manifest.decode(Data(contentsOf: bundleFolder.appendingPathComponent("manifest.json")))
+            inDrop += manifest.letters.map(\.job)
+            amount += manifest.totals.amountCents
+        }
+        #expect(inDrop.count == delivered.count, "each letter once in the print shop's drop")
+        #expect(Set(inDrop) == Set(delivered.map(\.id)))
+        #expect(amount == charged)
+    }
+}
