@@ -71,7 +71,8 @@ public struct BundleWriter {
                       letters: (PrintStream, _ add: (BundleLetter) throws -> Void) throws -> Void,
                       warn: @escaping (BundleLetter, Int) -> Void = { _, _ in }) throws -> Result {
         let fileManager = FileManager.default
-        try fileManager.createDirectory(at: outbox, withIntermediateDirectories: true)
+        // Names, addresses and amounts: for this user (and no one else) whatever the umask.
+        try fileManager.createDirectory(at: outbox, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let final = outbox.appendingPathComponent(batch, isDirectory: true)
         let partial = outbox.appendingPathComponent(".\(batch).\(claimToken).partial", isDirectory: true)
         // What earlier holders of this cut left; they lost it, or they are gone.
@@ -79,7 +80,7 @@ public struct BundleWriter {
         where name.hasPrefix(".\(batch).") && name.hasSuffix(".partial") {
             try? fileManager.removeItem(at: outbox.appendingPathComponent(name))
         }
-        try fileManager.createDirectory(at: partial, withIntermediateDirectories: false)
+        try fileManager.createDirectory(at: partial, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
 
         let manifest = try ManifestWriter(folder: partial)
         var receipts: [Receipt] = []
@@ -123,6 +124,7 @@ public struct BundleWriter {
                 totals.amountCents += letter.priceCents
             }
             try canvas.finish()
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: partial.appendingPathComponent(file).path)
             try DurableFile.sync(partial.appendingPathComponent(file))
             streamTotals.append(totals)
         }

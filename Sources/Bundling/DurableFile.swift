@@ -14,9 +14,24 @@ enum DurableFile {
         }
     }
 
+    /// Writes `data` to a new file of mode 0600 and syncs it; a full disk is
+    /// an error that names the file (ENOSPC), not a bare Cocoa code.
     static func write(_ data: Data, to url: URL) throws {
-        try data.write(to: url)
-        try sync(url)
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw Failure(operation: "create", path: url.path, code: errno) }
+        defer { close(descriptor) }
+        try data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw Failure(operation: "write", path: url.path, code: errno)
+                }
+                offset += written
+            }
+        }
+        guard fsync(descriptor) == 0 else { throw Failure(operation: "fsync", path: url.path, code: errno) }
     }
 
     /// Flushes a file or a folder (its entries) to disk.

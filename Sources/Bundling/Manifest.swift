@@ -159,9 +159,19 @@ public struct Manifest: Codable, Sendable, Equatable {
         fields.map(csvField).joined(separator: ",") + "\r\n"
     }
 
-    /// RFC 4180: quote a field that holds a comma, a quote or a line break.
+    /// RFC 4180: a field that holds a comma, a quote, a CR or a LF is quoted,
+    /// its quotes doubled. A field that a spreadsheet would take for a formula
+    /// (it starts with `=`, `+`, `-`, `@`, a tab or a CR) is written after a
+    /// `'`, as OWASP's guidance on CSV injection advises.
     static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var field = text
+        if let first = field.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
+            field = "'" + field
+        }
+        // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
+        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
+            return field
+        }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -34,12 +34,16 @@ public final class MailRoom {
         claimant = Claimant.current(worker: configuration.workerID)
     }
 
-    /// Builds the mail room a configuration describes: opens the store, reads the tariff.
-    public static func open(_ configuration: Configuration, log: EventLog) throws -> MailRoom {
+    /// Builds the mail room a configuration describes: opens the store, reads
+    /// the tariff. `readOnly`: the store must exist, and is opened to read only.
+    public static func open(_ configuration: Configuration, log: EventLog, readOnly: Bool = false) throws -> MailRoom {
         let tariff = try configuration.loadTariff()
         let store: LetterStore
         do {
-            store = try SQLiteStore(path: configuration.database)
+            store = readOnly ? try SQLiteStore(readingPath: configuration.database)
+                : try SQLiteStore(path: configuration.database)
+        } catch let error as StoreError {
+            throw MailRoomError(error.description)
         } catch {
             throw MailRoomError("cannot open the store \(configuration.database): \(error)")
         }

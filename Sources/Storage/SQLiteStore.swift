@@ -15,11 +15,34 @@ public final class SQLiteStore: LetterStore {
         try self.init(path: path, schemaVersion: Self.schemaVersion)
     }
 
+    /// Opens the store at `path` to read it only: it must exist, and it is
+    /// neither created nor upgraded. For the verbs that only look.
+    public init(readingPath path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError("there is no store at \(path): check COURRIER_DATABASE (or --database); the first enqueue or wallet credit creates it")
+        }
+        connection = try SQLiteConnection(path: path, readOnly: true)
+        let version = try connection.prepare("PRAGMA user_version").firstRow { $0.int(0) } ?? 0
+        guard version == Self.schemaVersion else {
+            connection.close()
+            throw StoreError(version < Self.schemaVersion
+                ? "the store \(path) has schema version \(version), older than this Courrier's \(Self.schemaVersion); a verb that writes (run, enqueue) upgrades it"
+                : "the database \(path) has schema version \(version); this Courrier knows \(Self.schemaVersion) at most, upgrade Courrier")
+        }
+    }
+
     /// A store of an older schema, for the tests of upgrades.
     init(path: String, schemaVersion target: Int) throws {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            // Names, addresses and amounts: for this user only, whatever the umask.
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
+        if !FileManager.default.fileExists(atPath: path) {
+            // SQLite gives the WAL and shared-memory files the mode of the database file.
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if descriptor >= 0 { Foundation.close(descriptor) }
         }
         connection = try SQLiteConnection(path: path)
         do {

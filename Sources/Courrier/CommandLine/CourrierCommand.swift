@@ -185,23 +185,25 @@ public struct CourrierCommand {
             } else if let answer = try verb.runWithoutStore(output: output, configuration: configuration) {
                 result = answer
             } else {
-                let mailRoom = try MailRoom.open(configuration, log: log)
+                let mailRoom = try MailRoom.open(configuration, log: log, readOnly: verb.onlyReads)
                 defer { mailRoom.close() }
                 if case .run = verb { mailRoom.progress = progress }
                 if case .cut = verb { mailRoom.progress = progress }
                 result = try verb.run(on: mailRoom, output: output)
             }
-            standardOutput(result.text)
+            // What customers typed reaches a terminal as text, never as control sequences.
+            standardOutput(output.json ? result.text : ControlCharacters.escaped(result.text, keeping: ["\n"]))
             if let failure = result.failure {
-                standardError("courrier: \(failure)\n")
+                standardError("courrier: \(ControlCharacters.escaped(failure))\n")
                 return 1
             }
             return 0
         } catch let error as Arguments.UsageError {
-            standardError("courrier: \(error.description)\n")
+            standardError("courrier: \(ControlCharacters.escaped(error.description))\n")
             return 2
         } catch {
-            standardError("courrier: \(String(describing: error).replacingOccurrences(of: "\n", with: " "))\n")
+            let line = String(describing: error).replacingOccurrences(of: "\n", with: " ")
+            standardError("courrier: \(ControlCharacters.escaped(line))\n")
             return 1
         }
     }

@@ -146,6 +146,15 @@ enum Verb {
         }
     }
 
+    /// The verbs that only look: they open the store read-only, and a
+    /// mistyped path is an error rather than a new, empty store.
+    var onlyReads: Bool {
+        switch self {
+        case .status, .walletBalance, .walletHistory, .quote: true
+        default: false
+        }
+    }
+
     /// Renders a document to a file; it needs no store, and opens none.
     static func render(file: String, to path: String, intake: Intake, output: Output) throws -> VerbResult {
         let (_, letter, pages) = try MailRoom.render(file: URL(fileURLWithPath: file), intake: intake)

@@ -89,7 +89,7 @@ public final class EventLog: @unchecked Sendable {
             case "\n": result += "\\n"
             case "\r": result += "\\r"
             case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
+            case _ where ControlCharacters.isForbidden(scalar):
                 let hex = String(scalar.value, radix: 16)
                 result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: result.unicodeScalars.append(scalar)
@@ -121,7 +121,7 @@ public enum LogValue: Sendable, ExpressibleByStringLiteral, ExpressibleByInteger
         switch self {
         case .string(let text):
             text.isEmpty || text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline })
-                ? EventLog.quote(text) : text
+                || ControlCharacters.occur(in: text) ? EventLog.quote(text) : text
         case .integer(let number): String(number)
         }
     }

@@ -13,6 +13,8 @@ extension MailRoom {
             .appendingPathComponent(".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
             try Data(text.utf8).write(to: temporary)
+            // Counts and times only, no personal data: node_exporter, another user, reads it.
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: temporary.path)
             guard rename(temporary.path, target.path) == 0 else {
                 throw MailRoomError(String(cString: strerror(errno)))
             }

@@ -56,9 +56,7 @@ struct FieldReader {
                 return nil
             }
             if let (offset, scalar) = Self.firstForbiddenScalar(in: trimmed, allowingLineBreaks: multiline) {
-                let code = String(scalar.value, radix: 16, uppercase: true)
-                let padded = String(repeating: "0", count: max(0, 4 - code.count)) + code
-                report(key, "holds the control character U+\(padded) at character \(offset + 1)"
+                report(key, "holds the control character U+\(ControlCharacters.hex(scalar)) at character \(offset + 1)"
                     + (multiline ? "; only text and line breaks are allowed" : "; only printable text on one line is allowed"))
                 return nil
             }
@@ -72,23 +70,14 @@ struct FieldReader {
     /// The most characters of a one-line text field (a name, a street, a unit).
     static let textLimit = 500
 
-    /// The first character that may not appear in text, and its position:
-    /// C0 and C1 controls, DEL, and the separators and bidirectional controls
-    /// of Unicode (U+2028, U+2029, U+202A–U+202E, U+2066–U+2069) that would
-    /// reorder or split a line on paper, in a log or on a terminal.
-    public static func firstForbiddenScalar(in text: String, allowingLineBreaks: Bool) -> (Int, Unicode.Scalar)? {
-        for (offset, scalar) in text.unicodeScalars.enumerated() where isForbidden(scalar) {
+    /// The first character that may not appear in text (`ControlCharacters`),
+    /// and its position.
+    static func firstForbiddenScalar(in text: String, allowingLineBreaks: Bool) -> (Int, Unicode.Scalar)? {
+        for (offset, scalar) in text.unicodeScalars.enumerated() where ControlCharacters.isForbidden(scalar) {
             if allowingLineBreaks && scalar == "\n" { continue }
             return (offset, scalar)
         }
         return nil
-    }
-
-    static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: true
-        default: false
-        }
     }
 
     func bool(_ key: String, default defaultValue: Bool) -> Bool {

@@ -10,10 +10,11 @@ final class SQLiteConnection {
 
     /// Opens (and creates) `path` in WAL mode, with a busy timeout so that a
     /// second process waits for the lock instead of failing at once.
-    init(path: String, busyTimeoutMilliseconds: Int32 = 10_000) throws {
+    /// `readOnly` opens a store that exists, never creates one, and writes nothing.
+    init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 10_000) throws {
         self.path = path
         var handle: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &handle, flags, nil)
         guard status == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
@@ -24,7 +25,7 @@ final class SQLiteConnection {
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
         do {
-            try execute("PRAGMA journal_mode = WAL")
+            if !readOnly { try execute("PRAGMA journal_mode = WAL") }
             // FULL: a commit that recorded a charge survives a power cut, not just a crash.
             try execute("PRAGMA synchronous = FULL")
             try execute("PRAGMA foreign_keys = ON")
