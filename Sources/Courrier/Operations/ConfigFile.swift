@@ -31,7 +31,10 @@ public enum ConfigFile {
             pending = ""
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             guard let equals = line.firstIndex(of: "=") else {
-                throw MailRoomError("\(file) line \(lineNumber): \"\(line)\" is not KEY=VALUE")
+                // The line is not echoed: it may hold a secret written the wrong way.
+                let start = line.prefix { $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_") }
+                throw MailRoomError("\(file) line \(lineNumber) is not KEY=VALUE"
+                    + (start.isEmpty ? "" : " (it starts with \(start) and has no '=')"))
             }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)

@@ -14,7 +14,9 @@ final class SSHKey {
         if let passphrase {
             status = passphrase.value.withCString { ssh_pki_import_privkey_file(path, $0, nil, nil, &key) }
         } else {
-            status = ssh_pki_import_privkey_file(path, nil, nil, nil, &key)
+            // Without a passphrase and without this callback, libssh lets OpenSSL
+            // ask for one on the terminal, and a batch hangs waiting for an answer.
+            status = ssh_pki_import_privkey_file(path, nil, { _, _, _, _, _, _ in -1 }, nil, &key)
         }
         guard status == SSH_OK, let key else {
             if let key { ssh_key_free(key) }
