@@ -15,7 +15,7 @@ public final class MailRoom {
     public let log: EventLog
     let configuration: Configuration
     let renderer = LetterRenderer()
-    private lazy var attachments = AttachmentCache(store: store)
+    private lazy var attachments = AttachmentCache(store: store, intake: intake)
     /// Reads documents and, in isolation, the files they name.
     lazy var intake = Intake(opener: IsolatedOpener(limits: configuration.untrusted), tariff: tariff)
     let clock: () -> Date

@@ -50,7 +50,7 @@ public protocol LetterStore: AnyObject {
     func cancel(job: Int64, at now: Date) throws -> CancelOutcome
 
     func job(_ id: Int64) throws -> Job?
-    func attachment(hash: String) throws -> [UInt8]?
+    func attachment(hash: String) throws -> StoredAttachment?
 
     /// Opens a cut for `worker`: every prepared letter not yet in a bundle is
     /// assigned to a new batch, in one transaction. Nothing is opened while
@@ -153,6 +153,14 @@ public struct Submission: Sendable {
         self.logo = logo
         self.failure = failure
     }
+}
+
+/// A terms PDF or logo as the store keeps it.
+public struct StoredAttachment: Sendable {
+    public var bytes: [UInt8]
+    /// True for Courrier's own copy, written at intake by the isolated reader;
+    /// false for a customer's file stored as it was by a Courrier before it.
+    public var normalized: Bool
 }
 
 /// A letter in the queue.

@@ -211,12 +211,14 @@ public final class SQLiteStore: LetterStore {
         );
         """
 
-    /// How many times each letter was claimed, to find the one that kills
-    /// its process; and since when a cut has been held, for "another process
-    /// is cutting".
+    /// How many times each letter was started, to find the one that kills
+    /// its process; since when a cut has been held, for "another process is
+    /// cutting"; and which attachments are Courrier's own copies: those
+    /// stored before are customers' files, read in isolation when drawn.
     private static let attempts = """
         ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE bundles ADD COLUMN claimed_at TEXT;
+        ALTER TABLE attachments ADD COLUMN normalized INTEGER NOT NULL DEFAULT 0;
         """
 
     // MARK: Jobs
@@ -247,8 +249,8 @@ public final class SQLiteStore: LetterStore {
         let logoHash = submission.logo.map { SHA256.hex($0) }
         return try connection.writeTransaction {
             let storeAttachment = try connection.prepare("""
-                INSERT INTO attachments (hash, bytes, size, created_at) VALUES (?1, ?2, ?3, ?4)
-                ON CONFLICT (hash) DO NOTHING
+                INSERT INTO attachments (hash, bytes, size, created_at, normalized) VALUES (?1, ?2, ?3, ?4, 1)
+                ON CONFLICT (hash) DO UPDATE SET normalized = 1
                 """)
             for (bytes, hash) in [(submission.terms, termsHash), (submission.logo, logoHash)] {
                 if let bytes, let hash {
@@ -371,8 +373,10 @@ public final class SQLiteStore: LetterStore {
             .rows([], Self.readJob)
     }
 
-    public func attachment(hash: String) throws -> [UInt8]? {
-        try connection.prepare("SELECT bytes FROM attachments WHERE hash = ?1").firstRow([.text(hash)]) { $0.blob(0) }
+    public func attachment(hash: String) throws -> StoredAttachment? {
+        try connection.prepare("SELECT bytes, normalized FROM attachments WHERE hash = ?1").firstRow([.text(hash)]) {
+            StoredAttachment(bytes: $0.blob(0), normalized: $0.int(1) != 0)
+        }
     }
 
     // MARK: Accounts

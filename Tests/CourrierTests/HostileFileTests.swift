@@ -3,7 +3,7 @@ import Testing
 @testable import Courrier
 import Letters
 import Rendering
-import Storage
+@testable import Storage
 
 /// Files customers upload are hostile: real-world broken PDFs from pdf.js's
 /// test corpus and hand-made shapes, as terms of letters mixed with good ones.
@@ -170,5 +170,38 @@ import Storage
         let termination = try ChildProcess.run(["/bin/sleep", "30"], standardError: folder.path("error"), timeout: 0.5)
         #expect(termination == .timedOut)
         #expect(Date().timeIntervalSince(start) < 5)
+    }
+}
+
+/// Letters queued by a Courrier that stored customers' files as they were:
+/// after the upgrade, their terms are read in isolation like new ones.
+@Suite struct LegacyAttachmentTests {
+    @Test func termsStoredRawBeforeTheUpgradeAreReadInIsolation() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("courrier.sqlite")
+        try SQLiteStore(path: path, schemaVersion: 5).close()
+        let old = try SQLiteConnection(path: path)
+        let document = Array(HostileFileTests.letter(id: "OLD-1", terms: "terms.pdf").utf8)
+        for (id, file) in [("OLD-1", "pdfjs/bug850854.pdf"), ("OLD-2", "pages-that-cannot-be-loaded.pdf")] {
+            let bytes = [UInt8](try Data(contentsOf: HostileFileTests.hostile.appendingPathComponent(file)))
+            let hash = SHA256.hex(bytes)
+            try old.prepare("INSERT INTO attachments (hash, bytes, size, created_at) VALUES (?1, ?2, ?3, '2026-11-28T09:00:00Z')")
+                .run([.text(hash), .blob(bytes), .integer(Int64(bytes.count))])
+            try old.prepare("""
+                INSERT INTO jobs (account, document_id, state, document, document_hash, terms_hash, created_at, updated_at)
+                VALUES ('acme', ?1, 'queued', ?2, ?1, ?3, '2026-11-28T09:00:00Z', '2026-11-28T09:00:00Z')
+                """).run([.text(id), .blob(document), .text(hash)])
+        }
+        old.close()
+        let room = try TestMailRoom(folder: folder)
+        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        let report = try room.mailRoom.prepareAll()
+        #expect(report.prepared == 1)
+        #expect(report.failed == 1)
+        #expect(try room.store.job(1)?.pages == 2)
+        let failed = try #require(try room.store.job(2))
+        #expect(failed.state == .failed)
+        #expect(failed.reason?.contains("page 2 of 3 cannot be read") == true)
+        #expect(try room.mailRoom.cut().first?.totals.letters == 1)
     }
 }

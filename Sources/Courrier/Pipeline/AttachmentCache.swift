@@ -7,16 +7,19 @@ import Storage
 /// or the image per letter.
 ///
 /// What it opens are the copies Courrier wrote at intake (`IsolatedOpener`),
-/// never a customer's own file.
+/// never a customer's own file: an attachment stored as the customer gave it
+/// (by a Courrier that did not yet make copies) is read in isolation first.
 final class AttachmentCache {
     private let store: LetterStore
+    private let intake: Intake
     private var termsDocuments: [String: LetterTerms?] = [:]
     private var logos: [String: LetterLogo] = [:]
     /// Distinct attachments of each kind kept open; customers share a handful each.
     private let capacity = 64
 
-    init(store: LetterStore) {
+    init(store: LetterStore, intake: Intake) {
         self.store = store
+        self.intake = intake
     }
 
     /// The terms a stored job's document refers to: its attachment for a PDF.
@@ -26,8 +29,10 @@ final class AttachmentCache {
         case .text(let text)?: return .text(text)
         case .pdfFile?, .pdfData?:
             let name = source.map(Self.describe) ?? "terms"
-            let terms = try cached(attachmentHash, name: name, code: .unreadableTerms, in: &termsDocuments) { bytes throws(RenderError) in
-                try LetterTerms.open(source, pdfBytes: bytes, name: name)
+            let terms = try cached(attachmentHash, name: name, code: .unreadableTerms, in: &termsDocuments) { stored throws(RenderError) in
+                let bytes = stored.normalized ? stored.bytes
+                    : try intake.opener.terms(stored.bytes, name: name, maximumPages: intake.maximumPages).pdf
+                return try LetterTerms.open(source, pdfBytes: bytes, name: name)
             }
             return terms
         }
@@ -36,21 +41,22 @@ final class AttachmentCache {
     /// The logo a stored job's document carries.
     func logo(for source: LogoSource?, attachmentHash: String?) throws -> LetterLogo? {
         guard let source else { return nil }
-        return try cached(attachmentHash, name: source.name, code: .unreadableLogo, in: &logos) { bytes throws(RenderError) in
-            try LetterLogo(png: bytes, name: source.name)
+        return try cached(attachmentHash, name: source.name, code: .unreadableLogo, in: &logos) { stored throws(RenderError) in
+            let bytes = stored.normalized ? stored.bytes : try intake.opener.logo(stored.bytes, name: source.name)
+            return try LetterLogo(png: bytes, name: source.name)
         }
     }
 
     private func cached<Value>(_ hash: String?, name: String, code: RenderError.Code, in cache: inout [String: Value],
-                               open: ([UInt8]) throws(RenderError) -> Value) throws -> Value {
+                               open: (StoredAttachment) throws(RenderError) -> Value) throws -> Value {
         guard let hash else {
             throw RenderError(code, "\(name) was not stored with the document")
         }
         if let value = cache[hash] { return value }
-        guard let bytes = try store.attachment(hash: hash) else {
+        guard let stored = try store.attachment(hash: hash) else {
             throw RenderError(code, "\(name) (attachment \(hash.prefix(12))) is missing from the store")
         }
-        let value = try open(bytes)
+        let value = try open(stored)
         if cache.count >= capacity { cache.removeAll() }
         cache[hash] = value
         return value
