@@ -4,9 +4,11 @@ public struct DocumentProblem: Sendable, Equatable, CustomStringConvertible {
     public var field: String
     public var message: String
 
+    /// The message may quote what the document holds: its control
+    /// characters are escaped, so that the reason stays one printable line.
     public init(field: String, message: String) {
-        self.field = field
-        self.message = message
+        self.field = ControlCharacters.escaped(field)
+        self.message = ControlCharacters.escaped(message)
     }
 
     public var description: String {
@@ -19,8 +21,8 @@ public struct DocumentError: Error, Sendable, Equatable, CustomStringConvertible
     public var problems: [DocumentProblem]
 
     public init(_ problems: [DocumentProblem]) {
-        precondition(!problems.isEmpty, "a DocumentError names at least one problem")
-        self.problems = problems
+        self.problems = problems.isEmpty
+            ? [DocumentProblem(field: "", message: "is not a document Courrier can mail")] : problems
     }
 
     public init(field: String, _ message: String) {
