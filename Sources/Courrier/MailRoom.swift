@@ -153,6 +153,7 @@ public final class MailRoom {
         let placement: PrintPlacement
         do {
             let document = try accountDefaults(DocumentParser.parse(Data(claimed.document)))
+            try tariff.checkEstimate(document)
             let terms = try attachments.terms(for: document.terms, attachmentHash: job.termsHash)
             // Decoding the logo checks that it is there and whole; drawing it cannot change the count.
             _ = try attachments.logo(for: document.sender.logo, attachmentHash: job.logoHash)

@@ -134,4 +134,51 @@ import Storage
         #expect(outcomes["rejected", default: 0] > 0 && outcomes["failed", default: 0] > 0 && report.prepared > 0,
                 "\(outcomes), prepared \(report.prepared)")
     }
+
+    @Test func aDocumentFarOverThePageLimitFailsBeforeItIsDrawn() throws {
+        let room = try TestMailRoom()
+        _ = try room.mailRoom.credit(account: "acme", cents: 10_000, reference: "top-up")
+        let file = try room.folder.write("long.json", try fixtureDocument {
+            $0["terms"] = nil
+            $0["totals"] = nil
+            var sender = $0["sender"] as? [String: Any] ?? [:]
+            sender["logo"] = nil
+            $0["sender"] = sender
+            $0["lines"] = (0..<1000).map { index in
+                ["description": "Article \(index) " + String(repeating: "x", count: 900), "quantity": "1",
+                 "unit_price": "1.00", "vat_rate": "21"]
+            }
+        })
+        let start = Date()
+        let job = try #require(try room.enqueue(file).first).job
+        let report = try room.mailRoom.prepareAll()
+        #expect(report.failed == 1)
+        let failed = try #require(try room.store.job(job.id))
+        #expect(failed.reason?.hasPrefix("the letter has at least ") == true, "\(failed.reason ?? "")")
+        #expect(failed.reason?.hasSuffix("pages; the tariff for Belgium allows at most 50") == true)
+        #expect(Date().timeIntervalSince(start) < 5, "refused without drawing 200 pages")
+        #expect(try room.store.balance(account: "acme") == 10_000)
+    }
+
+    @Test func documentLimitsAreNamedInTheFailure() throws {
+        let tooMany = try fixtureDocument {
+            $0["lines"] = Array(repeating: ["description": "x", "quantity": "1", "unit_price": "1", "vat_rate": "21"], count: 1001)
+        }
+        #expect(throws: DocumentError.self) { try DocumentParser.parse(Data(tooMany.utf8)) }
+        #expect((try? DocumentParser.parse(Data(tooMany.utf8))) == nil)
+        do { _ = try DocumentParser.parse(Data(tooMany.utf8)) } catch {
+            #expect(error.description.contains("lines has 1001 entries; at most 1000 are allowed"))
+        }
+        let huge = try fixtureDocument {
+            $0["lines"] = [["description": "x", "quantity": "100000000000000", "unit_price": "10000", "vat_rate": "21"]]
+            $0["totals"] = nil
+        }
+        do { _ = try DocumentParser.parse(Data(huge.utf8)) } catch {
+            #expect(error.description.contains("lines[0].quantity is 100000000000000 and unit_price 10000: their product is beyond the largest amount of a line"))
+        }
+        let long = try fixtureDocument { $0["notes"] = String(repeating: "n", count: 10_001) }
+        do { _ = try DocumentParser.parse(Data(long.utf8)) } catch {
+            #expect(error.description.contains("notes is 10001 characters long; at most 10000 are allowed"))
+        }
+    }
 }

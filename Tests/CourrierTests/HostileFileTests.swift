@@ -123,6 +123,45 @@ import Rendering
         #expect(try store.balance(account: "acme") == 50_000 - charged)
     }
 
+    @Test func theWorkerPreparesTheCorpusAsItArrivesAndStopsWithinItsGraceOnSIGTERM() throws {
+        let folder = try TemporaryFolder()
+        let documents = folder.url.appendingPathComponent("documents")
+        try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Self.hostile, to: documents.appendingPathComponent("terms"))
+        let names = try Self.hostilePDFs()
+        var files: [String] = []
+        for (index, name) in names.enumerated() {
+            files.append(try folder.write("documents/hostile-\(index).json", Self.letter(id: "W-\(index)", terms: name)).path)
+        }
+        let environment = ["COURRIER_DATABASE": folder.path("courrier.sqlite"), "COURRIER_OUTBOX": folder.path("outbox"),
+                           "COURRIER_OPEN_TIMEOUT": "3s", "COURRIER_POLL": "0.2s", "COURRIER_GRACE": "5s"]
+        try runCourrier(["wallet", "credit", "acme", "500.00", "--reference", "TOPUP-1"], environment: environment, in: folder.url)
+        let worker = try WorkerProcess(environment: environment, in: folder.url)
+        let enqueue = try runCourrier(["enqueue", "--json"] + files, environment: environment, in: folder.url)
+        let queued = try #require(try JSONSerialization.jsonObject(with: Data(enqueue.output.utf8)) as? [[String: Any]])
+        #expect(queued.count == names.count)
+        let store = try SQLiteStore(readingPath: folder.path("courrier.sqlite"))
+        defer { store.close() }
+        let drained = try worker.waitFor(seconds: 60) { try store.metrics().jobs[.queued, default: 0] == 0 }
+        #expect(drained, "the worker prepared every letter")
+        let stopping = Date()
+        #expect(worker.terminate(within: 5) == 0)
+        #expect(Date().timeIntervalSince(stopping) < 5)
+        for line in worker.errorText.split(separator: "\n") {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "not a log line: \(line)")
+        }
+        let jobs = try store.status(failureLimit: 100)
+        #expect(jobs.jobs[.prepared, default: 0] + jobs.jobs[.failed, default: 0] == names.count)
+        for name in Self.printable {
+            let index = try #require(names.firstIndex(of: name))
+            let row = try #require(queued.first { ($0["document"] as? String) == "W-\(index)" })
+            let id = try #require((row["job"] as? NSNumber)?.int64Value)
+            let job = try #require(try store.job(id))
+            #expect(job.state == .prepared, "\(name)")
+            #expect(job.pages == 1 + (try Self.pdfinfoPages(Self.hostile.appendingPathComponent(name)) ?? 0), "\(name)")
+        }
+    }
+
     @Test(arguments: [
         ("pages-that-cannot-be-loaded.pdf", "page 2 of 3 cannot be read"),
         ("zero-pages.pdf", "has no pages"),

@@ -207,6 +207,12 @@ final class WorkerProcess: @unchecked Sendable {
         try process.run()
     }
 
+    /// Everything it wrote on standard error so far.
+    var errorText: String {
+        lock.lock(); defer { lock.unlock() }
+        return log
+    }
+
     var events: [[String: Any]] {
         lock.lock(); defer { lock.unlock() }
         return log.split(separator: "\n").compactMap {

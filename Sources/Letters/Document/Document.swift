@@ -24,6 +24,26 @@ public struct Document: Sendable {
 
     /// The window the address shows through: the document's choice, or the right one.
     public var envelopeWindow: EnvelopeWindow { print.window ?? .right }
+
+    /// Fewer pages than the letter can possibly take, counted from its text
+    /// before anything is drawn, so that a document far over the page limit
+    /// fails without the time and memory drawing it would cost.
+    ///
+    /// A lower bound: a table row holds at most `charactersPerRow` characters
+    /// of description (narrow letters in the description column), a page at
+    /// most `rowsPerPage` rows, and text paragraphs count the same way.
+    public var minimumPages: Int {
+        let charactersPerRow = 130, rowsPerPage = 45
+        func rows(_ text: String) -> Int { max(1, (text.count + charactersPerRow - 1) / charactersPerRow) }
+        var total = lines.reduce(0) { $0 + rows($1.description) }
+        for paragraph in [body, notes].compactMap({ $0 }) {
+            total += paragraph.split(separator: "\n", omittingEmptySubsequences: false).reduce(0) { $0 + rows(String($1)) }
+        }
+        if case .text(let text)? = terms {
+            total += text.split(separator: "\n", omittingEmptySubsequences: false).reduce(0) { $0 + rows(String($1)) }
+        }
+        return max(1, (total + rowsPerPage - 1) / rowsPerPage)
+    }
 }
 
 public enum DocumentKind: String, Sendable, CaseIterable {

@@ -61,17 +61,30 @@ public struct Tariff: Sendable, Equatable {
                     flat: Schedule(pageCents: [295], furtherPageCents: 10), maximumPages: 50),
     ])
 
+    /// Refuses a letter that cannot fit the page limit of its destination,
+    /// from `Document.minimumPages`, before it is drawn.
+    public func checkEstimate(_ document: Document) throws(PricingError) {
+        guard let destination = destinations.first(where: { $0.countries.contains(document.recipient.country) }) else {
+            throw .unknownDestination(country: document.recipient.country)
+        }
+        let pages = document.minimumPages
+        guard pages <= destination.maximumPages else {
+            throw .tooManyPages(pages: pages, maximum: destination.maximumPages, destination: destination.name, estimated: true)
+        }
+    }
+
     public enum PricingError: Error, Equatable, CustomStringConvertible {
         case unknownDestination(country: String)
-        case tooManyPages(pages: Int, maximum: Int, destination: String)
+        /// `estimated`: counted from the text before drawing, at least so many.
+        case tooManyPages(pages: Int, maximum: Int, destination: String, estimated: Bool = false)
         case noFlatPrice(sheets: Int, destination: String)
 
         public var description: String {
             switch self {
             case .unknownDestination(let country):
                 "the tariff has no price for letters to \(country) (recipient.country)"
-            case .tooManyPages(let pages, let maximum, let destination):
-                "the letter has \(pages) pages; the tariff for \(destination) allows at most \(maximum)"
+            case .tooManyPages(let pages, let maximum, let destination, let estimated):
+                "the letter has \(estimated ? "at least " : "")\(pages) pages; the tariff for \(destination) allows at most \(maximum)"
             case .noFlatPrice(let sheets, let destination):
                 "the letter has \(sheets) sheets, too many to fold into a window envelope, and the tariff for \(destination) has no price for a flat C4 letter (destinations[].flat)"
             }
@@ -81,7 +94,6 @@ public struct Tariff: Sendable, Equatable {
     /// The price of a letter of `pages` pages to `country`, folded or flat
     /// as `placement` says.
     public func priceCents(pages: Int, country: String, placement: PrintPlacement? = nil) throws(PricingError) -> Int64 {
-        precondition(pages > 0, "a letter has at least one page")
         guard let destination = destinations.first(where: { $0.countries.contains(country) }) else {
             throw .unknownDestination(country: country)
         }
