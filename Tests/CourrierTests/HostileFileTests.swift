@@ -41,29 +41,28 @@ import Rendering
 
     /// Pages of a PDF as pdfinfo, a reader other than Courrier's, counts them.
     static func pdfinfoPages(_ file: URL) throws -> Int? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/pdfinfo")
-        process.arguments = [file.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return text.split(separator: "\n").first { $0.hasPrefix("Pages:") }
+        try runTool("/usr/bin/pdfinfo", [file.path]).output.split(separator: "\n").first { $0.hasPrefix("Pages:") }
             .flatMap { Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// A folder with a one-page letter for each hostile PDF (documents
+    /// `PREFIX-0`, `PREFIX-1`… in the order of `hostilePDFs`), the PDFs beside them.
+    static func corpusLetters(prefix: String, in folder: TemporaryFolder) throws -> (names: [String], files: [String]) {
+        let documents = folder.url.appendingPathComponent("documents")
+        try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: hostile, to: documents.appendingPathComponent("terms"))
+        let names = try hostilePDFs()
+        var files: [String] = []
+        for (index, name) in names.enumerated() {
+            files.append(try folder.write("documents/hostile-\(index).json", letter(id: "\(prefix)-\(index)", terms: name)).path)
+        }
+        return (names, files)
     }
 
     @Test func oneRunOverTheCorpusMailsWhatPrintsAndFailsTheRestAlone() throws {
         let folder = try TemporaryFolder()
-        let documents = folder.url.appendingPathComponent("documents")
-        try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.hostile, to: documents.appendingPathComponent("terms"))
-        let names = try Self.hostilePDFs()
-        var files: [String] = []
-        for (index, name) in names.enumerated() {
-            files.append(try folder.write("documents/hostile-\(index).json", Self.letter(id: "H-\(index)", terms: name)).path)
-        }
+        let (names, corpusFiles) = try Self.corpusLetters(prefix: "H", in: folder)
+        var files = corpusFiles
         for index in 0..<3 {
             files.append(try folder.write("documents/good-\(index).json", Self.letter(id: "G-\(index)", terms: nil)).path)
         }
@@ -125,14 +124,7 @@ import Rendering
 
     @Test func theWorkerPreparesTheCorpusAsItArrivesAndStopsWithinItsGraceOnSIGTERM() throws {
         let folder = try TemporaryFolder()
-        let documents = folder.url.appendingPathComponent("documents")
-        try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.hostile, to: documents.appendingPathComponent("terms"))
-        let names = try Self.hostilePDFs()
-        var files: [String] = []
-        for (index, name) in names.enumerated() {
-            files.append(try folder.write("documents/hostile-\(index).json", Self.letter(id: "W-\(index)", terms: name)).path)
-        }
+        let (names, files) = try Self.corpusLetters(prefix: "W", in: folder)
         let environment = ["COURRIER_DATABASE": folder.path("courrier.sqlite"), "COURRIER_OUTBOX": folder.path("outbox"),
                            "COURRIER_OPEN_TIMEOUT": "3s", "COURRIER_POLL": "0.2s", "COURRIER_GRACE": "5s"]
         try runCourrier(["wallet", "credit", "acme", "500.00", "--reference", "TOPUP-1"], environment: environment, in: folder.url)

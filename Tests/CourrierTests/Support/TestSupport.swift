@@ -152,6 +152,22 @@ func runCourrier(_ arguments: [String], environment: [String: String] = [:], in 
                          error: String(decoding: errorData, as: UTF8.self))
 }
 
+/// Runs a program of the machine (pdfinfo, systemd-analyze) and collects what it said.
+func runTool(_ path: String, _ arguments: [String]) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let output = Pipe(), error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    let errorData = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+                         error: String(decoding: errorData, as: UTF8.self))
+}
+
 /// Reads a PDF file back with Poppler.
 func openPDF(_ url: URL) throws -> PDFDocument {
     try PDFDocument(bytes: [UInt8](try Data(contentsOf: url)), name: url.lastPathComponent)
