@@ -93,6 +93,6 @@ final class SQLiteConnection {
     var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(database) }
 
     func error(_ status: Int32, sql: String?) -> SQLiteError {
-        SQLiteError(code: status, message: String(cString: sqlite3_errmsg(database)), sql: sql)
+        SQLiteError(code: status, message: String(cString: sqlite3_errmsg(database)), sql: sql, path: path)
     }
 }
