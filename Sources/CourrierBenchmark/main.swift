@@ -16,8 +16,14 @@ import Storage
 //                 whose PDF is MB megabytes of random bytes, or FILE, to the
 //                 destination in COURRIER_DELIVER, RUNS times, each a fresh
 //                 bundle, connection included
+//   corpus FOLDER (`courrier-benchmark corpus Fixtures/hostile`) each PDF
+//                 below FOLDER as the terms of a one-page letter: the time
+//                 each takes to enqueue (read in isolation), what was mailed
+//                 and what failed by reason, and the peak memory of the run
 
 let arguments = CommandLine.arguments
+let binaryFolder = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent()
+let courrier = binaryFolder.appendingPathComponent("courrier").path
 
 if arguments.count > 1 && arguments[1] == "upload" {
     let source = arguments.count > 2 ? arguments[2] : "100"
@@ -25,8 +31,10 @@ if arguments.count > 1 && arguments[1] == "upload" {
     try benchmarkUpload(source: source, runs: runs)
     exit(0)
 }
-let binaryFolder = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent()
-let courrier = binaryFolder.appendingPathComponent("courrier").path
+if arguments.count > 2 && arguments[1] == "corpus" {
+    try benchmarkCorpus(URL(fileURLWithPath: arguments[2]))
+    exit(0)
+}
 let fixtures = URL(fileURLWithPath: arguments.count > 1 ? arguments[1] : "Fixtures/documents")
 let runSizes = arguments.count > 2 ? arguments[2].split(separator: ",").compactMap { Int($0) } : [1000, 10000]
 
@@ -39,9 +47,12 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 let invoiceFile = fixtures.appendingPathComponent("acme-invoice-fr.json")
 let invoiceData = try Data(contentsOf: invoiceFile)
 let document = try DocumentParser.parse(invoiceData)
-let termsBytes = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("terms/acme-cgv.pdf")))
-// The fixture invoice carries the sender's logo.
-let logoBytes = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("logos/acme.png")))
+// What intake stores: Courrier's copies of the terms PDF and of the logo the fixture invoice carries.
+let opener = IsolatedOpener()
+let termsBytes = try opener.terms([UInt8](try Data(contentsOf: fixtures.appendingPathComponent("terms/acme-cgv.pdf"))),
+                                  name: "terms/acme-cgv.pdf", maximumPages: 50).pdf
+let logoBytes = try opener.logo([UInt8](try Data(contentsOf: fixtures.appendingPathComponent("logos/acme.png"))),
+                                name: "logos/acme.png")
 let logo = try LetterLogo(png: logoBytes, name: "logos/acme.png")
 
 // 1. Render + page count, in process, the terms PDF opened once.
@@ -167,4 +178,60 @@ func benchmarkUpload(source: String, runs: Int) throws {
                      bytes / 1_048_576, elapsed))
     }
     print(String(format: "upload median %6.1f MiB/s   to %@", rates.sorted()[rates.count / 2], settings.destination.description))
+}
+
+/// Mails each PDF below `corpus` as the terms of a one-page letter, from the
+/// command line, and prints what became of each and what it cost.
+func benchmarkCorpus(_ corpus: URL) throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("courrier-corpus-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try FileManager.default.copyItem(at: corpus, to: folder.appendingPathComponent("terms"))
+    let environment = ["COURRIER_DATABASE": folder.appendingPathComponent("store.sqlite").path,
+                       "COURRIER_OUTBOX": folder.appendingPathComponent("outbox").path, "COURRIER_LOG_LEVEL": "error"]
+    guard try spawn(["wallet", "credit", "acme", "1000", "--reference", "corpus"], environment: environment).status == 0 else {
+        throw MailRoomError("courrier wallet credit failed")
+    }
+    let files = (FileManager.default.enumerator(atPath: corpus.path)?.compactMap { $0 as? String } ?? [])
+        .filter { $0.hasSuffix(".pdf") }.sorted()
+    var timings: [(file: String, seconds: Double)] = []
+    for (index, file) in files.enumerated() {
+        let document = """
+            {"format": "courrier.document/1", "account": "acme", "id": "CORPUS-\(index)", "kind": "letter", "language": "fr",
+             "issue_date": "2026-11-28", "body": "Veuillez trouver ci-joint nos conditions générales.",
+             "sender": {"name": "Acme SRL", "street": "Rue Royale 12", "postal_code": "1000", "city": "Bruxelles", "country": "BE"},
+             "recipient": {"name": "Boulangerie Dupont", "street": "Rue Haute 5", "postal_code": "1030", "city": "Schaerbeek",
+                           "country": "BE"},
+             "terms": {"pdf": "terms/\(file)"}}
+            """
+        let path = folder.appendingPathComponent("letter-\(index).json")
+        try Data(document.utf8).write(to: path)
+        timings.append((file, try spawn(["enqueue", path.path], environment: environment).seconds))
+    }
+    let run = try spawn(["run"], environment: environment)
+    let store = try SQLiteStore(readingPath: environment["COURRIER_DATABASE"] ?? "")
+    defer { store.close() }
+    let metrics = try store.metrics()
+    let mailed = metrics.jobs[.bundled, default: 0]
+    print("corpus         \(files.count) PDFs as terms: \(mailed) mailed, \(metrics.jobs[.failed, default: 0]) failed")
+    // Reasons without the file's name and with numbers as N, so that alike failures count together.
+    var reasons: [String: Int] = [:]
+    for job in try store.status(failureLimit: files.count).failures {
+        var reason = job.reason ?? "?"
+        // `terms.pdf "terms/x.pdf" is…` or `terms.pdf "terms/x.pdf": page…`: what follows the name.
+        let quotes = reason.indices.filter { reason[$0] == "\"" }
+        if quotes.count >= 2 {
+            reason = reason[reason.index(after: quotes[1])...].trimmingCharacters(in: CharacterSet(charactersIn: ": "))
+        }
+        reason = String(reason.map { $0.isNumber ? "N" : $0 }).replacingOccurrences(of: "NN", with: "N")
+            .replacingOccurrences(of: "NN", with: "N")
+        reasons[reason, default: 0] += 1
+    }
+    for (reason, count) in reasons.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
+        print(String(format: "  failed   %3d  %@", count, reason))
+    }
+    for (file, seconds) in timings.sorted(by: { $0.seconds > $1.seconds }).prefix(3) {
+        print(String(format: "  slowest       %6.2f s to enqueue  %@", seconds, file))
+    }
+    print(String(format: "run            %6.2f s   peak memory %4d MiB", run.seconds, run.maxRSSKiB / 1024))
 }

@@ -172,6 +172,19 @@ import Rendering
         }
     }
 
+    /// A 24 KB PDF whose page holds a 7300 x 7600 image: the copy would cost
+    /// every cut that carries it 450 MiB to draw.
+    @Test func aPDFThatIsTooCostlyToDrawAtEveryCutIsRefusedAtIntake() throws {
+        let file = "pdfjs/issue18042.pdf"
+        let bytes = [UInt8](try Data(contentsOf: Self.hostile.appendingPathComponent(file)))
+        #expect {
+            try IsolatedOpener().terms(bytes, name: "terms.pdf \"\(file)\"", maximumPages: 50)
+        } throws: { error in
+            let message = (error as? RenderError)?.message ?? ""
+            return message.hasPrefix("terms.pdf \"\(file)\" needs ") && message.hasSuffix("MiB of memory to draw; terms may need at most 256 MiB")
+        }
+    }
+
     @Test func aPDFThatNeedsMoreMemoryThanTheLimitFailsNamingIt() throws {
         let opener = IsolatedOpener(limits: .init(time: 10, memoryBytes: 256 * 1024 * 1024))
         let file = "pdfjs/ContentStreamCycleType3insideType3.pdf"

@@ -48,7 +48,11 @@ public enum UntrustedChild {
             switch kind {
             case .terms:
                 let maximumPages = options["max-pages"].flatMap(Int.init) ?? 50
-                output = try AttachmentNormalizer.terms([UInt8](input), name: name, maximumPages: maximumPages).pdf
+                let terms = try AttachmentNormalizer.terms([UInt8](input), name: name, maximumPages: maximumPages)
+                // The copy is drawn again at every cut that carries it: it must be cheap to draw.
+                let seconds = try AttachmentNormalizer.timeToDraw(terms.pdf, name: name)
+                try checkDrawingCost(seconds: seconds, pages: terms.pages, name: name)
+                output = terms.pdf
             case .logo:
                 output = try AttachmentNormalizer.logo([UInt8](input), name: name)
             }
@@ -62,6 +66,33 @@ public enum UntrustedChild {
             FileHandle.standardError.write(Data("\(error.message.replacingOccurrences(of: "\n", with: " "))\n".utf8))
             return refusedStatus
         }
+    }
+
+    /// What drawing a copy of terms may cost a cut: a second a page, and
+    /// `drawingMemory` for the process that draws it (its own libraries
+    /// included). A PDF over either is refused now, rather than slowing or
+    /// swelling every cut that carries it.
+    static let drawingSecondsPerPage = 1.0
+    static let drawingMemory = 256 * 1024 * 1024
+
+    private static func checkDrawingCost(seconds: Double, pages: Int, name: String) throws(RenderError) {
+        guard seconds <= drawingSecondsPerPage * Double(pages) else {
+            throw RenderError(.unreadableTerms, "\(name) takes \(String(format: "%.1f", seconds)) s to draw its \(pages) pages; terms may take at most \(Int(drawingSecondsPerPage)) s a page")
+        }
+        let peak = peakResidentBytes()
+        guard peak <= drawingMemory else {
+            throw RenderError(.unreadableTerms, "\(name) needs \(peak / 1024 / 1024) MiB of memory to draw; terms may need at most \(drawingMemory / 1024 / 1024) MiB")
+        }
+    }
+
+    /// The most memory this process has held, from /proc/self/status (VmHWM).
+    /// Not getrusage: its ru_maxrss survives exec, and would count the memory
+    /// of the process that started this one.
+    private static func peakResidentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+        let kibibytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        return kibibytes * 1024
     }
 
     /// CPU time (SIGXCPU at the soft limit, SIGKILL a second later), address

@@ -1,4 +1,5 @@
 import CCairo
+import Dispatch
 import Letters
 
 /// Turns a file a customer gave (a terms PDF, a logo PNG) into a copy that
@@ -48,13 +49,26 @@ public enum AttachmentNormalizer {
         }
         let pdf: [UInt8]
         do { pdf = try canvas.finish() } catch {
-            throw RenderError(.unreadableTerms, "\(name) could not be drawn again: \(error.message)")
+            throw RenderError(.unreadableTerms, error.message.contains("out of memory")
+                ? "\(name) needs more memory to draw than Courrier allows (COURRIER_OPEN_MEMORY)"
+                : "\(name) could not be drawn again: \(error.message)")
         }
         let copy = try PDFDocument(bytes: pdf, name: "the copy of \(name)")
         guard copy.pageCount == source.pageCount else {
             throw RenderError(.unreadableTerms, "\(name) has \(source.pageCount) pages, but only \(copy.pageCount) could be drawn")
         }
         return Terms(pdf: pdf, pages: copy.pageCount)
+    }
+
+    /// Draws every page of a copy into a throwaway PDF, as a cut draws terms
+    /// into a print stream; returns the seconds it took.
+    public static func timeToDraw(_ copy: [UInt8], name: String) throws(RenderError) -> Double {
+        let pdf = try PDFDocument(bytes: copy, name: name)
+        let canvas = try PDFCanvas(metadata: PDFMetadata(title: "Terms", date: "2000-01-01T00:00:00Z"))
+        let start = DispatchTime.now().uptimeNanoseconds
+        try TermsPages.draw(pdf, leftBand: 0, on: canvas)
+        _ = try canvas.finish()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
     /// Decodes a logo (its size read from the header first) and writes its
