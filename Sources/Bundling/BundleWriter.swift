@@ -45,6 +45,12 @@ public struct BundleWriter {
         public var description: String { "the cut was interrupted" }
     }
 
+    /// A bundle that would not print what was charged: it is not published,
+    /// and its cut stays open.
+    public struct PageCountMismatch: Error, CustomStringConvertible {
+        public var description: String
+    }
+
     /// A letter in a written bundle.
     public struct Receipt: Sendable, Equatable {
         public var job: Int64
@@ -100,7 +106,11 @@ public struct BundleWriter {
                     self.sheetMarks(page: page, pages: pages, stream: stream, sheetsBefore: sheetsBefore,
                                     batch: batch, sequence: sequence)
                 }, on: canvas)
-                if pages != letter.chargedPages { warn(letter, pages) }
+                // A letter charged for N pages is printed on N pages, or not at all.
+                if pages != letter.chargedPages {
+                    warn(letter, pages)
+                    throw PageCountMismatch(description: "job \(letter.job) (\(letter.document.account)/\(letter.document.id)) draws \(pages) pages but was charged for \(letter.chargedPages); bundle \(batch) is not published")
+                }
                 // In duplex, a letter with an odd page count gets a blank back, so
                 // that the next letter starts on a sheet of its own.
                 if stream.duplex && pages % 2 == 1 {
@@ -124,6 +134,11 @@ public struct BundleWriter {
                 totals.amountCents += letter.priceCents
             }
             try canvas.finish()
+            // Poppler, another reader than the one that wrote it, is the judge of what will print.
+            let printed = try PDFDocument(path: partial.appendingPathComponent(file).path).pageCount
+            guard printed == totals.pages + totals.blankPages else {
+                throw PageCountMismatch(description: "\(file) of bundle \(batch) has \(printed) pages, its manifest \(totals.pages) and \(totals.blankPages) blank; the bundle is not published")
+            }
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: partial.appendingPathComponent(file).path)
             try DurableFile.sync(partial.appendingPathComponent(file))
             streamTotals.append(totals)

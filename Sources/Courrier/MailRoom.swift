@@ -157,9 +157,9 @@ public final class MailRoom {
             let terms = try attachments.terms(for: document.terms, attachmentHash: job.termsHash)
             // Decoding the logo checks that it is there and whole; drawing it cannot change the count.
             _ = try attachments.logo(for: document.sender.logo, attachmentHash: job.logoHash)
-            let letter = try renderer.renderForCounting(document, terms: terms)
-            // The tariff charges Poppler's count of the letter as it will print.
-            pages = try PDFDocument(bytes: letter.pdf, name: "rendered letter").pageCount
+            // The letter's own pages from its layout, its terms' as Poppler counted
+            // them at intake; the cut checks the printed stream with Poppler again.
+            pages = try renderer.pageCount(document, terms: terms)
             placement = configuration.inserting.placement(for: document, pages: pages)
             price = try tariff.priceCents(pages: pages, country: document.recipient.country, placement: placement)
         } catch let error as DocumentError {
@@ -306,6 +306,10 @@ public final class MailRoom {
             log.warning("cut.interrupted", ["batch": .string(cut.batch),
                                             "reason": .string("stopping; the next start finishes this cut")])
             throw interrupted
+        } catch let mismatch as BundleWriter.PageCountMismatch {
+            try? store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
+            log.error("cut.failed", ["batch": .string(cut.batch), "reason": .string(mismatch.description)])
+            throw MailRoomError(mismatch.description)
         } catch {
             // A full disk, a folder that cannot be written: the letters stay in
             // this cut, and the next run finishes it.

@@ -41,6 +41,8 @@ public struct RenderedLetter: Sendable {
 public final class LetterRenderer {
     let fonts: LetterFonts
     private let coverage = GlyphCoverage()
+    /// A context that draws nowhere, for laying letters out to count their pages.
+    private let measuringContext = MeasuringContext()
 
     /// `fontFamily` is a Pango family list; the first that the machine has wins.
     public init(fontFamily: String = "Liberation Sans, DejaVu Sans") {
@@ -56,15 +58,46 @@ public final class LetterRenderer {
         return RenderedLetter(pdf: bytes, pages: canvas.pageCount)
     }
 
-    /// Renders `document` as `render` does, but leaves the logo's place
-    /// empty: for counting the pages that will be charged. The logo sits in
-    /// the fixed head of page 1 and cannot move a page break, while putting
-    /// its pixels into every letter's own PDF would double the time a letter
-    /// takes to prepare. The cut draws it, and checks the count again.
-    public func renderForCounting(_ document: Document, terms: LetterTerms?) throws(RenderError) -> RenderedLetter {
+    /// The pages `draw` would print for `document` and its terms, counted
+    /// from the layout alone: nothing is drawn and no PDF is written, which is
+    /// what preparing a letter needs before it prices it.
+    ///
+    /// The layout is the one `draw` makes (the same fonts, unhinted, at 72
+    /// units an inch, on a context without transform), so the count is the
+    /// printed count; the cut checks it again with Poppler before a bundle is
+    /// published. The logo sits in the fixed head of page 1 and cannot move a
+    /// page break, so it is not decoded for counting.
+    public func pageCount(_ document: Document, terms: LetterTerms?) throws(RenderError) -> Int {
         var withoutLogo = document
         withoutLogo.sender.logo = nil
-        return try render(withoutLogo, terms: terms)
+        return try layout(withoutLogo, terms: terms, logo: nil, context: measuringContext.context).pages
+    }
+
+    /// What a letter will take, measured before the first stroke.
+    private struct Layout {
+        var composition: LetterComposition
+        var textTerms: TermsPages.TextLayout?
+        var pages: Int
+    }
+
+    private func layout(_ document: Document, terms: LetterTerms?, logo: LetterLogo?,
+                        context: OpaquePointer) throws(RenderError) -> Layout {
+        try coverage.check(document, font: fonts.regular)
+        if let source = document.sender.logo, logo == nil {
+            throw RenderError(.unreadableLogo, "\(source.name) is missing")
+        }
+        let composition = try LetterComposition(document: document, logo: logo, fonts: fonts, context: context)
+        var textTerms: TermsPages.TextLayout?
+        var termsPages = 0
+        switch terms {
+        case .pdf(let pdf)?: termsPages = pdf.pageCount
+        case .text(let text)?:
+            let layout = TermsPages.TextLayout(text: text, title: composition.labels.terms, fonts: fonts, context: context)
+            textTerms = layout
+            termsPages = layout.pageCount
+        case nil: break
+        }
+        return Layout(composition: composition, textTerms: textTerms, pages: composition.pageCount + termsPages)
     }
 
     /// Draws `document` and its terms on the following pages of `canvas`, a
@@ -81,22 +114,8 @@ public final class LetterRenderer {
                      marks: ((_ page: Int, _ pages: Int) -> SheetMarks?)? = nil,
                      on canvas: PDFCanvas) throws(RenderError) -> Int {
         let first = canvas.pageCount
-        try coverage.check(document, font: fonts.regular)
-        if document.sender.logo != nil && logo == nil {
-            throw RenderError(.unreadableLogo, "\(document.sender.logo!.name) is missing")
-        }
-        let composition = try LetterComposition(document: document, logo: logo, fonts: fonts, context: canvas.context)
-        var textTerms: TermsPages.TextLayout?
-        var termsPages = 0
-        switch terms {
-        case .pdf(let pdf)?: termsPages = pdf.pageCount
-        case .text(let text)?:
-            let layout = TermsPages.TextLayout(text: text, title: composition.labels.terms, fonts: fonts, context: canvas.context)
-            textTerms = layout
-            termsPages = layout.pageCount
-        case nil: break
-        }
-        let pages = composition.pageCount + termsPages
+        let layout = try layout(document, terms: terms, logo: logo, context: canvas.context)
+        let pages = layout.pages
         if let marks {
             var prepared: [Int: PreparedMarks] = [:]
             for page in 0..<pages {
@@ -107,10 +126,10 @@ public final class LetterRenderer {
             }
         }
         defer { canvas.beforeShowingPage = nil }
-        composition.draw(on: canvas)
+        layout.composition.draw(on: canvas)
         switch terms {
         case .pdf(let pdf)?: try TermsPages.draw(pdf, leftBand: marks == nil ? 0 : MarkLayout.bandWidth, on: canvas)
-        case .text?: textTerms?.draw(on: canvas)
+        case .text?: layout.textTerms?.draw(on: canvas)
         case nil: break
         }
         assert(canvas.pageCount - first == pages, "the letter drew the pages it measured")

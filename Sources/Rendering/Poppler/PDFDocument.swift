@@ -36,6 +36,26 @@ public final class PDFDocument {
     /// Which PDF this is, for errors.
     let name: String
 
+    /// Opens a PDF file, without reading it whole into memory first: a print
+    /// stream of thousands of pages.
+    public init(path: String) throws(RenderError) {
+        var error: UnsafeMutablePointer<GError>?
+        guard let uri = g_filename_to_uri(path, nil, &error) else {
+            let message = error.map { String(cString: $0.pointee.message) } ?? "not an absolute path"
+            if let error { g_error_free(error) }
+            throw RenderError(.cairo, "\(path) cannot be opened: \(message)")
+        }
+        defer { g_free(uri) }
+        guard let document = poppler_document_new_from_file(uri, nil, &error) else {
+            let message = error.map { String(cString: $0.pointee.message) } ?? "unknown error"
+            if let error { g_error_free(error) }
+            throw RenderError(.cairo, "\(path) is not a readable PDF: \(message)")
+        }
+        self.document = document
+        self.pageCount = Int(poppler_document_get_n_pages(document))
+        self.name = path
+    }
+
     deinit {
         courrier_poppler_document_unref(document)
     }
