@@ -46,6 +46,10 @@ public struct Configuration: Sendable {
     /// A Prometheus text file, for node_exporter's textfile collector; none by default.
     public var metricsPath: String?
 
+    /// Threads that prepare letters at once, each with its own store
+    /// connection and renderer: one per core.
+    public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
     /// The bounds of the child process that reads each terms PDF and logo.
     public var untrusted = IsolatedOpener.Limits()
 
@@ -76,6 +80,7 @@ public struct Configuration: Sendable {
         "COURRIER_CUT_EVERY": "cut-every", "COURRIER_TIME_ZONE": "time-zone", "COURRIER_METRICS": "metrics",
         "COURRIER_LOG_LEVEL": "log-level", "COURRIER_LOG_FORMAT": "log-format", "COURRIER_WORKER_ID": "worker-id",
         "COURRIER_RETENTION": "older-than", "COURRIER_OPEN_TIMEOUT": "open-timeout", "COURRIER_OPEN_MEMORY": "open-memory",
+        "COURRIER_THREADS": "threads",
     ]
 
     /// The defaults, overridden by the `COURRIER_…` variables that are set.
@@ -119,6 +124,12 @@ public struct Configuration: Sendable {
         if let value = value("COURRIER_POLL") { configuration.pollInterval = try parseDuration(value, name: "COURRIER_POLL") }
         if let value = value("COURRIER_GRACE") { configuration.grace = try parseDuration(value, name: "COURRIER_GRACE") }
         configuration.metricsPath = value("COURRIER_METRICS")
+        if let value = value("COURRIER_THREADS") {
+            guard let threads = Int(value), (1...64).contains(threads) else {
+                throw MailRoomError("COURRIER_THREADS is \"\(value)\", expected a number of threads from 1 to 64")
+            }
+            configuration.threads = threads
+        }
         if let value = value("COURRIER_OPEN_TIMEOUT") {
             configuration.untrusted.time = try parseDuration(value, name: "COURRIER_OPEN_TIMEOUT")
         }
@@ -182,6 +193,7 @@ public struct Configuration: Sendable {
             ("COURRIER_METRICS", metricsPath), ("COURRIER_LOG_LEVEL", logLevel.rawValue),
             ("COURRIER_LOG_FORMAT", logFormat.rawValue), ("COURRIER_WORKER_ID", workerID),
             ("COURRIER_RETENTION", retentionDays.map { "\($0)d" }),
+            ("COURRIER_THREADS", String(threads)),
             ("COURRIER_OPEN_TIMEOUT", duration(untrusted.time)),
             ("COURRIER_OPEN_MEMORY", "\(untrusted.memoryBytes / 1024 / 1024)M"),
         ]

@@ -24,15 +24,25 @@ public final class MailRoom {
     /// Told of each letter prepared and cut, for a progress line on a terminal.
     public var progress: ProgressReporting?
 
+    /// `openStore` opens another connection to the same store, for the
+    /// threads that prepare letters beside this one; without it, one thread
+    /// prepares.
     public init(configuration: Configuration, store: LetterStore, tariff: Tariff, log: EventLog,
-                clock: @escaping () -> Date = Date.init) {
+                clock: @escaping () -> Date = Date.init, openStore: (() throws -> LetterStore)? = nil) {
         self.configuration = configuration
         self.store = store
         self.tariff = tariff
         self.log = log
         self.clock = clock
+        self.openStore = openStore
         claimant = Claimant.current(worker: configuration.workerID)
     }
+
+    /// Another connection to the store, for another thread.
+    let openStore: (() throws -> LetterStore)?
+    /// The preparation step on this thread, with this mail room's store.
+    lazy var preparation = Preparation(store: store, tariff: tariff, configuration: configuration, claimant: claimant,
+                                       log: log, clock: clock)
 
     /// Builds the mail room a configuration describes: opens the store, reads
     /// the tariff. `readOnly`: the store must exist, and is opened to read only.
@@ -47,7 +57,8 @@ public final class MailRoom {
         } catch {
             throw MailRoomError("cannot open the store \(configuration.database): \(error)")
         }
-        return MailRoom(configuration: configuration, store: store, tariff: tariff, log: log)
+        return MailRoom(configuration: configuration, store: store, tariff: tariff, log: log,
+                        openStore: readOnly ? nil : { try SQLiteStore(path: configuration.database) })
     }
 
     public func close() {
@@ -91,15 +102,21 @@ public final class MailRoom {
         public var prepared = 0
         public var failed = 0
         public var awaitingFunds = 0
+
+        mutating func add(_ other: PrepareReport) {
+            prepared += other.prepared
+            failed += other.failed
+            awaitingFunds += other.awaitingFunds
+        }
     }
 
     /// Charges the letters waiting for funds that their wallets can now pay,
-    /// then prepares every queued letter.
+    /// then prepares every queued letter, on `configuration.threads` threads.
     ///
     /// `shouldStop` is asked before each letter: when it says yes, the letter
     /// in hand is finished and the ones claimed but not started are given
     /// back untouched, for another worker or the next start.
-    public func prepareAll(shouldStop: () -> Bool = { false }) throws -> PrepareReport {
+    public func prepareAll(shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> PrepareReport {
         var report = PrepareReport()
         try releaseClaimsOfGoneWorkers()
         // A letter waiting for funds is charged once its wallet covers it; until
@@ -113,26 +130,31 @@ public final class MailRoom {
             guard balance >= price else { continue }
             let outcome = try store.charge(job: job.id, pages: pages, priceCents: price, placement: nil, at: clock())
             if case .prepared(let after) = outcome { balances[job.account] = after }
-            record(outcome, job: job, pages: pages, price: price, into: &report)
+            Self.record(outcome, job: job, pages: pages, price: price, log: log, into: &report)
         }
-        if let progress {
-            progress.start("prepare", total: try store.metrics().jobs[.queued] ?? 0)
-        }
+        let queued = try store.metrics().jobs[.queued] ?? 0
+        guard queued > 0 else { return report }
+        progress?.start("prepare", total: queued)
         defer { progress?.finish() }
-        while true {
-            let claimed = try store.claimQueued(limit: 16, worker: claimant.stored, lease: 300, at: clock())
-            guard !claimed.isEmpty else { break }
-            for job in claimed {
-                if shouldStop() {
-                    try store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
-                    return report
-                }
-                // Counted before it starts: a letter that kills its process is known by name.
-                guard try store.startPreparing(job: job.job.id, worker: claimant.stored) else { continue }
-                try prepare(job, into: &report)
-                progress?.advance()
-            }
+        let progress = self.progress.map(SharedProgress.init)
+        let advance: @Sendable () -> Void = { progress?.advance() }
+        // More threads than batches to share would only open connections.
+        let extra = openStore == nil ? 0 : min(configuration.threads - 1, (queued - 1) / Preparation.batchSize)
+        let helpers = try (0..<max(0, extra)).compactMap { _ -> PreparationThread? in
+            guard let openStore else { return nil }
+            let store = try openStore()
+            let preparation = Preparation(store: store, tariff: tariff, configuration: configuration, claimant: claimant,
+                                          log: log, clock: clock)
+            return PreparationThread(store: store, preparation: preparation, shouldStop: shouldStop, advance: advance)
         }
+        helpers.forEach { $0.start() }
+        let own = Result { try preparation.prepareQueued(shouldStop: shouldStop, advance: advance) }
+        for helper in helpers {
+            let result = helper.join()
+            if case .success(let theirs) = result { report.add(theirs) }
+            if case .failure(let error) = result { throw error }
+        }
+        report.add(try own.get())
         return report
     }
 
@@ -146,43 +168,8 @@ public final class MailRoom {
         }
     }
 
-    private func prepare(_ claimed: ClaimedJob, into report: inout PrepareReport) throws {
-        let job = claimed.job
-        let pages: Int
-        let price: Int64
-        let placement: PrintPlacement
-        do {
-            let document = try accountDefaults(DocumentParser.parse(Data(claimed.document)))
-            try tariff.checkEstimate(document)
-            let terms = try attachments.terms(for: document.terms, attachmentHash: job.termsHash)
-            // Decoding the logo checks that it is there and whole; drawing it cannot change the count.
-            _ = try attachments.logo(for: document.sender.logo, attachmentHash: job.logoHash)
-            // The letter's own pages from its layout, its terms' as Poppler counted
-            // them at intake; the cut checks the printed stream with Poppler again.
-            pages = try renderer.pageCount(document, terms: terms)
-            placement = configuration.inserting.placement(for: document, pages: pages)
-            price = try tariff.priceCents(pages: pages, country: document.recipient.country, placement: placement)
-        } catch let error as DocumentError {
-            try fail(job, reason: error.description, code: FailureCode.invalidDocument, into: &report)
-            return
-        } catch let error as RenderError {
-            try fail(job, reason: error.description, code: error.code.rawValue, into: &report)
-            return
-        } catch let error as Tariff.PricingError {
-            try fail(job, reason: error.description, code: FailureCode.of(error), into: &report)
-            return
-        }
-        record(try store.charge(job: job.id, pages: pages, priceCents: price, placement: placement, at: clock()),
-               job: job, pages: pages, price: price, into: &report)
-    }
-
-    private func fail(_ job: Job, reason: String, code: String, into report: inout PrepareReport) throws {
-        try store.fail(job: job.id, reason: reason, code: code, at: clock())
-        report.failed += 1
-        log.error("job.failed", Self.fields(job, reason: reason))
-    }
-
-    private func record(_ outcome: ChargeOutcome, job: Job, pages: Int, price: Int64, into report: inout PrepareReport) {
+    static func record(_ outcome: ChargeOutcome, job: Job, pages: Int, price: Int64, log: EventLog,
+                       into report: inout PrepareReport) {
         switch outcome {
         case .prepared(let balance):
             report.prepared += 1
@@ -419,6 +406,10 @@ public final class MailRoom {
 
     /// The document with what it leaves to its account filled in: the envelope window.
     func accountDefaults(_ document: Document) throws -> Document {
+        try Self.accountDefaults(document, store: store)
+    }
+
+    static func accountDefaults(_ document: Document, store: LetterStore) throws -> Document {
         guard document.print.window == nil else { return document }
         var document = document
         document.print.window = try store.envelopeWindow(account: document.account)

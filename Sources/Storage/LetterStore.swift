@@ -19,9 +19,16 @@ public protocol LetterStore: AnyObject {
     func claimQueued(limit: Int, worker: String, lease: TimeInterval, at now: Date) throws -> [ClaimedJob]
 
     /// Counts an attempt at preparing a claimed job, just before it starts:
-    /// if the process dies now, the store knows which letter it held. False
-    /// when `worker` no longer holds the job.
-    func startPreparing(job: Int64, worker: String) throws -> Bool
+    /// if the process dies now, the store knows which letter it held. The
+    /// attempt of `finished`, the letter prepared just before and not yet
+    /// settled, is taken back in the same write, so that only the letter in
+    /// hand is blamed. False when `worker` no longer holds the job.
+    func startPreparing(job: Int64, worker: String, finished: Int64?) throws -> Bool
+
+    /// Records what preparing several letters decided, in one transaction
+    /// (one sync to disk): each charge as `charge` does it, each failure as
+    /// `fail`. Returns each charge's outcome, nil for a failure.
+    func settle(_ decisions: [PreparationDecision], at now: Date) throws -> [ChargeOutcome?]
 
     /// The workers holding claims on queued jobs or on deliveries.
     func claimingWorkers() throws -> [String]
@@ -161,6 +168,14 @@ public struct StoredAttachment: Sendable {
     /// True for Courrier's own copy, written at intake by the isolated reader;
     /// false for a customer's file stored as it was by a Courrier before it.
     public var normalized: Bool
+}
+
+/// What preparing a claimed letter decided.
+public enum PreparationDecision: Sendable {
+    /// Priced: charge it, or leave it awaiting funds.
+    case charge(job: Int64, pages: Int, priceCents: Int64, placement: PrintPlacement)
+    /// Bad input, with a reason a person can act on; nothing is charged.
+    case fail(job: Int64, reason: String, code: String)
 }
 
 /// A letter in the queue.

@@ -316,11 +316,30 @@ public final class SQLiteStore: LetterStore {
         }
     }
 
-    public func startPreparing(job: Int64, worker: String) throws -> Bool {
+    public func startPreparing(job: Int64, worker: String, finished: Int64?) throws -> Bool {
         try connection.lightWriteTransaction {
-            try connection.prepare("""
+            if let finished {
+                try connection.prepare("""
+                    UPDATE jobs SET attempts = max(0, attempts - 1) WHERE id = ?1 AND state = 'queued' AND claimed_by = ?2
+                    """).run([.integer(finished), .text(worker)])
+            }
+            return try connection.prepare("""
                 UPDATE jobs SET attempts = attempts + 1 WHERE id = ?1 AND state = 'queued' AND claimed_by = ?2 RETURNING id
                 """).rows([.integer(job), .text(worker)]) { $0.int64(0) }.count == 1
+        }
+    }
+
+    public func settle(_ decisions: [PreparationDecision], at now: Date) throws -> [ChargeOutcome?] {
+        try connection.writeTransaction {
+            try decisions.map { decision in
+                switch decision {
+                case .charge(let job, let pages, let price, let placement):
+                    return try chargeInTransaction(job: job, pages: pages, priceCents: price, placement: placement, at: now)
+                case .fail(let job, let reason, let code):
+                    try failInTransaction(job: job, reason: reason, code: code, at: now)
+                    return nil
+                }
+            }
         }
     }
 
@@ -419,9 +438,16 @@ public final class SQLiteStore: LetterStore {
 
     public func charge(job id: Int64, pages: Int, priceCents: Int64, placement: PrintPlacement?,
                        at now: Date) throws -> ChargeOutcome {
-        precondition(priceCents > 0, "a letter has a price")
+        try connection.writeTransaction {
+            try chargeInTransaction(job: id, pages: pages, priceCents: priceCents, placement: placement, at: now)
+        }
+    }
+
+    private func chargeInTransaction(job id: Int64, pages: Int, priceCents: Int64, placement: PrintPlacement?,
+                                     at now: Date) throws -> ChargeOutcome {
+        guard priceCents > 0 else { throw StoreError("job \(id) has no price (\(priceCents) cents)") }
         let time = storeTimestamp(now)
-        return try connection.writeTransaction {
+        do {
             guard let job = try job(id) else { throw StoreError("job \(id) does not exist") }
             guard job.state == .queued || job.state == .awaitingFunds else { return .skipped(job.state) }
             if let placement {
@@ -452,12 +478,16 @@ public final class SQLiteStore: LetterStore {
 
     public func fail(job id: Int64, reason: String, code: String, at now: Date) throws {
         try connection.writeTransaction {
-            try connection.prepare("""
-                UPDATE jobs SET state = 'failed', reason = ?2, reason_code = ?4, claimed_by = NULL, claimed_until = NULL,
-                    updated_at = ?3
-                WHERE id = ?1 AND state IN ('queued', 'awaiting_funds')
-                """).run([.integer(id), .text(reason), .text(storeTimestamp(now)), .text(code)])
+            try failInTransaction(job: id, reason: reason, code: code, at: now)
         }
+    }
+
+    private func failInTransaction(job id: Int64, reason: String, code: String, at now: Date) throws {
+        try connection.prepare("""
+            UPDATE jobs SET state = 'failed', reason = ?2, reason_code = ?4, claimed_by = NULL, claimed_until = NULL,
+                updated_at = ?3
+            WHERE id = ?1 AND state IN ('queued', 'awaiting_funds')
+            """).run([.integer(id), .text(reason), .text(storeTimestamp(now)), .text(code)])
     }
 
     public func cancel(job id: Int64, at now: Date) throws -> CancelOutcome {

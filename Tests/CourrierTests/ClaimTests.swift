@@ -24,7 +24,7 @@ import Bundling
         let dead = try deadClaimant()
         let claimed = try store.claimQueued(limit: 16, worker: dead, lease: 300, at: Date())
         let first = try #require(claimed.first).job.id
-        #expect(try store.startPreparing(job: first, worker: dead))
+        #expect(try store.startPreparing(job: first, worker: dead, finished: nil))
         return first
     }
 
@@ -65,7 +65,7 @@ import Bundling
         for (host, ago) in [("machine-a", 600.0), ("machine-b", 400.0)] {
             let claimant = Claimant(host: host, pid: 4242, token: "feedfacecafebeef", worker: "w").stored
             let claimed = try room.store.claimQueued(limit: 1, worker: claimant, lease: 60, at: now.addingTimeInterval(-ago))
-            #expect(try room.store.startPreparing(job: try #require(claimed.first).job.id, worker: claimant))
+            #expect(try room.store.startPreparing(job: try #require(claimed.first).job.id, worker: claimant, finished: nil))
         }
         #expect(try room.store.claimQueued(limit: 16, worker: room.mailRoom.claimant.stored, lease: 300, at: now).isEmpty)
         #expect(try room.store.metrics().jobs[.failed] == 1)

@@ -72,7 +72,7 @@ public final class Worker {
     /// One round. Tests call it with the mail room's clock set where they want.
     @discardableResult
     public func tick() throws -> MailRoom.RunReport {
-        let prepare = try mailRoom.prepareAll(shouldStop: { stop.isRequested })
+        let prepare = try mailRoom.prepareAll(shouldStop: { [stop] in stop.isRequested })
         guard !stop.isRequested else { return MailRoom.RunReport(prepare: prepare, bundles: [], delivery: nil) }
         let slot = configuration.schedule.latestSlot(atOrBefore: mailRoom.clock())
         if !checkedFirstStart, let slot {

@@ -1,0 +1,112 @@
+import Foundation
+import Letters
+import Rendering
+import Storage
+
+/// The preparation step: claims queued letters, counts each one's pages from
+/// its layout, prices it, and settles a claimed batch (charges and failures)
+/// in one transaction.
+///
+/// Not `Sendable`: a preparation has its own store connection, renderer and
+/// attachments, and runs on one thread. `MailRoom.prepareAll` runs one per
+/// core, each claiming from the same queue.
+final class Preparation {
+    let store: LetterStore
+    let renderer = LetterRenderer()
+    let attachments: AttachmentCache
+    let tariff: Tariff
+    let configuration: Configuration
+    let claimant: Claimant
+    let log: EventLog
+    let clock: () -> Date
+
+    /// Letters claimed at a time: one transaction claims them, one settles them.
+    static let batchSize = 16
+
+    init(store: LetterStore, tariff: Tariff, configuration: Configuration, claimant: Claimant, log: EventLog,
+         clock: @escaping () -> Date) {
+        self.store = store
+        self.tariff = tariff
+        self.configuration = configuration
+        self.claimant = claimant
+        self.log = log
+        self.clock = clock
+        attachments = AttachmentCache(store: store, intake: Intake(opener: IsolatedOpener(limits: configuration.untrusted),
+                                                                   tariff: tariff))
+    }
+
+    /// Prepares queued letters until none is left or `shouldStop` says so;
+    /// then the letter in hand is finished and those claimed but not started
+    /// are given back untouched. `advance` hears of each letter done.
+    func prepareQueued(shouldStop: () -> Bool, advance: () -> Void) throws -> MailRoom.PrepareReport {
+        var report = MailRoom.PrepareReport()
+        while true {
+            let claimed = try store.claimQueued(limit: Self.batchSize, worker: claimant.stored, lease: 300, at: clock())
+            guard !claimed.isEmpty else { return report }
+            var decisions: [(ClaimedJob, PreparationDecision)] = []
+            var previous: Int64?
+            var stopping = false
+            for job in claimed {
+                if shouldStop() {
+                    stopping = true
+                    break
+                }
+                // Counted before it starts, the one before taken back: a letter that
+                // kills its process is known by name.
+                guard try store.startPreparing(job: job.job.id, worker: claimant.stored, finished: previous) else { continue }
+                previous = job.job.id
+                decisions.append((job, decide(job)))
+                advance()
+            }
+            try settle(decisions, into: &report)
+            if stopping {
+                try store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
+                return report
+            }
+        }
+    }
+
+    /// Parses, prices and counts one letter, writing nothing.
+    func decide(_ claimed: ClaimedJob) -> PreparationDecision {
+        let job = claimed.job
+        do {
+            let document = try MailRoom.accountDefaults(DocumentParser.parse(Data(claimed.document)), store: store)
+            try tariff.checkEstimate(document)
+            let terms = try attachments.terms(for: document.terms, attachmentHash: job.termsHash)
+            // Decoding the logo checks that it is there and whole; drawing it cannot change the count.
+            _ = try attachments.logo(for: document.sender.logo, attachmentHash: job.logoHash)
+            // The letter's own pages from its layout, its terms' as Poppler counted
+            // them at intake; the cut checks the printed stream with Poppler again.
+            let pages = try renderer.pageCount(document, terms: terms)
+            let placement = configuration.inserting.placement(for: document, pages: pages)
+            let price = try tariff.priceCents(pages: pages, country: document.recipient.country, placement: placement)
+            return .charge(job: job.id, pages: pages, priceCents: price, placement: placement)
+        } catch let error as DocumentError {
+            return .fail(job: job.id, reason: error.description, code: FailureCode.invalidDocument)
+        } catch let error as RenderError {
+            return .fail(job: job.id, reason: error.description, code: error.code.rawValue)
+        } catch let error as Tariff.PricingError {
+            return .fail(job: job.id, reason: error.description, code: FailureCode.of(error))
+        } catch {
+            return .fail(job: job.id, reason: String(describing: error), code: FailureCode.invalidDocument)
+        }
+    }
+
+    /// Records a batch's decisions in one transaction, then logs each.
+    private func settle(_ decisions: [(ClaimedJob, PreparationDecision)], into report: inout MailRoom.PrepareReport) throws {
+        guard !decisions.isEmpty else { return }
+        let outcomes = try store.settle(decisions.map(\.1), at: clock())
+        for ((claimed, decision), outcome) in zip(decisions, outcomes) {
+            let job = claimed.job
+            switch (decision, outcome) {
+            case (.charge(_, let pages, let price, _), let outcome?):
+                MailRoom.record(outcome, job: job, pages: pages, price: price, log: log, into: &report)
+            case (.fail(_, let reason, _), _):
+                report.failed += 1
+                log.error("job.failed", MailRoom.fields(job, reason: reason))
+            case (.charge, nil):
+                break
+            }
+        }
+    }
+}
