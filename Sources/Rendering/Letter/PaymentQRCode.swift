@@ -2,9 +2,11 @@ import CCairo
 import CQREncode
 import Letters
 
-/// A QR code, encoded by libqrencode and drawn as vectors: one filled
-/// rectangle for each run of dark modules in a row, so that it stays sharp at
-/// any printer's resolution and adds a few hundred bytes to the PDF.
+/// A QR code, encoded by libqrencode and drawn as an image of one pixel a
+/// module, quiet zone included, scaled without interpolation: each module
+/// prints as a sharp square at any printer's resolution, and the PDF holds a
+/// few hundred bytes of image instead of hundreds of rectangles whose every
+/// coordinate Cairo would write out as a decimal number.
 struct PaymentQRCode {
     /// Modules on a side.
     let size: Int
@@ -29,22 +31,29 @@ struct PaymentQRCode {
     /// Draws the code and its white quiet zone in a square of `side` points
     /// whose top-left corner is `(x, y)`.
     func draw(at x: Double, _ y: Double, side: Double, in context: OpaquePointer) {
-        let module = side / Double(size + 2 * Self.quietZone)
-        cairo_set_source_rgb(context, 1, 1, 1)
-        cairo_rectangle(context, x, y, side, side)
-        cairo_fill(context)
-        cairo_set_source_rgb(context, 0, 0, 0)
-        let origin = (x + Double(Self.quietZone) * module, y + Double(Self.quietZone) * module)
-        for row in 0..<size {
-            var column = 0
-            while column < size {
-                guard dark[row * size + column] else { column += 1; continue }
-                let start = column
-                while column < size && dark[row * size + column] { column += 1 }
-                cairo_rectangle(context, origin.0 + Double(start) * module, origin.1 + Double(row) * module,
-                                Double(column - start) * module, module)
+        let modules = size + 2 * Self.quietZone
+        guard let image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(modules), Int32(modules)),
+              cairo_surface_status(image) == CAIRO_STATUS_SUCCESS, let pixels = cairo_image_surface_get_data(image) else {
+            return
+        }
+        defer { cairo_surface_destroy(image) }
+        let stride = Int(cairo_image_surface_get_stride(image))
+        for row in 0..<modules {
+            let line = UnsafeMutableRawPointer(pixels + row * stride).assumingMemoryBound(to: UInt32.self)
+            for column in 0..<modules {
+                let (r, c) = (row - Self.quietZone, column - Self.quietZone)
+                let isDark = (0..<size).contains(r) && (0..<size).contains(c) && dark[r * size + c]
+                line[column] = isDark ? 0x00_00_00_00 : 0x00_FF_FF_FF
             }
         }
+        cairo_surface_mark_dirty(image)
+        cairo_save(context)
+        cairo_translate(context, x, y)
+        cairo_scale(context, side / Double(modules), side / Double(modules))
+        cairo_set_source_surface(context, image, 0, 0)
+        cairo_pattern_set_filter(cairo_get_source(context), CAIRO_FILTER_NEAREST)
+        cairo_rectangle(context, 0, 0, Double(modules), Double(modules))
         cairo_fill(context)
+        cairo_restore(context)
     }
 }

@@ -25,8 +25,10 @@ enum TermsPages {
             }
             cairo_rectangle(context, 0, 0, width, height)
             cairo_clip(context)
-            // Courrier's normalised copy: its pages were all drawn once already.
-            try? pdf.render(page: index, into: context)
+            // The page as Poppler drew it once, painted as a source: Cairo's PDF
+            // output writes one form for it, which every letter's page refers to.
+            cairo_set_source_surface(context, try pdf.recording(ofPage: index), 0, 0)
+            cairo_paint(context)
             cairo_restore(context)
             canvas.showPage()
         }

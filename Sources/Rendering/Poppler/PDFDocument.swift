@@ -1,3 +1,4 @@
+import CCairo
 import CPoppler
 
 /// A PDF opened with Poppler: to count the pages of a letter as it will be
@@ -57,7 +58,33 @@ public final class PDFDocument {
     }
 
     deinit {
+        recordings.values.forEach { cairo_surface_destroy($0) }
         courrier_poppler_document_unref(document)
+    }
+
+    /// Each page drawn once by Poppler into a Cairo recording surface, kept
+    /// for as long as the document: terms shared by many letters are drawn
+    /// once a cut, and a PDF surface that paints the same recording on many
+    /// pages embeds it once.
+    private var recordings: [Int: OpaquePointer] = [:]
+
+    func recording(ofPage index: Int) throws(RenderError) -> OpaquePointer {
+        if let recording = recordings[index] { return recording }
+        let (width, height) = try pageSize(index)
+        var extents = cairo_rectangle_t(x: 0, y: 0, width: width, height: height)
+        guard let surface = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &extents),
+              cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS, let context = cairo_create(surface) else {
+            throw RenderError(.cairo, "\(name): no memory to draw page \(index + 1)")
+        }
+        defer { cairo_destroy(context) }
+        do {
+            try render(page: index, into: context)
+        } catch {
+            cairo_surface_destroy(surface)
+            throw error
+        }
+        recordings[index] = surface
+        return surface
     }
 
     /// False when the PDF's owner has forbidden printing it (an encrypted PDF
