@@ -104,6 +104,7 @@ func spawn(_ arguments: [String], environment: [String: String]) throws -> (stat
 }
 
 var peaks: [(letters: Int, kib: Int)] = []
+var runRates: [(letters: Int, rate: Double)] = []
 for size in runSizes {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("courrier-bench-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -131,9 +132,18 @@ for size in runSizes {
         .reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(
             atPath: bundleFolder.appendingPathComponent($1).path)[.size] as? Int) ?? 0) }
     peaks.append((size, result.maxRSSKiB))
+    runRates.append((size, Double(size) / result.seconds))
     print(String(format: "run %5d      %6.0f letters/s   (%.2f s)   peak memory %4d MiB   bundle %.1f KiB a letter",
                  size, Double(size) / result.seconds, result.seconds, result.maxRSSKiB / 1024,
                  Double(pdfBytes) / 1024 / Double(size)))
+}
+// 3. The peer: a short Python script on the same C libraries, one PDF per document.
+if let peerRate = try peerRate(letters: 500) {
+    print(String(format: "peer           %6.0f letters/s   (Python: pycairo, Pango, Poppler, python3-qrcode; one PDF per document)",
+                 peerRate))
+    for (size, rate) in runRates {
+        print(String(format: "run %5d      %6.2f times the peer's rate", size, rate / peerRate))
+    }
 }
 if let smallest = peaks.first, let largest = peaks.last, largest.letters > smallest.letters {
     print(String(format: "peak memory, %d letters against %d: %.2f times", largest.letters, smallest.letters,
@@ -233,4 +243,29 @@ func benchmarkCorpus(_ corpus: URL) throws {
         print(String(format: "  slowest       %6.2f s to enqueue  %@", seconds, file))
     }
     print(String(format: "run            %6.2f s   peak memory %4d MiB", run.seconds, run.maxRSSKiB / 1024))
+}
+
+/// Letters a second of `deploy/peer/invoice.py` on the fixture invoice, or
+/// nil (saying why) when Python's libraries are not installed.
+func peerRate(letters: Int) throws -> Double? {
+    let script = binaryFolder.appendingPathComponent("../../deploy/peer/invoice.py").standardizedFileURL.path
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("courrier-peer-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    process.arguments = [script, invoiceFile.path, String(letters), folder.path]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch {
+        print("peer           not run: no /usr/bin/python3 (deploy/setup release peer installs it)")
+        return nil
+    }
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let rate = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        print("peer           not run: \(script) failed (deploy/setup release peer installs its libraries)")
+        return nil
+    }
+    return rate
 }
