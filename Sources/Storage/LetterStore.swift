@@ -132,6 +132,11 @@ public protocol LetterStore: AnyObject {
     /// ledger, the jobs' counts and prices and the bundles' totals stay.
     func purge(before cutoff: Date, at now: Date) throws -> PurgeReport
 
+    /// A number that changes when another connection, in this process or
+    /// another, commits a change: a worker looks at it between rounds, and
+    /// starts the next one at once when a letter was queued.
+    func changeCounter() throws -> Int64
+
     func close()
 }
 

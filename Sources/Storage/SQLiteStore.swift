@@ -57,6 +57,13 @@ public final class SQLiteStore: LetterStore {
         connection.close()
     }
 
+    /// SQLite's `PRAGMA data_version`: read from the WAL index, no
+    /// transaction, no disk read; it changes with every commit of another
+    /// connection (https://sqlite.org/pragma.html#pragma_data_version).
+    public func changeCounter() throws -> Int64 {
+        try connection.prepare("PRAGMA data_version").firstRow { $0.int64(0) } ?? 0
+    }
+
     private func migrate(to target: Int) throws {
         func storedVersion() throws -> Int {
             try connection.prepare("PRAGMA user_version").firstRow { $0.int(0) } ?? 0

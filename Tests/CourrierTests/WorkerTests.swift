@@ -261,6 +261,31 @@ final class WorkerProcess: @unchecked Sendable {
         #expect(worker.events.last?["event"] as? String == "worker.stopped")
     }
 
+    /// A worker polling every minute still prepares a letter within a second
+    /// of its being queued: it watches the store's change counter meanwhile.
+    @Test func anIdleWorkerPreparesANewLetterWithinASecond() throws {
+        let folder = try TemporaryFolder()
+        let environment = ["COURRIER_DATABASE": folder.path("courrier.sqlite"), "COURRIER_OUTBOX": folder.path("outbox"),
+                           "COURRIER_POLL": "60s", "COURRIER_CUT_AT": "03:00", "COURRIER_CUT_DAYS": "sun"]
+        try runCourrier(["wallet", "credit", "acme", "20", "--reference", "top-up"], environment: environment, in: folder.url)
+        let worker = try WorkerProcess(environment: environment, in: folder.url)
+        #expect(worker.waitFor(seconds: 10) { worker.events.contains { $0["event"] as? String == "worker.started" } })
+        usleep(500_000)  // asleep in its minute
+        let store = try SQLiteStore(path: folder.path("courrier.sqlite"))
+        defer { store.close() }
+        let documents = try folder.copyFixtureDocuments()
+        let queued = Date()
+        try runCourrier(["enqueue", documents.appendingPathComponent("acme-entretien-fr.json").path],
+                        environment: environment, in: folder.url)
+        let enqueueSeconds = Date().timeIntervalSince(queued)
+        let prepared = try worker.waitFor(seconds: 10) { try store.status(failureLimit: 1).jobs[.prepared] == 1 }
+        let seconds = Date().timeIntervalSince(queued) - enqueueSeconds
+        #expect(prepared)
+        // A second as the issue asks, with room for a loaded machine; the note quotes what it measures.
+        #expect(seconds < 2, "prepared \(seconds) s after it was queued, with a 60 s poll")
+        #expect(worker.terminate(within: 10) == 0)
+    }
+
     /// SIGTERM while letters are being prepared: the worker exits 0, every
     /// letter is either prepared and charged once or queued and untouched,
     /// and the next start does the rest.

@@ -64,9 +64,27 @@ public final class Worker {
                 // the next round; the error is logged and the worker goes on.
                 mailRoom.log.error("worker.error", ["reason": .string(String(describing: error))])
             }
-            stop.wait(configuration.pollInterval)
+            waitForNews()
         }
         mailRoom.log.info("worker.stopped", [:])
+    }
+
+    /// How often the worker looks at the store's change counter between rounds.
+    static let glance: TimeInterval = 0.2
+
+    /// Sleeps until the poll interval is over, a stop is asked for, or
+    /// another process commits to the store (a letter queued, a wallet
+    /// topped up), whichever comes first: an idle worker prepares a new
+    /// letter within a glance, not a poll.
+    private func waitForNews() {
+        let until = Date().addingTimeInterval(configuration.pollInterval)
+        let seen = try? mailRoom.store.changeCounter()
+        while !stop.isRequested {
+            let left = until.timeIntervalSinceNow
+            guard left > 0 else { return }
+            stop.wait(min(Self.glance, left))
+            if let seen, let now = try? mailRoom.store.changeCounter(), now != seen { return }
+        }
     }
 
     /// One round. Tests call it with the mail room's clock set where they want.
