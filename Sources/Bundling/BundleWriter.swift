@@ -2,16 +2,18 @@ import Foundation
 import Letters
 import Rendering
 
-/// Writes a print bundle: one PDF per print stream, the manifest in JSON and
-/// CSV, and SHA256SUMS.
+/// Writes a print bundle: the PDFs of its print streams (a stream of more
+/// sheets than a file should hold is cut into parts), the manifest in JSON
+/// and CSV, and SHA256SUMS.
 ///
-/// The bundle is built in a hidden folder beside its final place and renamed
-/// into place when complete and synced, so the outbox only ever holds whole
-/// bundles. Letters are drawn as they come: the writer holds one letter at a
-/// time and the manifest's entries, never the batch's documents.
+/// The parts are drawn at once, each on a thread of its own with its own
+/// renderer and its own source of letters, into its own file. The bundle is
+/// built in a hidden folder beside its final place and renamed into place
+/// when complete, checked and synced, so the outbox only ever holds whole
+/// bundles. Letters are drawn as they come: a part holds one letter at a
+/// time, and its manifest entries go to disk as they are made.
 public struct BundleWriter {
     public var outbox: URL
-    public var renderer: LetterRenderer
     public var marks: MarkScheme
     public var foldedEnvelope: Envelope
     /// Names the partial folder this writer builds in, `.<batch>.<token>.partial`:
@@ -20,10 +22,14 @@ public struct BundleWriter {
     /// Asked once the bundle is whole and synced, before it is renamed into
     /// place: throwing publishes nothing (the cut was taken over).
     public var beforePublishing: () throws -> Void = {}
+    /// The most sheets in one PDF file: print shops' RIPs like files of a
+    /// thousand sheets or so, and parts are what the cut draws in parallel.
+    public var sheetsPerFile = 1000
+    /// Parts drawn at once.
+    public var threads = 1
 
-    public init(outbox: URL, renderer: LetterRenderer, marks: MarkScheme = .none, foldedEnvelope: Envelope = .c56) {
+    public init(outbox: URL, marks: MarkScheme = .none, foldedEnvelope: Envelope = .c56) {
         self.outbox = outbox
-        self.renderer = renderer
         self.marks = marks
         self.foldedEnvelope = foldedEnvelope
     }
@@ -34,12 +40,13 @@ public struct BundleWriter {
         public var folder: URL
         public var batch: String
         public var totals: Manifest.Totals
+        /// One entry a file: a stream, or a part of one.
         public var streams: [Manifest.Stream]
         public var letters: [Receipt]
     }
 
-    /// Thrown by a caller's letters function to stop a cut half way: nothing
-    /// is renamed into place, and the cut stays open for the next attempt.
+    /// Thrown by a source of letters to stop a cut half way: nothing is
+    /// renamed into place, and the cut stays open for the next attempt.
     public struct Interrupted: Error, CustomStringConvertible {
         public init() {}
         public var description: String { "the cut was interrupted" }
@@ -60,22 +67,52 @@ public struct BundleWriter {
         public var stream: String
     }
 
-    /// The PDF of a stream: `letters.pdf` when the bundle has one stream,
-    /// `letters-<stream>.pdf` when it has several.
-    public static func fileName(of stream: PrintStream, streams: Int) -> String {
-        streams == 1 ? "letters.pdf" : "letters-\(stream.name).pdf"
+    /// The PDF of a stream, or of part `number` of `parts` of one:
+    /// `letters.pdf` when the bundle is one stream in one file,
+    /// `letters-<stream>.pdf` for one of several streams, and `-<number>`
+    /// before `.pdf` for a part.
+    public static func fileName(of stream: PrintStream, streams: Int, part number: Int = 1, of parts: Int = 1) -> String {
+        let base = streams == 1 ? "letters" : "letters-\(stream.name)"
+        return parts == 1 ? "\(base).pdf" : "\(base)-\(number).pdf"
     }
 
-    /// Writes bundle `batch`: `streams` in order, each with the letters that
-    /// `letters` hands, in print order, to the function it is given.
-    ///
-    /// Letters are asked for one stream at a time and drawn as they are
-    /// handed over: a caller fetches them from the store a page at a time.
-    /// `warn` hears of a letter whose page count differs from what it was
-    /// charged for.
-    public func write(batch: String, createdAt: String, streams: [PrintStream],
-                      letters: (PrintStream, _ add: (BundleLetter) throws -> Void) throws -> Void,
-                      warn: @escaping (BundleLetter, Int) -> Void = { _, _ in }) throws -> Result {
+    /// Splits each stream, given as the sheets of its letters in print order,
+    /// into parts of at most `sheetsPerFile` sheets (a letter is never split),
+    /// numbered in print order across the bundle.
+    public func plan(_ streams: [(stream: PrintStream, sheets: [Int])]) -> [BundlePart] {
+        var parts: [BundlePart] = []
+        var sequence = 1
+        let ordered = streams.filter { !$0.sheets.isEmpty }.sorted { $0.stream < $1.stream }
+        for (stream, sheets) in ordered {
+            var ranges: [Range<Int>] = []
+            var start = 0, inPart = 0
+            for (index, letterSheets) in sheets.enumerated() {
+                if inPart > 0 && inPart + letterSheets > sheetsPerFile {
+                    ranges.append(start..<index)
+                    start = index
+                    inPart = 0
+                }
+                inPart += letterSheets
+            }
+            ranges.append(start..<sheets.count)
+            var sheetsBefore = 0
+            for (offset, range) in ranges.enumerated() {
+                parts.append(BundlePart(
+                    index: parts.count, stream: stream, number: offset + 1, of: ranges.count, letters: range,
+                    firstSequence: sequence, sheetsBefore: sheetsBefore,
+                    file: Self.fileName(of: stream, streams: ordered.count, part: offset + 1, of: ranges.count)))
+                sequence += range.count
+                sheetsBefore += sheets[range].reduce(0, +)
+            }
+        }
+        return parts
+    }
+
+    /// Writes bundle `batch`: `streams`, each given as the sheets of its
+    /// letters in print order, cut into parts; `letters` opens the source of
+    /// one part's letters, on the thread that draws it.
+    public func write(batch: String, createdAt: String, streams: [(stream: PrintStream, sheets: [Int])],
+                      letters: @escaping @Sendable (BundlePart) throws -> PartLetters) throws -> Result {
         let fileManager = FileManager.default
         // Names, addresses and amounts: for this user (and no one else) whatever the umask.
         try fileManager.createDirectory(at: outbox, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -88,68 +125,20 @@ public struct BundleWriter {
         }
         try fileManager.createDirectory(at: partial, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
 
-        let manifest = try ManifestWriter(folder: partial)
-        var receipts: [Receipt] = []
-        var streamTotals: [Manifest.Stream] = []
-        for stream in streams.sorted() {
-            let file = Self.fileName(of: stream, streams: streams.count)
-            let canvas = try PDFCanvas(path: partial.appendingPathComponent(file).path,
-                                       metadata: PDFMetadata(title: "Courrier bundle \(batch) \(stream.name)", date: createdAt))
-            var totals = Manifest.Stream(stream: stream, file: file)
-            try letters(stream) { letter in
-                precondition(letter.placement.stream == stream, "letters come stream by stream")
-                let sequence = receipts.count + 1
-                let firstPage = canvas.pageCount + 1
-                let sheetsBefore = totals.sheets
-                let pages = try renderer.draw(letter.document, terms: letter.terms, logo: letter.logo,
-                                              marks: marks.isEmpty ? nil : { page, pages in
-                    self.sheetMarks(page: page, pages: pages, stream: stream, sheetsBefore: sheetsBefore,
-                                    batch: batch, sequence: sequence)
-                }, on: canvas)
-                // A letter charged for N pages is printed on N pages, or not at all.
-                if pages != letter.chargedPages {
-                    warn(letter, pages)
-                    throw PageCountMismatch(description: "job \(letter.job) (\(letter.document.account)/\(letter.document.id)) draws \(pages) pages but was charged for \(letter.chargedPages); bundle \(batch) is not published")
-                }
-                // In duplex, a letter with an odd page count gets a blank back, so
-                // that the next letter starts on a sheet of its own.
-                if stream.duplex && pages % 2 == 1 {
-                    canvas.showPage()
-                    totals.blankPages += 1
-                }
-                let sheets = stream.sheets(pages: pages)
-                let recipient = letter.document.recipient
-                try manifest.add(Manifest.Letter(
-                    sequence: sequence, job: letter.job, account: letter.document.account,
-                    document: letter.document.id, stream: stream.name, file: file, firstPage: firstPage, pages: pages,
-                    sheets: sheets, priceCents: letter.priceCents, color: stream.color, duplex: stream.duplex,
-                    envelope: stream.envelope.rawValue, window: letter.document.envelopeWindow.rawValue,
-                    country: recipient.country, postalCode: recipient.postalCode,
-                    recipient: recipient.windowLines(language: letter.document.language)))
-                receipts.append(Receipt(job: letter.job, account: letter.document.account, document: letter.document.id,
-                                        sequence: sequence, stream: stream.name))
-                totals.letters += 1
-                totals.pages += pages
-                totals.sheets += sheets
-                totals.amountCents += letter.priceCents
-            }
-            try canvas.finish()
-            // Poppler, another reader than the one that wrote it, is the judge of what will print.
-            let printed = try PDFDocument(path: partial.appendingPathComponent(file).path).pageCount
-            guard printed == totals.pages + totals.blankPages else {
-                throw PageCountMismatch(description: "\(file) of bundle \(batch) has \(printed) pages, its manifest \(totals.pages) and \(totals.blankPages) blank; the bundle is not published")
-            }
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: partial.appendingPathComponent(file).path)
-            try DurableFile.sync(partial.appendingPathComponent(file))
-            streamTotals.append(totals)
+        let parts = plan(streams)
+        let drawing = PartDrawing(batch: batch, createdAt: createdAt, folder: partial, marks: marks)
+        let written = try PartQueue(parts: parts, threads: threads).run { part in
+            let source = try letters(part)
+            defer { source.close() }
+            return try drawing.draw(part, from: source)
         }
 
-        let totals = Manifest.totals(of: streamTotals)
-        try manifest.finish(batch: batch, createdAt: createdAt, streams: streamTotals, marks: Manifest.Marks(marks),
-                            totals: totals)
-
+        let files = written.map(\.totals)
+        let totals = Manifest.totals(of: files)
+        try ManifestWriter.assemble(folder: partial, parts: parts.count, batch: batch, createdAt: createdAt,
+                                    streams: files, marks: Manifest.Marks(marks), totals: totals)
         var sums = ""
-        for name in streamTotals.map(\.file) + [Manifest.csvFile, Manifest.jsonFile] {
+        for name in files.map(\.file) + [Manifest.csvFile, Manifest.jsonFile] {
             sums += "\(try DurableFile.sha256(of: partial.appendingPathComponent(name)))  \(name)\n"
         }
         try DurableFile.write(Data(sums.utf8), to: partial.appendingPathComponent("SHA256SUMS"))
@@ -169,18 +158,6 @@ public struct BundleWriter {
             try DurableFile.rename(partial, to: final)
         }
         try DurableFile.sync(outbox)
-        return Result(folder: final, batch: batch, totals: totals, streams: streamTotals, letters: receipts)
-    }
-
-    /// The marks of page `page` (from 0) of a letter of `pages` pages: on
-    /// front sides only. `sheetsBefore` counts the stream's sheets before it.
-    private func sheetMarks(page: Int, pages: Int, stream: PrintStream, sheetsBefore: Int,
-                            batch: String, sequence: Int) -> SheetMarks? {
-        if stream.duplex && page % 2 == 1 { return nil }
-        let sheet = stream.duplex ? page / 2 + 1 : page + 1
-        let sheets = stream.sheets(pages: pages)
-        return SheetMarks(
-            omr: marks.omr ? OMRCode(sheetInStream: sheetsBefore + sheet, isLastOfLetter: sheet == sheets) : nil,
-            dataMatrix: marks.dataMatrix ? SheetIdentity(batch: batch, sequence: sequence, sheet: sheet, sheets: sheets) : nil)
+        return Result(folder: final, batch: batch, totals: totals, streams: files, letters: written.flatMap(\.receipts))
     }
 }

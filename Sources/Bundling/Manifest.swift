@@ -32,6 +32,10 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var blankPages = 0
         public var sheets = 0
         public var amountCents: Int64 = 0
+        /// Part `part` of `parts`, when the stream is cut into several files;
+        /// absent when it is one.
+        public var part: Int?
+        public var parts: Int?
 
         init(stream: PrintStream, file: String) {
             name = stream.name
@@ -128,10 +132,13 @@ public struct Manifest: Codable, Sendable, Equatable {
         try decode(Data(contentsOf: folder.appendingPathComponent(jsonFile)))
     }
 
-    static func encoder() -> JSONEncoder {
+    /// Snake-case keys, sorted; `pretty` for a person, compact for files of
+    /// thousands of letters.
+    static func encoder(pretty: Bool = true) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            : [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }
 

@@ -1,68 +1,94 @@
 import Foundation
 
-/// Writes `manifest.json` and `manifest.csv` a letter at a time, so that a
-/// bundle of any size holds no more than one entry in memory.
+/// Writes the manifest entries of one part of a bundle as its letters are
+/// drawn, to files of their own in the bundle's folder; `assemble` puts the
+/// parts together, in order, into `manifest.json` and `manifest.csv`, so that
+/// a bundle of any size holds no more than one entry in memory.
 ///
-/// `manifest.json` comes out as `JSONEncoder` would write the whole
-/// `Manifest` (keys sorted, two spaces a level): the letters go to a side file
-/// as they come, and `finish` puts the parts together.
+/// Every piece of `manifest.json` is written by `JSONEncoder`, each letter as
+/// it comes and the rest at the end: the file is the encoding of `Manifest`,
+/// its keys sorted, never text spliced out of another encoding.
 final class ManifestWriter {
-    private let folder: URL
     private let csv: FileHandle
     private let letters: FileHandle
-    private let lettersURL: URL
     private var count = 0
-    private let encoder = Manifest.encoder()
+    private let encoder = Manifest.encoder(pretty: false)
 
-    init(folder: URL) throws {
-        self.folder = folder
-        csv = try Self.create(folder.appendingPathComponent(Manifest.csvFile))
-        lettersURL = folder.appendingPathComponent(".letters.json")
-        letters = try Self.create(lettersURL)
-        try csv.write(contentsOf: Data(Manifest.csvLine(Manifest.csvHeader).utf8))
+    /// The files of part `index`, hidden in the bundle's folder until `assemble`.
+    static func fragments(folder: URL, part index: Int) -> (csv: URL, json: URL) {
+        (folder.appendingPathComponent(".part-\(index).csv"), folder.appendingPathComponent(".part-\(index).json"))
+    }
+
+    init(folder: URL, part index: Int) throws {
+        let files = Self.fragments(folder: folder, part: index)
+        csv = try Self.create(files.csv)
+        letters = try Self.create(files.json)
     }
 
     func add(_ letter: Manifest.Letter) throws {
         try csv.write(contentsOf: Data(Manifest.csvLine(letter.csvRow).utf8))
-        let entry = String(decoding: try encoder.encode(letter), as: UTF8.self)
-        try letters.write(contentsOf: Data(((count == 0 ? "" : ",\n") + Self.indent(entry, by: 4)).utf8))
+        try letters.write(contentsOf: Data((count == 0 ? [] : Array(",".utf8)) + [UInt8](try encoder.encode(letter))))
         count += 1
     }
 
-    /// Writes `manifest.json` around the letters, with what is known at the end.
-    func finish(batch: String, createdAt: String, streams: [Manifest.Stream], marks: Manifest.Marks,
-                totals: Manifest.Totals) throws {
-        try csv.synchronize()
+    func finish() throws {
         try csv.close()
         try letters.close()
-        struct Head: Encodable { var batch, createdAt, format: String }
-        struct Tail: Encodable { var marks: Manifest.Marks; var streams: [Manifest.Stream]; var totals: Manifest.Totals }
-        let head = String(decoding: try encoder.encode(Head(batch: batch, createdAt: createdAt, format: Manifest.format)),
-                          as: UTF8.self)
-        let tail = String(decoding: try encoder.encode(Tail(marks: marks, streams: streams, totals: totals)), as: UTF8.self)
-        let json = try Self.create(folder.appendingPathComponent(Manifest.jsonFile))
-        // Head without its closing brace, the letters, then the tail without its opening one.
-        try json.write(contentsOf: Data((head.dropLast(2) + ",\n  \"letters\" : [\n").utf8))
-        let source = try FileHandle(forReadingFrom: lettersURL)
-        while let chunk = try source.read(upToCount: 1 << 20), !chunk.isEmpty {
-            try json.write(contentsOf: chunk)
+    }
+
+    /// Writes `manifest.json` and `manifest.csv` from the fragments of
+    /// `parts` parts, and removes the fragments.
+    static func assemble(folder: URL, parts: Int, batch: String, createdAt: String, streams: [Manifest.Stream],
+                         marks: Manifest.Marks, totals: Manifest.Totals) throws {
+        let encoder = Manifest.encoder(pretty: false)
+        let csv = try create(folder.appendingPathComponent(Manifest.csvFile))
+        try csv.write(contentsOf: Data(Manifest.csvLine(Manifest.csvHeader).utf8))
+        let json = try create(folder.appendingPathComponent(Manifest.jsonFile))
+        // The members in the order JSONEncoder sorts them, each value encoded by it.
+        func member(_ key: String, _ value: some Encodable, last: Bool = false) throws {
+            try json.write(contentsOf: Data("\"\(key)\":".utf8) + (try encoder.encode(value)) + Data((last ? "}\n" : ",").utf8))
         }
-        try source.close()
-        try json.write(contentsOf: Data(("\n  ],\n" + tail.dropFirst(2) + "\n").utf8))
-        try json.synchronize()
-        try json.close()
-        try FileManager.default.removeItem(at: lettersURL)
+        try json.write(contentsOf: Data("{".utf8))
+        try member("batch", batch)
+        try member("created_at", createdAt)
+        try member("format", Manifest.format)
+        try json.write(contentsOf: Data("\"letters\":[".utf8))
+        var written = false
+        for index in 0..<parts {
+            let fragments = fragments(folder: folder, part: index)
+            _ = try append(fragments.csv, to: csv, separator: nil)
+            if try append(fragments.json, to: json, separator: written ? Data(",".utf8) : nil) { written = true }
+            try FileManager.default.removeItem(at: fragments.csv)
+            try FileManager.default.removeItem(at: fragments.json)
+        }
+        try json.write(contentsOf: Data("],".utf8))
+        try member("marks", marks)
+        try member("streams", streams)
+        try member("totals", totals, last: true)
+        for file in [csv, json] {
+            try file.synchronize()
+            try file.close()
+        }
+    }
+
+    /// Appends the file at `source` to `target`, after `separator` when it is
+    /// not empty; true when it was not.
+    private static func append(_ source: URL, to target: FileHandle, separator: Data?) throws -> Bool {
+        let handle = try FileHandle(forReadingFrom: source)
+        defer { try? handle.close() }
+        var first = true
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            if first, let separator { try target.write(contentsOf: separator) }
+            first = false
+            try target.write(contentsOf: chunk)
+        }
+        return !first
     }
 
     private static func create(_ url: URL) throws -> FileHandle {
         guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+            throw DurableFile.Failure(operation: "create", path: url.path, code: errno)
         }
         return try FileHandle(forWritingTo: url)
-    }
-
-    private static func indent(_ text: String, by spaces: Int) -> String {
-        let pad = String(repeating: " ", count: spaces)
-        return pad + text.replacingOccurrences(of: "\n", with: "\n" + pad)
     }
 }

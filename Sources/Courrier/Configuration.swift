@@ -50,6 +50,10 @@ public struct Configuration: Sendable {
     /// connection and renderer: one per core.
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
+    /// The most sheets in one PDF file of a bundle: a longer print stream is
+    /// cut into parts, which the cut draws at once.
+    public var sheetsPerFile = 1000
+
     /// The bounds of the child process that reads each terms PDF and logo.
     public var untrusted = IsolatedOpener.Limits()
 
@@ -80,7 +84,7 @@ public struct Configuration: Sendable {
         "COURRIER_CUT_EVERY": "cut-every", "COURRIER_TIME_ZONE": "time-zone", "COURRIER_METRICS": "metrics",
         "COURRIER_LOG_LEVEL": "log-level", "COURRIER_LOG_FORMAT": "log-format", "COURRIER_WORKER_ID": "worker-id",
         "COURRIER_RETENTION": "older-than", "COURRIER_OPEN_TIMEOUT": "open-timeout", "COURRIER_OPEN_MEMORY": "open-memory",
-        "COURRIER_THREADS": "threads",
+        "COURRIER_THREADS": "threads", "COURRIER_FILE_SHEETS": "file-sheets",
     ]
 
     /// The defaults, overridden by the `COURRIER_…` variables that are set.
@@ -129,6 +133,12 @@ public struct Configuration: Sendable {
                 throw MailRoomError("COURRIER_THREADS is \"\(value)\", expected a number of threads from 1 to 64")
             }
             configuration.threads = threads
+        }
+        if let value = value("COURRIER_FILE_SHEETS") {
+            guard let sheets = Int(value), (10...100_000).contains(sheets) else {
+                throw MailRoomError("COURRIER_FILE_SHEETS is \"\(value)\", expected the most sheets in one PDF file, 10 to 100000")
+            }
+            configuration.sheetsPerFile = sheets
         }
         if let value = value("COURRIER_OPEN_TIMEOUT") {
             configuration.untrusted.time = try parseDuration(value, name: "COURRIER_OPEN_TIMEOUT")
@@ -193,7 +203,7 @@ public struct Configuration: Sendable {
             ("COURRIER_METRICS", metricsPath), ("COURRIER_LOG_LEVEL", logLevel.rawValue),
             ("COURRIER_LOG_FORMAT", logFormat.rawValue), ("COURRIER_WORKER_ID", workerID),
             ("COURRIER_RETENTION", retentionDays.map { "\($0)d" }),
-            ("COURRIER_THREADS", String(threads)),
+            ("COURRIER_THREADS", String(threads)), ("COURRIER_FILE_SHEETS", String(sheetsPerFile)),
             ("COURRIER_OPEN_TIMEOUT", duration(untrusted.time)),
             ("COURRIER_OPEN_MEMORY", "\(untrusted.memoryBytes / 1024 / 1024)M"),
         ]

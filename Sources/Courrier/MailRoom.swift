@@ -192,7 +192,7 @@ public final class MailRoom {
     /// whichever worker gets there first. `shouldStop` is asked between
     /// letters; when it says yes, the cut is left unfinished, its claim given
     /// back, for the next start to finish with the same letters.
-    public func cut(slot: Date? = nil, shouldStop: @escaping () -> Bool = { false }) throws -> [BundleWriter.Result] {
+    public func cut(slot: Date? = nil, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> [BundleWriter.Result] {
         try cutRound(slot: slot, openingNew: true, shouldStop: shouldStop).bundles
     }
 
@@ -207,7 +207,7 @@ public final class MailRoom {
 
     /// Finishes the cuts a crash left, then, when `openingNew`, opens one for
     /// `slot` (or an unscheduled one when `slot` is nil) and writes it.
-    func cutRound(slot: Date?, openingNew: Bool, shouldStop: @escaping () -> Bool) throws -> CutRound {
+    func cutRound(slot: Date?, openingNew: Bool, shouldStop: @escaping @Sendable () -> Bool) throws -> CutRound {
         var round = CutRound()
         let lease = Self.cutLease
         // A cut held by a crashed process of this machine is finished now, not in an hour.
@@ -242,16 +242,16 @@ public final class MailRoom {
         return round
     }
 
-    /// Letters are read from the store this many at a time: the cut holds one
-    /// page of documents, never the batch.
-    static let cutPageSize = 64
     /// How long a cut is held without news from its process before another
     /// may take it over; renewed before the bundle is published.
     static let cutLease: TimeInterval = 3600
 
-    private func write(_ cut: Cut, shouldStop: @escaping () -> Bool) throws -> BundleWriter.Result {
-        var writer = BundleWriter(outbox: URL(fileURLWithPath: configuration.outbox, isDirectory: true), renderer: renderer,
+    private func write(_ cut: Cut, shouldStop: @escaping @Sendable () -> Bool) throws -> BundleWriter.Result {
+        var writer = BundleWriter(outbox: URL(fileURLWithPath: configuration.outbox, isDirectory: true),
                                   marks: configuration.marks, foldedEnvelope: configuration.inserting.foldedEnvelope)
+        writer.sheetsPerFile = configuration.sheetsPerFile
+        // Parts drawn at once need a store connection each.
+        writer.threads = openStore == nil ? 1 : configuration.threads
         // This process's own partial folder; and nothing is published once another has taken the cut over.
         writer.claimToken = claimant.token
         writer.beforePublishing = { [store, claimant, clock] in
@@ -259,35 +259,23 @@ public final class MailRoom {
                 throw MailRoomError("the cut of bundle \(cut.batch) was taken over by another process; this one publishes nothing")
             }
         }
+        var slots: [String: [(position: PrintPosition, sheets: Int)]] = [:]
         let streams = try store.streams(in: cut.batch).map { name in
             guard let stream = PrintStream(name: name) else {
                 throw MailRoomError("bundle \(cut.batch) holds letters of an unknown print stream \"\(name)\"")
             }
-            return stream
+            slots[name] = try store.slots(in: cut.batch, stream: name)
+            return (stream: stream, sheets: slots[name, default: []].map(\.sheets))
         }
-        // The batch is read from the store a page at a time, in print order.
-        func letters(of stream: PrintStream, add: (BundleLetter) throws -> Void) throws {
-            var position: PrintPosition?
-            while true {
-                if shouldStop() { throw BundleWriter.Interrupted() }
-                let page = try store.letters(in: cut.batch, stream: stream.name, after: position, limit: Self.cutPageSize)
-                for stored in page {
-                    try add(bundleLetter(stored, stream: stream))
-                    progress?.advance()
-                }
-                guard let last = page.last, page.count == Self.cutPageSize else { return }
-                position = last.position
-            }
-        }
-        progress?.start("cut \(cut.batch)", total: cut.letters)
-        defer { progress?.finish() }
+        self.progress?.start("cut \(cut.batch)", total: cut.letters)
+        defer { self.progress?.finish() }
+        let progress = self.progress.map(SharedProgress.init)
+        let source = CutSource(batch: cut.batch, slots: slots, store: writer.threads == 1 ? store : nil, openStore: openStore,
+                               configuration: configuration, tariff: tariff, shouldStop: shouldStop,
+                               advance: { progress?.advance() })
         let result: BundleWriter.Result
         do {
-            result = try writer.write(batch: cut.batch, createdAt: cut.createdAt, streams: streams, letters: letters) { letter, pages in
-                self.log.warning("bundle.page_count_changed", [
-                    "job": .integer(letter.job), "batch": .string(cut.batch),
-                    "pages": .int(pages), "charged_pages": .int(letter.chargedPages)])
-            }
+            result = try writer.write(batch: cut.batch, createdAt: cut.createdAt, streams: streams, letters: source.letters)
         } catch let interrupted as BundleWriter.Interrupted {
             try store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
             log.warning("cut.interrupted", ["batch": .string(cut.batch),
@@ -328,18 +316,6 @@ public final class MailRoom {
                                 "streams": .int(result.streams.count), "marks": .string(configuration.marks.description),
                                 "path": .string(result.folder.path)])
         return result
-    }
-
-    /// A stored letter, ready to draw: its document, terms and logo, and where it goes.
-    private func bundleLetter(_ stored: BatchLetter, stream: PrintStream) throws -> BundleLetter {
-        let document = try accountDefaults(DocumentParser.parse(Data(stored.document)))
-        let terms = try attachments.terms(for: document.terms, attachmentHash: stored.job.termsHash)
-        let logo = try attachments.logo(for: document.sender.logo, attachmentHash: stored.job.logoHash)
-        let pages = stored.job.pages ?? 0
-        let placement = PrintPlacement(stream: stream, sheets: stored.job.sheets ?? stream.sheets(pages: pages),
-                                       sortKey: stored.position.sortKey)
-        return BundleLetter(job: stored.job.id, document: document, terms: terms, logo: logo, placement: placement,
-                            chargedPages: pages, priceCents: stored.job.priceCents ?? 0)
     }
 
     static func batchPrefix(_ date: Date) -> String {

@@ -82,6 +82,10 @@ public protocol LetterStore: AnyObject {
     /// The print streams of a batch, by name.
     func streams(in batch: String) throws -> [String]
 
+    /// Every letter of one stream of a batch in print order, with the sheets
+    /// it takes: what the cut needs to split the stream into parts.
+    func slots(in batch: String, stream: String) throws -> [(position: PrintPosition, sheets: Int)]
+
     /// Up to `limit` letters of one stream of a batch in print order, after
     /// `position`: the cut reads a batch a page at a time.
     func letters(in batch: String, stream: String, after position: PrintPosition?, limit: Int) throws -> [BatchLetter]

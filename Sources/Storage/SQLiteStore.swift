@@ -639,6 +639,16 @@ public final class SQLiteStore: LetterStore {
             .rows([.text(batch)]) { $0.optionalText(0) ?? "" }
     }
 
+    public func slots(in batch: String, stream: String) throws -> [(position: PrintPosition, sheets: Int)] {
+        try connection.prepare("""
+            SELECT sort_key, id,
+                coalesce(sheets, CASE WHEN stream LIKE '%-duplex-%' THEN (pages + 1) / 2 ELSE pages END, 1)
+            FROM jobs WHERE batch = ?1 AND stream IS ?2 ORDER BY sort_key, id
+            """).rows([.text(batch), stream.isEmpty ? .null : .text(stream)]) {
+                (PrintPosition(sortKey: $0.optionalText(0) ?? "", job: $0.int64(1)), $0.int(2))
+            }
+    }
+
     public func letters(in batch: String, stream: String, after position: PrintPosition?, limit: Int) throws -> [BatchLetter] {
         try connection.prepare("""
             SELECT \(Self.jobColumns), document, sort_key FROM jobs

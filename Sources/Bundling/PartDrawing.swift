@@ -1,0 +1,100 @@
+import Foundation
+import Letters
+import Rendering
+
+/// Draws one part of a stream into its PDF file, with its manifest entries
+/// written beside it as they are made; then reads the file back with Poppler.
+///
+/// Each call makes its own renderer: parts are drawn on several threads.
+struct PartDrawing: Sendable {
+    let batch: String
+    let createdAt: String
+    let folder: URL
+    let marks: MarkScheme
+
+    /// What a part wrote.
+    struct Written: Sendable {
+        var totals: Manifest.Stream
+        var receipts: [BundleWriter.Receipt]
+    }
+
+    func draw(_ part: BundlePart, from letters: PartLetters) throws -> Written {
+        let stream = part.stream
+        let renderer = LetterRenderer()
+        let canvas = try PDFCanvas(path: folder.appendingPathComponent(part.file).path,
+                                   metadata: PDFMetadata(title: "Courrier bundle \(batch) \(part.file)", date: createdAt))
+        let manifest = try ManifestWriter(folder: folder, part: part.index)
+        var totals = Manifest.Stream(stream: stream, file: part.file)
+        if part.of > 1 {
+            totals.part = part.number
+            totals.parts = part.of
+        }
+        var receipts: [BundleWriter.Receipt] = []
+        var sheetsBefore = part.sheetsBefore
+        while let letter = try letters.next() {
+            guard letter.placement.stream == stream else {
+                throw BundleWriter.PageCountMismatch(description: "job \(letter.job) belongs to stream \(letter.placement.stream.name), not \(stream.name); bundle \(batch) is not published")
+            }
+            let sequence = part.firstSequence + receipts.count
+            let firstPage = canvas.pageCount + 1
+            let before = sheetsBefore
+            let pages = try renderer.draw(letter.document, terms: letter.terms, logo: letter.logo,
+                                          marks: marks.isEmpty ? nil : { page, pages in
+                Self.sheetMarks(page: page, pages: pages, stream: stream, sheetsBefore: before, batch: batch,
+                                sequence: sequence, scheme: marks)
+            }, on: canvas)
+            // A letter charged for N pages is printed on N pages, or not at all.
+            guard pages == letter.chargedPages else {
+                throw BundleWriter.PageCountMismatch(description: "job \(letter.job) (\(letter.document.account)/\(letter.document.id)) draws \(pages) pages but was charged for \(letter.chargedPages); bundle \(batch) is not published")
+            }
+            // In duplex, a letter with an odd page count gets a blank back, so
+            // that the next letter starts on a sheet of its own.
+            if stream.duplex && pages % 2 == 1 {
+                canvas.showPage()
+                totals.blankPages += 1
+            }
+            let sheets = stream.sheets(pages: pages)
+            sheetsBefore += sheets
+            let recipient = letter.document.recipient
+            try manifest.add(Manifest.Letter(
+                sequence: sequence, job: letter.job, account: letter.document.account,
+                document: letter.document.id, stream: stream.name, file: part.file, firstPage: firstPage, pages: pages,
+                sheets: sheets, priceCents: letter.priceCents, color: stream.color, duplex: stream.duplex,
+                envelope: stream.envelope.rawValue, window: letter.document.envelopeWindow.rawValue,
+                country: recipient.country, postalCode: recipient.postalCode,
+                recipient: recipient.windowLines(language: letter.document.language)))
+            receipts.append(BundleWriter.Receipt(job: letter.job, account: letter.document.account, document: letter.document.id,
+                                                 sequence: sequence, stream: stream.name))
+            totals.letters += 1
+            totals.pages += pages
+            totals.sheets += sheets
+            totals.amountCents += letter.priceCents
+        }
+        guard receipts.count == part.letters.count else {
+            throw BundleWriter.PageCountMismatch(description: "\(part.file) of bundle \(batch) was to hold \(part.letters.count) letters and holds \(receipts.count); the bundle is not published")
+        }
+        try canvas.finish()
+        try manifest.finish()
+        let file = folder.appendingPathComponent(part.file)
+        // Poppler, another reader than the one that wrote it, is the judge of what will print.
+        let printed = try PDFDocument(path: file.path).pageCount
+        guard printed == totals.pages + totals.blankPages else {
+            throw BundleWriter.PageCountMismatch(description: "\(part.file) of bundle \(batch) has \(printed) pages, its manifest \(totals.pages) and \(totals.blankPages) blank; the bundle is not published")
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        try DurableFile.sync(file)
+        return Written(totals: totals, receipts: receipts)
+    }
+
+    /// The marks of page `page` (from 0) of a letter of `pages` pages: on
+    /// front sides only. `sheetsBefore` counts the stream's sheets before it.
+    static func sheetMarks(page: Int, pages: Int, stream: PrintStream, sheetsBefore: Int,
+                           batch: String, sequence: Int, scheme: MarkScheme) -> SheetMarks? {
+        if stream.duplex && page % 2 == 1 { return nil }
+        let sheet = stream.duplex ? page / 2 + 1 : page + 1
+        let sheets = stream.sheets(pages: pages)
+        return SheetMarks(
+            omr: scheme.omr ? OMRCode(sheetInStream: sheetsBefore + sheet, isLastOfLetter: sheet == sheets) : nil,
+            dataMatrix: scheme.dataMatrix ? SheetIdentity(batch: batch, sequence: sequence, sheet: sheet, sheets: sheets) : nil)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Bundling
+import Letters
+import Rendering
+import Storage
+
+/// The letters of one part of a cut, read from the store a page at a time in
+/// print order, each with its terms and logo opened once for the part.
+///
+/// Made on the thread that draws the part, with a store connection of its
+/// own when parts are drawn at once.
+final class CutLetters: PartLetters {
+    private let store: LetterStore
+    private let ownsStore: Bool
+    private let batch: String
+    private let stream: PrintStream
+    private var position: PrintPosition?
+    private var left: Int
+    private var page: [BatchLetter] = []
+    private let attachments: AttachmentCache
+    private let shouldStop: @Sendable () -> Bool
+    private let advance: @Sendable () -> Void
+
+    /// Letters are read from the store this many at a time: a part holds one
+    /// page of documents, never the batch.
+    static let pageSize = 64
+
+    /// The `count` letters of `stream` in `batch` after `position` (from the
+    /// first when nil). `ownsStore`: close the store when done.
+    init(store: LetterStore, ownsStore: Bool, batch: String, stream: PrintStream, after position: PrintPosition?, count: Int,
+         intake: Intake, shouldStop: @escaping @Sendable () -> Bool, advance: @escaping @Sendable () -> Void) {
+        self.store = store
+        self.ownsStore = ownsStore
+        self.batch = batch
+        self.stream = stream
+        self.position = position
+        left = count
+        attachments = AttachmentCache(store: store, intake: intake)
+        self.shouldStop = shouldStop
+        self.advance = advance
+    }
+
+    func next() throws -> BundleLetter? {
+        guard left > 0 else { return nil }
+        if page.isEmpty {
+            if shouldStop() { throw BundleWriter.Interrupted() }
+            page = try store.letters(in: batch, stream: stream.name, after: position, limit: min(Self.pageSize, left)).reversed()
+            guard !page.isEmpty else { return nil }
+        }
+        guard let stored = page.popLast() else { return nil }
+        position = stored.position
+        left -= 1
+        defer { advance() }
+        return try letter(stored)
+    }
+
+    func close() {
+        if ownsStore { store.close() }
+    }
+
+    /// A stored letter, ready to draw: its document, terms and logo, and where it goes.
+    private func letter(_ stored: BatchLetter) throws -> BundleLetter {
+        let document = try MailRoom.accountDefaults(DocumentParser.parse(Data(stored.document)), store: store)
+        let terms = try attachments.terms(for: document.terms, attachmentHash: stored.job.termsHash)
+        let logo = try attachments.logo(for: document.sender.logo, attachmentHash: stored.job.logoHash)
+        let pages = stored.job.pages ?? 0
+        let placement = PrintPlacement(stream: stream, sheets: stored.job.sheets ?? stream.sheets(pages: pages),
+                                       sortKey: stored.position.sortKey)
+        return BundleLetter(job: stored.job.id, document: document, terms: terms, logo: logo, placement: placement,
+                            chargedPages: pages, priceCents: stored.job.priceCents ?? 0)
+    }
+}
