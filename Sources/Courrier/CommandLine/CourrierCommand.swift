@@ -87,8 +87,10 @@ public struct CourrierCommand {
           --log-level LEVEL   debug, info, warning or error (COURRIER_LOG_LEVEL, default info)
           --log-format FORMAT json, one object a line, or text for a person (COURRIER_LOG_FORMAT, default json)
           --worker-id ID      names this process in claims and logs (COURRIER_WORKER_ID, default HOST:PID)
-          --threads N         letters prepared at once, each thread with its own store connection
-                              (COURRIER_THREADS, default: one per core)
+          --threads N         letters prepared, and parts of a cut drawn, at once; each thread has
+                              its own store connection (COURRIER_THREADS, default: one per core)
+          --file-sheets N     the most sheets in one PDF of a bundle; a longer stream is cut into
+                              parts (COURRIER_FILE_SHEETS, default 1000)
           --open-timeout DURATION
                               the longest a customer's terms PDF or logo may take to read, in a child
                               process of its own (COURRIER_OPEN_TIMEOUT, default 10s)
