@@ -250,8 +250,10 @@ public final class MailRoom {
         var writer = BundleWriter(outbox: URL(fileURLWithPath: configuration.outbox, isDirectory: true),
                                   marks: configuration.marks, foldedEnvelope: configuration.inserting.foldedEnvelope)
         writer.sheetsPerFile = configuration.sheetsPerFile
-        // Parts drawn at once need a store connection each.
-        writer.threads = openStore == nil ? 1 : configuration.threads
+        // One part at a time: Cairo 1.16 shares scaled fonts between threads, and two
+        // PDF surfaces writing font subsets at once trip its cache assertions
+        // (cairo_scaled_font_destroy: !scaled_font->cache_frozen).
+        writer.threads = 1
         // This process's own partial folder; and nothing is published once another has taken the cut over.
         writer.claimToken = claimant.token
         writer.beforePublishing = { [store, claimant, clock] in
