@@ -27,6 +27,11 @@ public struct BundleWriter {
     public var sheetsPerFile = 1000
     /// Parts drawn at once.
     public var threads = 1
+    /// Draws a part elsewhere (in a process of its own) and gives what it
+    /// wrote into the partial folder, instead of drawing it here from
+    /// `letters`: parts drawn at once each need a process of their own,
+    /// since Cairo 1.16 shares its scaled fonts between threads.
+    public var drawPart: (@Sendable (BundlePart, PartDrawing) throws -> PartDrawing.Written)?
 
     public init(outbox: URL, marks: MarkScheme = .none, foldedEnvelope: Envelope = .c56) {
         self.outbox = outbox
@@ -59,7 +64,7 @@ public struct BundleWriter {
     }
 
     /// A letter in a written bundle.
-    public struct Receipt: Sendable, Equatable {
+    public struct Receipt: Sendable, Equatable, Codable {
         public var job: Int64
         public var account: String
         public var document: String
@@ -70,10 +75,12 @@ public struct BundleWriter {
     /// The PDF of a stream, or of part `number` of `parts` of one:
     /// `letters.pdf` when the bundle is one stream in one file,
     /// `letters-<stream>.pdf` for one of several streams, and `-<number>`
-    /// before `.pdf` for a part.
+    /// before `.pdf` for a part, zero-padded so that the files list in order.
     public static func fileName(of stream: PrintStream, streams: Int, part number: Int = 1, of parts: Int = 1) -> String {
         let base = streams == 1 ? "letters" : "letters-\(stream.name)"
-        return parts == 1 ? "\(base).pdf" : "\(base)-\(number).pdf"
+        guard parts > 1 else { return "\(base).pdf" }
+        let digits = String(number), width = String(parts).count
+        return "\(base)-\(String(repeating: "0", count: max(0, width - digits.count)))\(digits).pdf"
     }
 
     /// Splits each stream, given as the sheets of its letters in print order,
@@ -127,7 +134,10 @@ public struct BundleWriter {
 
         let parts = plan(streams)
         let drawing = PartDrawing(batch: batch, createdAt: createdAt, folder: partial, marks: marks)
-        let written = try PartQueue(parts: parts, threads: threads).run { part in
+        // A lone part is drawn here: a process of its own would only cost its start.
+        let drawPart = parts.count > 1 ? self.drawPart : nil
+        let written = try PartQueue(parts: parts, threads: drawPart == nil ? 1 : threads).run { part in
+            if let drawPart { return try drawPart(part, drawing) }
             let source = try letters(part)
             defer { source.close() }
             return try drawing.draw(part, from: source)

@@ -6,19 +6,28 @@ import Rendering
 /// written beside it as they are made; then reads the file back with Poppler.
 ///
 /// Each call makes its own renderer: parts are drawn on several threads.
-struct PartDrawing: Sendable {
-    let batch: String
-    let createdAt: String
-    let folder: URL
-    let marks: MarkScheme
+public struct PartDrawing: Sendable {
+    public let batch: String
+    public let createdAt: String
+    /// The bundle's partial folder, where the part's file and manifest go.
+    public let folder: URL
+    public let marks: MarkScheme
 
-    /// What a part wrote.
-    struct Written: Sendable {
-        var totals: Manifest.Stream
-        var receipts: [BundleWriter.Receipt]
+    /// Draws parts of bundle `batch` into `folder`, its partial folder.
+    public init(batch: String, createdAt: String, folder: URL, marks: MarkScheme) {
+        self.batch = batch
+        self.createdAt = createdAt
+        self.folder = folder
+        self.marks = marks
     }
 
-    func draw(_ part: BundlePart, from letters: PartLetters) throws -> Written {
+    /// What a part wrote: its file's totals and its letters.
+    public struct Written: Sendable, Codable {
+        public var totals: Manifest.Stream
+        public var receipts: [BundleWriter.Receipt]
+    }
+
+    public func draw(_ part: BundlePart, from letters: PartLetters) throws -> Written {
         let stream = part.stream
         let renderer = LetterRenderer()
         let canvas = try PDFCanvas(path: folder.appendingPathComponent(part.file).path,

@@ -250,10 +250,10 @@ public final class MailRoom {
         var writer = BundleWriter(outbox: URL(fileURLWithPath: configuration.outbox, isDirectory: true),
                                   marks: configuration.marks, foldedEnvelope: configuration.inserting.foldedEnvelope)
         writer.sheetsPerFile = configuration.sheetsPerFile
-        // One part at a time: Cairo 1.16 shares scaled fonts between threads, and two
-        // PDF surfaces writing font subsets at once trip its cache assertions
-        // (cairo_scaled_font_destroy: !scaled_font->cache_frozen).
-        writer.threads = 1
+        // Parts drawn at once each in a process of its own: Cairo 1.16 shares scaled
+        // fonts between threads, and two PDF surfaces writing font subsets at once
+        // trip its cache assertions (cairo_scaled_font_destroy: !scaled_font->cache_frozen).
+        writer.threads = configuration.threads
         // This process's own partial folder; and nothing is published once another has taken the cut over.
         writer.claimToken = claimant.token
         writer.beforePublishing = { [store, claimant, clock] in
@@ -269,10 +269,22 @@ public final class MailRoom {
             slots[name] = try store.slots(in: cut.batch, stream: name)
             return (stream: stream, sheets: slots[name, default: []].map(\.sheets))
         }
+        if configuration.threads > 1, let executable = IsolatedOpener.defaultExecutable() {
+            let positions = slots.mapValues { $0.map(\.position) }
+            writer.drawPart = { [configuration, progress = self.progress.map(SharedProgress.init)] part, drawing in
+                let stream = positions[part.stream.name] ?? []
+                let after = part.letters.lowerBound > 0 && part.letters.lowerBound <= stream.count
+                    ? stream[part.letters.lowerBound - 1] : nil
+                let written = try PartProcess.draw(part, drawing, after: after, executable: executable,
+                                                   configuration: configuration)
+                for _ in 0..<part.letters.count { progress?.advance() }
+                return written
+            }
+        }
         self.progress?.start("cut \(cut.batch)", total: cut.letters)
         defer { self.progress?.finish() }
         let progress = self.progress.map(SharedProgress.init)
-        let source = CutSource(batch: cut.batch, slots: slots, store: writer.threads == 1 ? store : nil, openStore: openStore,
+        let source = CutSource(batch: cut.batch, slots: slots, store: store,
                                configuration: configuration, tariff: tariff, shouldStop: shouldStop,
                                advance: { progress?.advance() })
         let result: BundleWriter.Result

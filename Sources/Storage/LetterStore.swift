@@ -280,6 +280,11 @@ public struct BatchLetter: Sendable {
 public struct PrintPosition: Sendable, Equatable {
     public var sortKey: String
     public var job: Int64
+
+    public init(sortKey: String, job: Int64) {
+        self.sortKey = sortKey
+        self.job = job
+    }
 }
 
 public struct BundleSummary: Sendable, Equatable {

@@ -152,6 +152,10 @@ public struct CourrierCommand {
         if arguments.first == UntrustedChild.verb {
             return UntrustedChild.main(Array(arguments.dropFirst()))
         }
+        // Courrier run again to draw one part of a cut beside others.
+        if arguments.first == PartProcess.verb {
+            return PartProcess.main(Array(arguments.dropFirst()), environment: environment)
+        }
         let parsed: Arguments
         do {
             parsed = try Arguments(arguments)

@@ -35,7 +35,8 @@ enum ChildProcess {
     /// Runs `arguments` (the executable first) with standard input and output
     /// on /dev/null and standard error into the file `standardError`; kills it
     /// with SIGKILL when it is still running after `timeout` seconds.
-    static func run(_ arguments: [String], standardError: String, timeout: TimeInterval) throws(SpawnError) -> Termination {
+    static func run(_ arguments: [String], standardError: String, timeout: TimeInterval,
+                    environment overrides: [String: String] = [:]) throws(SpawnError) -> Termination {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -60,7 +61,7 @@ enum ChildProcess {
         // The parent's environment (fonts, locale), without Swift's crash
         // backtracer: a child that crashes should end at once, not spend a
         // second symbolicating.
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.merging(overrides) { $1 }
         environment["SWIFT_BACKTRACE"] = "enable=no"
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { cEnvironment.forEach { free($0) } }

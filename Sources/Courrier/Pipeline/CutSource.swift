@@ -3,28 +3,26 @@ import Bundling
 import Letters
 import Storage
 
-/// Opens the letters of each part of a cut for the thread that draws it.
+/// Opens the letters of each part of a cut drawn in this process.
 final class CutSource: @unchecked Sendable {
-    // @unchecked Sendable: every field is set at init and only read after.
-    // `store` is set only when parts are drawn one after another on the
-    // calling thread; otherwise each part opens a connection of its own
-    // through `openStore`, which opens a new SQLite connection each call.
+    // @unchecked Sendable: every field is set at init and only read after,
+    // and the bundle writer draws parts in this process one after another,
+    // on the thread that asked for the cut (parts drawn at once go to
+    // processes of their own, `PartProcess`): `store` stays on that thread.
     private let batch: String
     private let slots: [String: [(position: PrintPosition, sheets: Int)]]
-    private let store: LetterStore?
-    private let openStore: (() throws -> LetterStore)?
+    private let store: LetterStore
     private let configuration: Configuration
     private let tariff: Tariff
     private let shouldStop: @Sendable () -> Bool
     private let advance: @Sendable () -> Void
 
-    init(batch: String, slots: [String: [(position: PrintPosition, sheets: Int)]], store: LetterStore?,
-         openStore: (() throws -> LetterStore)?, configuration: Configuration, tariff: Tariff,
+    init(batch: String, slots: [String: [(position: PrintPosition, sheets: Int)]], store: LetterStore,
+         configuration: Configuration, tariff: Tariff,
          shouldStop: @escaping @Sendable () -> Bool, advance: @escaping @Sendable () -> Void) {
         self.batch = batch
         self.slots = slots
         self.store = store
-        self.openStore = openStore
         self.configuration = configuration
         self.tariff = tariff
         self.shouldStop = shouldStop
@@ -36,15 +34,7 @@ final class CutSource: @unchecked Sendable {
         let stream = slots[part.stream.name] ?? []
         let after = part.letters.lowerBound > 0 && part.letters.lowerBound <= stream.count
             ? stream[part.letters.lowerBound - 1].position : nil
-        let connection: LetterStore
-        if let store {
-            connection = store
-        } else if let openStore {
-            connection = try openStore()
-        } else {
-            throw MailRoomError("no store to read bundle \(batch) from")
-        }
-        return CutLetters(store: connection, ownsStore: store == nil, batch: batch, stream: part.stream, after: after,
+        return CutLetters(store: store, ownsStore: false, batch: batch, stream: part.stream, after: after,
                           count: part.letters.count,
                           intake: Intake(opener: IsolatedOpener(limits: configuration.untrusted), tariff: tariff),
                           shouldStop: shouldStop, advance: advance)

@@ -1,0 +1,98 @@
+import Foundation
+import Bundling
+import Letters
+import Rendering
+import Storage
+
+/// Draws one part of a cut in a process of its own, Courrier run again as
+/// `courrier draw-part REQUEST RESULT`: parts drawn at once need separate
+/// processes, since Cairo 1.16 shares scaled fonts between the threads of
+/// one. The child reads the store, draws the part into the bundle's partial
+/// folder, and writes what it drew as JSON.
+enum PartProcess {
+    static let verb = "draw-part"
+
+    /// What the parent asks of the child.
+    struct Request: Codable {
+        var batch: String
+        var createdAt: String
+        var folder: String
+        var marks: String
+        var part: BundlePart
+        /// The letter before the part's first in the stream's print order.
+        var afterSortKey: String?
+        var afterJob: Int64?
+    }
+
+    /// In the parent: runs the child for `part` and waits for it.
+    static func draw(_ part: BundlePart, _ drawing: PartDrawing, after position: PrintPosition?, executable: String,
+                     configuration: Configuration) throws -> PartDrawing.Written {
+        let folder = drawing.folder
+        let requestFile = folder.appendingPathComponent(".part-\(part.index).request")
+        let resultFile = folder.appendingPathComponent(".part-\(part.index).result")
+        let errorFile = folder.appendingPathComponent(".part-\(part.index).error")
+        defer {
+            for file in [requestFile, resultFile, errorFile] { try? FileManager.default.removeItem(at: file) }
+        }
+        let request = Request(batch: drawing.batch, createdAt: drawing.createdAt, folder: folder.path,
+                              marks: drawing.marks.description, part: part, afterSortKey: position?.sortKey,
+                              afterJob: position?.job)
+        try DurableFileWriter.write(try JSONEncoder().encode(request), to: requestFile)
+        // The settings the child needs, whatever gave them to this process (options, a file).
+        var environment = ["COURRIER_DATABASE": configuration.database, "COURRIER_THREADS": "1",
+                           "COURRIER_OPEN_TIMEOUT": "\(configuration.untrusted.time)s",
+                           "COURRIER_OPEN_MEMORY": "\(configuration.untrusted.memoryBytes / 1024 / 1024)M",
+                           "COURRIER_CONFIG": ""]
+        environment["COURRIER_TARIFF"] = configuration.tariffPath ?? ""
+        let termination: ChildProcess.Termination
+        do {
+            termination = try ChildProcess.run([executable, verb, requestFile.path, resultFile.path],
+                                               standardError: errorFile.path, timeout: 6 * 3600, environment: environment)
+        } catch {
+            throw MailRoomError("part \(part.file) of bundle \(drawing.batch) could not be drawn: \(error.description)")
+        }
+        guard termination == .exited(0), let data = FileManager.default.contents(atPath: resultFile.path) else {
+            let said = (try? String(contentsOf: errorFile, encoding: .utf8))?.split(separator: "\n").last.map(String.init)
+            throw MailRoomError(said ?? "part \(part.file) of bundle \(drawing.batch) could not be drawn (\(termination))")
+        }
+        return try JSONDecoder().decode(PartDrawing.Written.self, from: data)
+    }
+
+    /// In the child: draws the part the request file asks for; returns the exit status.
+    static func main(_ arguments: [String], environment: [String: String]) -> Int32 {
+        guard arguments.count == 2 else {
+            FileHandle.standardError.write(Data("courrier \(verb): usage: REQUEST RESULT\n".utf8))
+            return 2
+        }
+        do {
+            let request = try JSONDecoder().decode(Request.self, from: Data(contentsOf: URL(fileURLWithPath: arguments[0])))
+            let configuration = try Configuration.fromEnvironment(environment)
+            let tariff = try configuration.loadTariff()
+            let store = try SQLiteStore(readingPath: configuration.database)
+            let position = request.afterSortKey.map { PrintPosition(sortKey: $0, job: request.afterJob ?? 0) }
+            let letters = CutLetters(store: store, ownsStore: true, batch: request.batch, stream: request.part.stream,
+                                     after: position, count: request.part.letters.count,
+                                     intake: Intake(opener: IsolatedOpener(limits: configuration.untrusted), tariff: tariff),
+                                     shouldStop: { false }, advance: {})
+            defer { letters.close() }
+            let drawing = PartDrawing(batch: request.batch, createdAt: request.createdAt,
+                                      folder: URL(fileURLWithPath: request.folder, isDirectory: true),
+                                      marks: MarkScheme(request.marks) ?? .none)
+            let written = try drawing.draw(request.part, from: letters)
+            try DurableFileWriter.write(try JSONEncoder().encode(written), to: URL(fileURLWithPath: arguments[1]))
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("\(String(describing: error).replacingOccurrences(of: "\n", with: " "))\n".utf8))
+            return 1
+        }
+    }
+}
+
+/// Writes a small file of this process's own, mode 0600.
+enum DurableFileWriter {
+    static func write(_ data: Data, to url: URL) throws {
+        guard FileManager.default.createFile(atPath: url.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw MailRoomError("cannot write \(url.path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
