@@ -137,12 +137,15 @@ for size in runSizes {
                  size, Double(size) / result.seconds, result.seconds, result.maxRSSKiB / 1024,
                  Double(pdfBytes) / 1024 / Double(size)))
 }
-// 3. The peer: a short Python script on the same C libraries, one PDF per document.
-if let peerRate = try peerRate(letters: 500) {
-    print(String(format: "peer           %6.0f letters/s   (Python: pycairo, Pango, Poppler, python3-qrcode; one PDF per document)",
-                 peerRate))
+// 3. The peer: a short Python script on the same C libraries, one PDF per document;
+//    and the same without its payment code, whose encoder is pure Python.
+for (label, arguments) in [("peer", [String]()), ("peer, no QR", ["--no-qr"])] {
+    guard let peerRate = try peerRate(letters: 500, arguments: arguments) else { break }
+    let libraries = arguments.isEmpty ? "pycairo, Pango, Poppler, python3-qrcode" : "pycairo, Pango, Poppler"
+    print(label.padding(toLength: 15, withPad: " ", startingAt: 0)
+          + String(format: "%6.0f letters/s   ", peerRate) + "(Python: \(libraries); one PDF per document)")
     for (size, rate) in runRates {
-        print(String(format: "run %5d      %6.2f times the peer's rate", size, rate / peerRate))
+        print(String(format: "run %5d      %6.2f times the rate of the ", size, rate / peerRate) + label)
     }
 }
 if let smallest = peaks.first, let largest = peaks.last, largest.letters > smallest.letters {
@@ -247,13 +250,13 @@ func benchmarkCorpus(_ corpus: URL) throws {
 
 /// Letters a second of `deploy/peer/invoice.py` on the fixture invoice, or
 /// nil (saying why) when Python's libraries are not installed.
-func peerRate(letters: Int) throws -> Double? {
+func peerRate(letters: Int, arguments extra: [String]) throws -> Double? {
     let script = binaryFolder.appendingPathComponent("../../deploy/peer/invoice.py").standardizedFileURL.path
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("courrier-peer-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: folder) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-    process.arguments = [script, invoiceFile.path, String(letters), folder.path]
+    process.arguments = [script, invoiceFile.path, String(letters), folder.path] + extra
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice

@@ -29,7 +29,10 @@ struct LetterComposition {
     private let footer: TextBlock
     private let pages: [[Placement]]
 
-    init(document: Document, logo: LetterLogo?, fonts: LetterFonts, context: OpaquePointer) throws(RenderError) {
+    /// `measuring`: laid out to count pages only, never drawn; the payment QR
+    /// code, which has a fixed size, is then not encoded.
+    init(document: Document, logo: LetterLogo?, fonts: LetterFonts, context: OpaquePointer,
+         measuring: Bool = false) throws(RenderError) {
         self.document = document
         self.logo = logo
         self.labels = Labels.forLanguage(document.language)
@@ -39,7 +42,8 @@ struct LetterComposition {
         self.window = document.envelopeWindow.rectangle
         self.addressBlock = try Self.fitAddress(document, in: window, fonts: fonts, context: context)
         self.footer = Self.footer(document, labels: labels, fonts: fonts, context: context)
-        self.pages = Self.paginate(try Self.bodyElements(document, labels: labels, fonts: fonts, colors: colors, context: context),
+        self.pages = Self.paginate(try Self.bodyElements(document, labels: labels, fonts: fonts, colors: colors, context: context,
+                                                         measuring: measuring),
                                    tableHeader: Self.tableHeader(document, labels: labels, fonts: fonts, colors: colors, context: context))
     }
 
@@ -285,7 +289,7 @@ struct LetterComposition {
     }
 
     private static func bodyElements(_ document: Document, labels: Labels, fonts: LetterFonts, colors: LetterColors,
-                                     context: OpaquePointer) throws(RenderError) -> [Element] {
+                                     context: OpaquePointer, measuring: Bool) throws(RenderError) -> [Element] {
         var elements: [Element] = []
         let language = document.language
         if let body = document.body {
@@ -322,7 +326,8 @@ struct LetterComposition {
             elements[elements.count - 1].keepsWithNext = true
             elements.append(totals(document, labels: labels, fonts: fonts, colors: colors, context: context))
         }
-        if let payment = try payment(document, labels: labels, fonts: fonts, colors: colors, context: context) {
+        if let payment = try payment(document, labels: labels, fonts: fonts, colors: colors, context: context,
+                                     measuring: measuring) {
             if !document.lines.isEmpty { elements[elements.count - 1].keepsWithNext = true }
             elements.append(payment)
         }
@@ -396,7 +401,7 @@ struct LetterComposition {
     /// sender's IBAN, a SEPA payment QR code (EPC069-12) sits on the right,
     /// with a caption saying what it is for.
     private static func payment(_ document: Document, labels: Labels, fonts: LetterFonts, colors: LetterColors,
-                                context: OpaquePointer) throws(RenderError) -> Element? {
+                                context: OpaquePointer, measuring: Bool) throws(RenderError) -> Element? {
         guard document.kind.asksForPayment, document.totals.grossCents > 0 else { return nil }
         let language = document.language
         let amount = LetterFormatting.amount(document.totals.grossCents, language)
@@ -410,16 +415,18 @@ struct LetterComposition {
             details.append((labels.reference, reference.description))
         }
         let title = [labels.title[document.kind], document.number].compactMap { $0 }.joined(separator: " ")
-        let qrCode = try EPCPayment(document, text: title).map { payment throws(RenderError) in
+        let payment = EPCPayment(document, text: title)
+        // Encoded once a letter, when it is drawn; its place is the same either way.
+        let qrCode = measuring ? nil : try payment.map { payment throws(RenderError) in
             try PaymentQRCode(payment.payload)
         }
         let inset = mm(4)
         let qrSide = mm(30)
-        let qrColumn = qrCode == nil ? 0 : qrSide + mm(4)
+        let qrColumn = payment == nil ? 0 : qrSide + mm(4)
         let innerWidth = width - 2 * inset - qrColumn
         let heading = TextBlock(labels.payTitle, font: fonts.bold, context: context, width: innerWidth)
         let text = TextBlock(instruction, font: fonts.regular, context: context, width: innerWidth)
-        let caption = qrCode.map { _ in
+        let caption = payment.map { _ in
             TextBlock(labels.scanToPay, font: fonts.small, context: context, width: qrSide, alignment: .center)
         }
         let labelWidth = mm(32)

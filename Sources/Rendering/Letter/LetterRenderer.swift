@@ -70,7 +70,7 @@ public final class LetterRenderer {
     public func pageCount(_ document: Document, terms: LetterTerms?) throws(RenderError) -> Int {
         var withoutLogo = document
         withoutLogo.sender.logo = nil
-        return try layout(withoutLogo, terms: terms, logo: nil, context: measuringContext.context).pages
+        return try layout(withoutLogo, terms: terms, logo: nil, context: measuringContext.context, measuring: true).pages
     }
 
     /// What a letter will take, measured before the first stroke.
@@ -81,12 +81,13 @@ public final class LetterRenderer {
     }
 
     private func layout(_ document: Document, terms: LetterTerms?, logo: LetterLogo?,
-                        context: OpaquePointer) throws(RenderError) -> Layout {
+                        context: OpaquePointer, measuring: Bool = false) throws(RenderError) -> Layout {
         try coverage.check(document, font: fonts.regular)
         if let source = document.sender.logo, logo == nil {
             throw RenderError(.unreadableLogo, "\(source.name) is missing")
         }
-        let composition = try LetterComposition(document: document, logo: logo, fonts: fonts, context: context)
+        let composition = try LetterComposition(document: document, logo: logo, fonts: fonts, context: context,
+                                                measuring: measuring)
         var textTerms: TermsPages.TextLayout?
         var termsPages = 0
         switch terms {

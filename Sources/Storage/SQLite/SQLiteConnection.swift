@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 
 /// One connection to an SQLite database file.
 ///
@@ -69,6 +70,11 @@ final class SQLiteConnection {
     /// (`BEGIN IMMEDIATE`): two writers never both read a balance and then
     /// both spend it. Rolls back when `body` throws.
     func writeTransaction<T>(_ body: () throws -> T) throws -> T {
+        // Threads of this process wait their turn here rather than in SQLite's
+        // busy handler, which sleeps in steps of up to 100 ms; other processes
+        // still meet the busy timeout.
+        Self.writers.lock()
+        defer { Self.writers.unlock() }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
@@ -88,6 +94,9 @@ final class SQLiteConnection {
         defer { try? execute("PRAGMA synchronous = FULL") }
         return try writeTransaction(body)
     }
+
+    /// One writer at a time among this process's connections.
+    private static let writers = NSRecursiveLock()
 
     /// The rowid of the last row inserted on this connection.
     var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(database) }
