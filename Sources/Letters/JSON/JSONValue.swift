@@ -12,7 +12,7 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Parses UTF-8 JSON text.
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        try JSONReader.parse([UInt8](data))
     }
 
     /// What a person calls this kind of value in an error message.
