@@ -214,32 +214,32 @@ enum Verb {
         case .walletCredit(let account, let cents, let reference):
             return output.credit(account: account, cents: cents, try mailRoom.credit(account: account, cents: cents, reference: reference))
         case .walletBalance(let account):
-            return output.balance(account: account, cents: try mailRoom.store.balance(account: account))
+            return output.balance(account: account, cents: try mailRoom.balance(account: account))
         case .walletHistory(let account):
-            return output.history(account: account, try mailRoom.store.history(account: account))
+            return output.history(account: account, try mailRoom.history(account: account))
         case .accountWindow(let account, let change):
             switch change {
             case .to(let window)?: try mailRoom.setEnvelopeWindow(window, account: account)
             case .backToDefault?: try mailRoom.setEnvelopeWindow(nil, account: account)
             case nil: break
             }
-            return output.envelopeWindow(account: account, try mailRoom.store.envelopeWindow(account: account))
+            return output.envelopeWindow(account: account, try mailRoom.envelopeWindow(account: account))
         case .worker:
             try Worker(mailRoom: mailRoom).run()
             return VerbResult(text: "")
         case .cut:
             return output.run(try mailRoom.cutAndDeliver(), preparing: false)
         case .config:
-            preconditionFailure("courrier config runs before a store is opened")
+            // Answered before a store is opened; nothing to do with one.
+            return VerbResult(text: "")
         case .purge:
             guard let days = mailRoom.configuration.retentionDays else {
                 throw Arguments.UsageError(description: "purge needs the retention: --older-than 90d, or COURRIER_RETENTION=90d")
             }
             return output.purge(try mailRoom.purge(olderThan: TimeInterval(days) * 86_400), days: days)
         case .status:
-            return output.status(try mailRoom.store.status(failureLimit: 50), metrics: try mailRoom.store.metrics(),
-                                 nextCut: mailRoom.configuration.schedule.nextSlot(after: mailRoom.clock()),
-                                 now: mailRoom.clock())
+            let status = try mailRoom.status()
+            return output.status(status.report, metrics: status.metrics, nextCut: status.nextCut, now: mailRoom.clock())
         }
     }
 }

@@ -1,0 +1,166 @@
+import Foundation
+import Bundling
+import Letters
+import Storage
+
+/// The cut step: opens a cut of the letters prepared (or takes back one a
+/// crash left), plans its streams into parts, draws them (parts at once in
+/// processes of their own) and publishes the bundle whole, recorded in the
+/// store only while this process still holds the cut.
+final class Cutting {
+    private unowned let mailRoom: MailRoom
+    private var store: LetterStore { mailRoom.store }
+    private var configuration: Configuration { mailRoom.configuration }
+    private var claimant: Claimant { mailRoom.claimant }
+    private var log: EventLog { mailRoom.log }
+    private var tariff: Tariff { mailRoom.tariff }
+    private var clock: () -> Date { mailRoom.clock }
+
+    init(mailRoom: MailRoom) {
+        self.mailRoom = mailRoom
+    }
+
+    /// What a round of cutting did: the bundles written, and what asking for a
+    /// new cut answered (nil when none was asked for).
+    struct Round {
+        var bundles: [BundleWriter.Result] = []
+        var opening: CutOpening?
+        /// The process whose cut made this one wait.
+        var busyWith: CutHolder?
+    }
+
+    /// Finishes the cuts a crash left, then, when `openingNew`, opens one for
+    /// `slot` (or an unscheduled one when `slot` is nil) and writes it.
+    func round(slot: Date?, openingNew: Bool, shouldStop: @escaping @Sendable () -> Bool) throws -> Round {
+        var round = Round()
+        let lease = Self.cutLease
+        // A cut held by a crashed process of this machine is finished now, not in an hour.
+        try mailRoom.releaseClaimsOfGoneWorkers()
+        // Looked at first, so that a worker's every round takes no write lock for nothing.
+        var cuts = try store.unfinishedCuts().isEmpty
+            ? [] : try store.claimUnfinishedCuts(worker: claimant.stored, lease: lease, at: clock())
+        if openingNew {
+            let slotName = slot.map { UTCTimestamp.string($0) }
+            let opening = try store.openCut(batchPrefix: Self.batchPrefix(clock()), worker: claimant.stored,
+                                            lease: lease, slot: slotName, at: clock())
+            round.opening = opening
+            switch opening {
+            case .opened(let cut):
+                cuts.append(cut)
+            case .nothingToCut:
+                if let slotName { log.info("cut.empty", ["slot": .string(slotName)]) }
+            case .busy:
+                let holder = try store.cutInProgress(at: clock())
+                round.busyWith = holder
+                log.info("cut.waiting", ["slot": slotName.map(LogValue.string), "batch": holder.map { .string($0.batch) },
+                                         "holder": holder.map { .string(Claimant(stored: $0.worker)?.description ?? $0.worker) },
+                                         "since": holder.map { .string($0.since) },
+                                         "reason": .string("another process is cutting")])
+            case .slotAlreadyCut:
+                log.debug("cut.already_done", ["slot": slotName.map(LogValue.string)])
+            }
+        }
+        for cut in cuts {
+            round.bundles.append(try write(cut, shouldStop: shouldStop))
+        }
+        return round
+    }
+
+    /// How long a cut is held without news from its process before another
+    /// may take it over; renewed before the bundle is published.
+    static let cutLease: TimeInterval = 3600
+
+    private func write(_ cut: Cut, shouldStop: @escaping @Sendable () -> Bool) throws -> BundleWriter.Result {
+        var writer = BundleWriter(outbox: URL(fileURLWithPath: configuration.outbox, isDirectory: true),
+                                  marks: configuration.marks, foldedEnvelope: configuration.inserting.foldedEnvelope)
+        writer.sheetsPerFile = configuration.sheetsPerFile
+        // Parts drawn at once each in a process of its own: Cairo 1.16 shares scaled
+        // fonts between threads, and two PDF surfaces writing font subsets at once
+        // trip its cache assertions (cairo_scaled_font_destroy: !scaled_font->cache_frozen).
+        writer.threads = configuration.threads
+        // This process's own partial folder; and nothing is published once another has taken the cut over.
+        writer.claimToken = claimant.token
+        writer.beforePublishing = { [store, claimant, clock] in
+            guard try store.renewCut(cut.batch, worker: claimant.stored, lease: Self.cutLease, at: clock()) else {
+                throw MailRoomError("the cut of bundle \(cut.batch) was taken over by another process; this one publishes nothing")
+            }
+        }
+        var slots: [String: [(position: PrintPosition, sheets: Int)]] = [:]
+        let streams = try store.streams(in: cut.batch).map { name in
+            guard let stream = PrintStream(name: name) else {
+                throw MailRoomError("bundle \(cut.batch) holds letters of an unknown print stream \"\(name)\"")
+            }
+            slots[name] = try store.slots(in: cut.batch, stream: name)
+            return (stream: stream, sheets: slots[name, default: []].map(\.sheets))
+        }
+        if configuration.threads > 1, let executable = IsolatedOpener.defaultExecutable() {
+            let positions = slots.mapValues { $0.map(\.position) }
+            writer.drawPart = { [configuration, progress = mailRoom.progress.map(SharedProgress.init)] part, drawing in
+                let stream = positions[part.stream.name] ?? []
+                let after = part.letters.lowerBound > 0 && part.letters.lowerBound <= stream.count
+                    ? stream[part.letters.lowerBound - 1] : nil
+                let written = try PartProcess.draw(part, drawing, after: after, executable: executable,
+                                                   configuration: configuration)
+                for _ in 0..<part.letters.count { progress?.advance() }
+                return written
+            }
+        }
+        mailRoom.progress?.start("cut \(cut.batch)", total: cut.letters)
+        defer { mailRoom.progress?.finish() }
+        let progress = mailRoom.progress.map(SharedProgress.init)
+        let source = CutSource(batch: cut.batch, slots: slots, store: store,
+                               configuration: configuration, tariff: tariff, shouldStop: shouldStop,
+                               advance: { progress?.advance() })
+        let result: BundleWriter.Result
+        do {
+            result = try writer.write(batch: cut.batch, createdAt: cut.createdAt, streams: streams, letters: source.letters)
+        } catch let interrupted as BundleWriter.Interrupted {
+            try store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
+            log.warning("cut.interrupted", ["batch": .string(cut.batch),
+                                            "reason": .string("stopping; the next start finishes this cut")])
+            throw interrupted
+        } catch let mismatch as BundleWriter.PageCountMismatch {
+            try? store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
+            log.error("cut.failed", ["batch": .string(cut.batch), "reason": .string(mismatch.description)])
+            throw MailRoomError(mismatch.description)
+        } catch {
+            // A full disk, a folder that cannot be written: the letters stay in
+            // this cut, and the next run finishes it.
+            let reason = String(describing: error)
+            try? store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
+            log.error("cut.failed", ["batch": .string(cut.batch), "outbox": .string(configuration.outbox),
+                                     "reason": .string(reason)])
+            throw MailRoomError("bundle \(cut.batch) could not be written in \(configuration.outbox): \(reason); its letters stay in the cut, and the next run finishes it")
+        }
+        let totals = result.totals
+        let recorded = try store.completeCut(cut.batch, worker: claimant.stored, summary: BundleSummary(
+            path: result.folder.path, letters: totals.letters, pages: totals.pages, sheets: totals.sheets,
+            amountCents: totals.amountCents), at: clock())
+        guard recorded else {
+            throw MailRoomError("the cut of bundle \(cut.batch) was taken over by another process before it was recorded")
+        }
+        for letter in result.letters {
+            log.info("job.bundled", ["job": .integer(letter.job), "account": .string(letter.account),
+                                     "document": .string(letter.document), "batch": .string(cut.batch),
+                                     "stream": .string(letter.stream), "sequence": .int(letter.sequence)])
+        }
+        for stream in result.streams {
+            log.info("bundle.stream", ["batch": .string(cut.batch), "stream": .string(stream.name), "file": .string(stream.file),
+                                       "envelope": .string(stream.envelope), "letters": .int(stream.letters),
+                                       "sheets": .int(stream.sheets)])
+        }
+        log.info("bundle.cut", ["batch": .string(cut.batch), "letters": .int(totals.letters), "pages": .int(totals.pages),
+                                "sheets": .int(totals.sheets), "amount_cents": .integer(totals.amountCents),
+                                "streams": .int(result.streams.count), "marks": .string(configuration.marks.description),
+                                "path": .string(result.folder.path)])
+        return result
+    }
+
+    static func batchPrefix(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        return formatter.string(from: date)
+    }
+}
