@@ -135,37 +135,43 @@ struct ProcessResult {
 
 @discardableResult
 func runCourrier(_ arguments: [String], environment: [String: String] = [:], in folder: URL) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = try Paths.courrierBinary
-    process.arguments = arguments
-    process.currentDirectoryURL = folder
-    process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("COURRIER_") }
-        .merging(environment) { $1 }
-    let output = Pipe(), error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-                         error: String(decoding: errorData, as: UTF8.self))
+    try runTool(try Paths.courrierBinary.path, arguments, in: folder,
+                environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("COURRIER_") }
+                    .merging(environment) { $1 })
 }
 
-/// Runs a program of the machine (pdfinfo, systemd-analyze) and collects what it said.
-func runTool(_ path: String, _ arguments: [String]) throws -> ProcessResult {
+/// Runs a program (pdfinfo, systemd-analyze, courrier) and collects what it said.
+func runTool(_ path: String, _ arguments: [String], in folder: URL? = nil,
+             environment: [String: String]? = nil) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
+    if let folder { process.currentDirectoryURL = folder }
+    if let environment { process.environment = environment }
     let output = Pipe(), error = Pipe()
     process.standardOutput = output
     process.standardError = error
     try process.run()
+    // Standard error read on a thread of its own: a program that fills one
+    // pipe while the other is being read would otherwise wait forever.
+    let errorText = ErrorText()
+    let reading = DispatchGroup()
+    DispatchQueue.global().async(group: reading) {
+        errorText.set(error.fileHandleForReading.readDataToEndOfFile())
+    }
     let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = error.fileHandleForReading.readDataToEndOfFile()
+    reading.wait()
     process.waitUntilExit()
     return ProcessResult(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-                         error: String(decoding: errorData, as: UTF8.self))
+                         error: String(decoding: errorText.data, as: UTF8.self))
+}
+
+/// What a program wrote on standard error, read on another thread.
+private final class ErrorText: @unchecked Sendable {
+    // @unchecked Sendable: `data` is set once by the reading thread, and read
+    // only after the caller has waited for that thread.
+    var data = Data()
+    func set(_ data: Data) { self.data = data }
 }
 
 /// Reads a PDF file back with Poppler.

@@ -3,6 +3,8 @@ import Letters
 import Storage
 import Delivery
 
+/// The hand-over step: cut bundles to the print shop's drop, each whole or
+/// not at all, retried with a growing wait.
 extension MailRoom {
     public struct DeliveryReport: Sendable {
         public struct Delivered: Sendable {
