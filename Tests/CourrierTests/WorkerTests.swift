@@ -292,13 +292,14 @@ final class WorkerProcess: @unchecked Sendable {
     @Test func sigtermInTheMiddleLeavesNothingHalfDone() throws {
         let folder = try TemporaryFolder()
         _ = try folder.copyFixtureDocuments()  // the terms and the logo the fixtures refer to
-        let count = 60
+        // Enough that some are still queued when SIGTERM comes: a letter takes well under a millisecond to prepare.
+        let count = 600
         let files = try (0..<count).map { index in
             try folder.write("documents/term-\(index).json", try fixtureDocument("acme-entretien-fr.json") { $0["id"] = "TERM-\(index)" }).path
         }
         let environment = ["COURRIER_DATABASE": folder.path("courrier.sqlite"), "COURRIER_OUTBOX": folder.path("outbox"),
                            "COURRIER_POLL": "0.2s", "COURRIER_CUT_AT": "03:00", "COURRIER_CUT_DAYS": "sun"]
-        try runCourrier(["wallet", "credit", "acme", "200", "--reference", "top-up"], environment: environment, in: folder.url)
+        try runCourrier(["wallet", "credit", "acme", "2000", "--reference", "top-up"], environment: environment, in: folder.url)
         try runCourrier(["enqueue"] + files, environment: environment, in: folder.url)
 
         let worker = try WorkerProcess(environment: environment, in: folder.url)

@@ -8,19 +8,9 @@ import Letters
 /// Pango falls back through every installed font, so a character is refused
 /// only when none has it. Characters already seen are remembered.
 final class GlyphCoverage {
-    private let surface: OpaquePointer
-    private let context: OpaquePointer
+    private let measuring = MeasuringContext()
+    private var context: OpaquePointer { measuring.context }
     private var drawable: Set<Unicode.Scalar> = []
-
-    init() {
-        surface = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1)!
-        context = cairo_create(surface)!
-    }
-
-    deinit {
-        cairo_destroy(context)
-        cairo_surface_destroy(surface)
-    }
 
     /// Throws for the first field whose text holds a character `font` and its
     /// fallbacks cannot draw, naming the field and the character.
