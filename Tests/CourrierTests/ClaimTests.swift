@@ -133,7 +133,8 @@ import Bundling
         for name in ["terms", "logos"] {
             try FileManager.default.copyItem(at: Paths.documents.appendingPathComponent(name), to: documents.appendingPathComponent(name))
         }
-        let count = 40
+        // Enough that rounds still have work when they are killed: a letter takes about 2.5 ms.
+        let count = 200
         var files: [String] = []
         for index in 0..<count {
             let file = try folder.write("documents/doc-\(index).json", try fixtureDocument(index % 2 == 0 ? "acme-invoice-fr.json" : "acme-entretien-fr.json") {
@@ -146,7 +147,7 @@ import Bundling
         try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
         let environment = ["COURRIER_DATABASE": folder.path("store.sqlite"), "COURRIER_OUTBOX": folder.path("outbox"),
                            "COURRIER_DELIVER": "file://\(drop.path)", "COURRIER_LOG_LEVEL": "error"]
-        try runCourrier(["wallet", "credit", "acme", "100", "--reference", "top-up"], environment: environment, in: folder.url)
+        try runCourrier(["wallet", "credit", "acme", "1000", "--reference", "top-up"], environment: environment, in: folder.url)
         #expect(try runCourrier(["enqueue"] + files, environment: environment, in: folder.url).status == 0)
 
         var generator = SystemRandomNumberGenerator()
@@ -165,7 +166,7 @@ import Bundling
                 return process
             }
             for process in processes {
-                usleep(UInt32.random(in: 10_000...250_000, using: &generator))
+                usleep(UInt32.random(in: 5_000...150_000, using: &generator))
                 if process.isRunning {
                     kill(process.processIdentifier, SIGKILL)
                     kills += 1
