@@ -94,7 +94,10 @@ public struct Configuration: Sendable {
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value
         }
-        if let value = value("COURRIER_DATABASE") { configuration.database = value }
+        if let value = value("COURRIER_DATABASE") {
+            try checkDatabase(value, name: "COURRIER_DATABASE")
+            configuration.database = value
+        }
         if let value = value("COURRIER_OUTBOX") { configuration.outbox = value }
         if let value = value("COURRIER_TARIFF") { configuration.tariffPath = value }
         configuration.deliverURL = value("COURRIER_DELIVER")
@@ -232,6 +235,21 @@ public struct Configuration: Sendable {
         }
         if let value = Double(text), value > 0 { return value }
         throw MailRoomError("\(name) is \"\(text)\", expected a duration such as 5s, 2m or 1h")
+    }
+
+    /// A store is an SQLite file path. A URL is not a path: `postgres://…`
+    /// is refused (this build keeps its store in SQLite), and so is any other
+    /// scheme, naming it, rather than making a folder called `postgres:`.
+    static func checkDatabase(_ text: String, name: String) throws {
+        guard let range = text.range(of: "://") else { return }
+        let scheme = String(text[..<range.lowerBound])
+        guard !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }) else {
+            return
+        }
+        if scheme == "postgres" || scheme == "postgresql" {
+            throw MailRoomError("\(name) is a PostgreSQL URL; this Courrier keeps its store in SQLite: give the path of an SQLite file")
+        }
+        throw MailRoomError("\(name) has the scheme \"\(scheme)://\", which Courrier does not know: give the path of an SQLite file")
     }
 
     /// An amount of memory: mebibytes (`512M`, or a bare `512`) or gibibytes

@@ -169,3 +169,20 @@ import Storage
         #expect(try sha256sumCheck(outbox.appendingPathComponent(batch)))
     }
 }
+
+/// `--database` takes an SQLite path; a URL is refused naming its scheme, and
+/// nothing is created where it pointed.
+@Suite struct DatabaseSettingTests {
+    @Test(arguments: [
+        ("postgres://courrier@db.example:5432/mail", "is a PostgreSQL URL"),
+        ("postgresql://localhost/mail", "is a PostgreSQL URL"),
+        ("mysql://localhost/mail", "has the scheme \"mysql://\", which Courrier does not know"),
+    ])
+    func aURLIsNotTakenForAPath(url: String, reason: String) throws {
+        let folder = try TemporaryFolder()
+        let result = try runCourrier(["status", "--database", url], in: folder.url)
+        #expect(result.status == 2)
+        #expect(result.error.contains("--database \(reason)"), "\(result.error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty, "nothing was created")
+    }
+}
