@@ -1,0 +1,180 @@
+import Foundation
+import Letters
+
+/// The queue: documents in, letters claimed, prepared or failed, and the attachments they carry.
+extension SQLiteStore {
+    static let jobColumns = """
+        id, account, document_id, state, pages, price_cents, reason, batch, terms_hash, created_at, updated_at,
+        logo_hash, stream, sheets
+        """
+
+    static func readJob(_ row: SQLiteStatement) -> Job {
+        Job(id: row.int64(0), account: row.text(1), documentID: row.text(2),
+            state: JobState(rawValue: row.text(3)) ?? .failed,
+            pages: row.optionalInt64(4).map(Int.init), priceCents: row.optionalInt64(5),
+            reason: row.optionalText(6), batch: row.optionalText(7), termsHash: row.optionalText(8),
+            logoHash: row.optionalText(11), stream: row.optionalText(12), sheets: row.optionalInt64(13).map(Int.init),
+            createdAt: row.text(9), updatedAt: row.text(10))
+    }
+
+    public func job(_ id: Int64) throws -> Job? {
+        try connection.prepare("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?1")
+            .firstRow([.integer(id)], Self.readJob)
+    }
+
+    public func enqueue(_ submission: Submission, at now: Date) throws -> EnqueueOutcome {
+        let time = storeTimestamp(now)
+        let documentHash = SHA256.hex(submission.document)
+        let termsHash = submission.terms.map { SHA256.hex($0) }
+        let logoHash = submission.logo.map { SHA256.hex($0) }
+        return try connection.writeTransaction {
+            let storeAttachment = try connection.prepare("""
+                INSERT INTO attachments (hash, bytes, size, created_at, normalized) VALUES (?1, ?2, ?3, ?4, 1)
+                ON CONFLICT (hash) DO UPDATE SET normalized = 1
+                """)
+            for (bytes, hash) in [(submission.terms, termsHash), (submission.logo, logoHash)] {
+                if let bytes, let hash {
+                    try storeAttachment.run([.text(hash), .blob(bytes), .integer(Int64(bytes.count)), .text(time)])
+                }
+            }
+            let state: JobState = submission.failure == nil ? .queued : .failed
+            let existing = try connection.prepare("""
+                SELECT \(Self.jobColumns), document_hash FROM jobs WHERE account = ?1 AND document_id = ?2
+                """).firstRow([.text(submission.account), .text(submission.documentID)]) { row in
+                    (Self.readJob(row), row.text(14))
+                }
+            if let (job, hash) = existing {
+                // A failed document may be corrected and sent again under the same id;
+                // anything else is the same request made twice.
+                guard job.state == .failed, hash != documentHash else {
+                    return EnqueueOutcome(job: job, created: false)
+                }
+                try connection.prepare("""
+                    UPDATE jobs SET state = ?2, document = ?3, document_hash = ?4, terms_hash = ?5, reason = ?6,
+                        pages = NULL, price_cents = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ?7,
+                        logo_hash = ?8, reason_code = ?9
+                    WHERE id = ?1
+                    """).run([.integer(job.id), .text(state.rawValue), .blob(submission.document), .text(documentHash),
+                              termsHash.map(SQLiteValue.text) ?? .null, submission.failure.map(SQLiteValue.text) ?? .null,
+                              .text(time), logoHash.map(SQLiteValue.text) ?? .null,
+                              submission.failureCode.map(SQLiteValue.text) ?? .null])
+                return EnqueueOutcome(job: try self.job(job.id)!, created: true)
+            }
+            try connection.prepare("""
+                INSERT INTO jobs (account, document_id, state, document, document_hash, terms_hash, reason,
+                                  created_at, updated_at, logo_hash, reason_code)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)
+                """).run([.text(submission.account), .text(submission.documentID), .text(state.rawValue),
+                          .blob(submission.document), .text(documentHash),
+                          termsHash.map(SQLiteValue.text) ?? .null, submission.failure.map(SQLiteValue.text) ?? .null,
+                          .text(time), logoHash.map(SQLiteValue.text) ?? .null,
+                          submission.failureCode.map(SQLiteValue.text) ?? .null])
+            return EnqueueOutcome(job: try self.job(connection.lastInsertedRowID)!, created: true)
+        }
+    }
+
+    public func claimQueued(limit: Int, worker: String, lease: TimeInterval, at now: Date) throws -> [ClaimedJob] {
+        let nowSeconds = Int64(now.timeIntervalSince1970)
+        // Looked at first: a worker polling an empty queue takes no write lock.
+        let waiting = try connection.prepare("""
+            SELECT count(*) FROM (SELECT 1 FROM jobs WHERE state = 'queued'
+                                  AND (claimed_until IS NULL OR claimed_until < ?1) LIMIT 1)
+            """).firstRow([.integer(nowSeconds)]) { $0.int(0) } ?? 0
+        guard waiting > 0 else { return [] }
+        return try connection.writeTransaction {
+            // A letter whose lease ran out in the hands of a process that never
+            // came back, as often as a letter may: it is what killed them.
+            try failCrashed(where: "claimed_by IS NOT NULL AND claimed_until < ?1", [.integer(nowSeconds)], at: now)
+            return try connection.prepare("""
+                UPDATE jobs SET claimed_by = ?1, claimed_until = ?2
+                WHERE id IN (SELECT id FROM jobs WHERE state = 'queued'
+                             AND (claimed_until IS NULL OR claimed_until < ?3) ORDER BY id LIMIT ?4)
+                RETURNING \(Self.jobColumns), document
+                """).rows([.text(worker), .integer(nowSeconds + Int64(lease)), .integer(nowSeconds), .integer(Int64(limit))]) { row in
+                    ClaimedJob(job: Self.readJob(row), document: row.blob(14))
+                }.sorted { $0.job.id < $1.job.id }
+        }
+    }
+
+    public func startPreparing(job: Int64, worker: String, finished: Int64?) throws -> Bool {
+        try connection.lightWriteTransaction {
+            if let finished {
+                try connection.prepare("""
+                    UPDATE jobs SET attempts = max(0, attempts - 1) WHERE id = ?1 AND state = 'queued' AND claimed_by = ?2
+                    """).run([.integer(finished), .text(worker)])
+            }
+            return try connection.prepare("""
+                UPDATE jobs SET attempts = attempts + 1 WHERE id = ?1 AND state = 'queued' AND claimed_by = ?2 RETURNING id
+                """).rows([.integer(job), .text(worker)]) { $0.int64(0) }.count == 1
+        }
+    }
+
+    public func settle(_ decisions: [PreparationDecision], at now: Date) throws -> [ChargeOutcome?] {
+        try connection.writeTransaction {
+            try decisions.map { decision in
+                switch decision {
+                case .charge(let job, let pages, let price, let placement):
+                    return try chargeInTransaction(job: job, pages: pages, priceCents: price, placement: placement, at: now)
+                case .fail(let job, let reason, let code):
+                    try failInTransaction(job: job, reason: reason, code: code, at: now)
+                    return nil
+                }
+            }
+        }
+    }
+
+    /// Fails the queued letters matching `condition` that were claimed
+    /// `crashLimit` times: each time, their process died with them in hand.
+    func failCrashed(where condition: String, _ values: [SQLiteValue], at now: Date) throws {
+        let reason = "preparing this letter ended the process that prepared it \(crashLimit) times; "
+            + "it was set aside so that the other letters go on. Send it again once its document or files are checked"
+        let next = values.count + 1
+        try connection.prepare("""
+            UPDATE jobs SET state = 'failed', reason = ?\(next), reason_code = 'crashed', claimed_by = NULL,
+                claimed_until = NULL, updated_at = ?\(next + 1)
+            WHERE state = 'queued' AND attempts >= \(crashLimit) AND \(condition)
+            """).run(values + [.text(reason), .text(storeTimestamp(now))])
+    }
+
+    public func claimingWorkers() throws -> [String] {
+        try connection.prepare("""
+            SELECT claimed_by FROM jobs WHERE state = 'queued' AND claimed_by IS NOT NULL
+            UNION SELECT claimed_by FROM deliveries WHERE claimed_by IS NOT NULL
+            UNION SELECT claimed_by FROM bundles WHERE state = 'cutting' AND claimed_by IS NOT NULL
+            """).rows([]) { $0.text(0) }
+    }
+
+    public func releaseClaims(of workers: [String], crashed: Bool, at now: Date) throws {
+        try connection.writeTransaction {
+            let releaseJobs = try connection.prepare("""
+                UPDATE jobs SET claimed_by = NULL, claimed_until = NULL WHERE state = 'queued' AND claimed_by = ?1
+                """)
+            let releaseDeliveries = try connection.prepare("""
+                UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?1
+                """)
+            let releaseCuts = try connection.prepare("""
+                UPDATE bundles SET claimed_by = NULL, claimed_until = NULL, claimed_at = NULL
+                WHERE state = 'cutting' AND claimed_by = ?1
+                """)
+            for worker in workers {
+                if crashed {
+                    try failCrashed(where: "claimed_by = ?1", [.text(worker)], at: now)
+                }
+                try releaseJobs.run([.text(worker)])
+                try releaseDeliveries.run([.text(worker)])
+                try releaseCuts.run([.text(worker)])
+            }
+        }
+    }
+
+    public func jobsAwaitingFunds() throws -> [Job] {
+        try connection.prepare("SELECT \(Self.jobColumns) FROM jobs WHERE state = 'awaiting_funds' ORDER BY id")
+            .rows([], Self.readJob)
+    }
+
+    public func attachment(hash: String) throws -> StoredAttachment? {
+        try connection.prepare("SELECT bytes, normalized FROM attachments WHERE hash = ?1").firstRow([.text(hash)]) {
+            StoredAttachment(bytes: $0.blob(0), normalized: $0.int(1) != 0)
+        }
+    }
+}
