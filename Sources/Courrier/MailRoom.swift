@@ -5,9 +5,13 @@ import Storage
 import Bundling
 import Delivery
 
-/// The pipeline: documents in, charged letters prepared, print bundles out.
+/// The pipeline: documents in, charged letters prepared, print bundles out,
+/// handed over. Its steps are types of their own in `Pipeline/`: `Intake`,
+/// `Preparation`, `Cutting` and the hand-over.
 ///
-/// One `MailRoom` runs on one thread; several processes, each with its own,
+/// A `MailRoom` is used from one thread. It prepares on a thread per core,
+/// each with a store connection of its own, and draws the parts of a cut in
+/// processes of their own; several processes, each with its own mail room,
 /// share a store.
 public final class MailRoom {
     public let store: LetterStore
@@ -15,7 +19,6 @@ public final class MailRoom {
     public let log: EventLog
     let configuration: Configuration
     let renderer = LetterRenderer()
-    private lazy var attachments = AttachmentCache(store: store, intake: intake)
     /// Reads documents and, in isolation, the files they name.
     lazy var intake = Intake(opener: IsolatedOpener(limits: configuration.untrusted), tariff: tariff)
     let clock: () -> Date
