@@ -122,9 +122,9 @@ import Bundling
 }
 
 /// Three `courrier run` processes at once, two of them with the same worker
-/// id, killed with SIGKILL at random points of prepare, cut and deliver, round
-/// after round: every letter ends in exactly one whole bundle in the print
-/// shop's drop, charged once.
+/// id, killed with SIGKILL at random points of prepare, cut (its parts drawn
+/// in processes of their own) and deliver, round after round: every letter
+/// ends in exactly one whole bundle in the print shop's drop, charged once.
 @Suite struct ConcurrentKillTests {
     @Test func threeProcessesKilledAtRandomChargeOnceAndDeliverEachLetterOnce() throws {
         let folder = try TemporaryFolder()
@@ -146,7 +146,9 @@ import Bundling
         let drop = folder.url.appendingPathComponent("print-shop")
         try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
         let environment = ["COURRIER_DATABASE": folder.path("store.sqlite"), "COURRIER_OUTBOX": folder.path("outbox"),
-                           "COURRIER_DELIVER": "file://\(drop.path)", "COURRIER_LOG_LEVEL": "error"]
+                           "COURRIER_DELIVER": "file://\(drop.path)", "COURRIER_LOG_LEVEL": "error",
+                           // Parts of 40 sheets: the cut draws them in processes of its own, killed with it.
+                           "COURRIER_FILE_SHEETS": "40"]
         try runCourrier(["wallet", "credit", "acme", "1000", "--reference", "top-up"], environment: environment, in: folder.url)
         #expect(try runCourrier(["enqueue"] + files, environment: environment, in: folder.url).status == 0)
 
@@ -196,6 +198,7 @@ import Bundling
 
         var inDrop: [Int64] = []
         var amount: Int64 = 0
+        var drawnInParts = false
         for bundle in try FileManager.default.contentsOfDirectory(atPath: drop.path) {
             let bundleFolder = drop.appendingPathComponent(bundle)
             #expect(FileManager.default.fileExists(atPath: bundleFolder.appendingPathComponent("READY").path), "\(bundle)")
@@ -203,7 +206,9 @@ import Bundling
             let manifest = try Manifest.decode(Data(contentsOf: bundleFolder.appendingPathComponent("manifest.json")))
             inDrop += manifest.letters.map(\.job)
             amount += manifest.totals.amountCents
+            if manifest.streams.contains(where: { ($0.parts ?? 1) > 1 }) { drawnInParts = true }
         }
+        #expect(drawnInParts, "some bundle was drawn in parts")
         #expect(inDrop.count == delivered.count, "each letter once in the print shop's drop")
         #expect(Set(inDrop) == Set(delivered.map(\.id)))
         #expect(amount == charged)
