@@ -107,7 +107,7 @@ public struct Configuration: Sendable {
         configuration.passphrase = value("COURRIER_SSH_PASSPHRASE").map(Secret.init)
         if let value = value("COURRIER_TRIGGER") { configuration.trigger = value }
         if let value = value("COURRIER_DELIVERY_RETRY") {
-            configuration.deliveryRetry = try parseSeconds(value, name: "COURRIER_DELIVERY_RETRY")
+            configuration.deliveryRetry = try Duration.parse(value, name: "COURRIER_DELIVERY_RETRY", minimum: 0)
         }
         if let value = value("COURRIER_WORKER_ID") { configuration.workerID = value }
         if let value = value("COURRIER_LOG_LEVEL") {
@@ -123,13 +123,10 @@ public struct Configuration: Sendable {
             configuration.logFormat = format
         }
         if let value = value("COURRIER_RETENTION") {
-            guard value.hasSuffix("d"), let days = Int(value.dropLast()), days >= 1 else {
-                throw MailRoomError("COURRIER_RETENTION is \"\(value)\", expected a number of days such as 90d")
-            }
-            configuration.retentionDays = days
+            configuration.retentionDays = Int(try Duration.parse(value, name: "COURRIER_RETENTION", minimum: 86_400) / 86_400)
         }
-        if let value = value("COURRIER_POLL") { configuration.pollInterval = try parseDuration(value, name: "COURRIER_POLL") }
-        if let value = value("COURRIER_GRACE") { configuration.grace = try parseDuration(value, name: "COURRIER_GRACE") }
+        if let value = value("COURRIER_POLL") { configuration.pollInterval = try Duration.parse(value, name: "COURRIER_POLL") }
+        if let value = value("COURRIER_GRACE") { configuration.grace = try Duration.parse(value, name: "COURRIER_GRACE") }
         configuration.metricsPath = value("COURRIER_METRICS")
         if let value = value("COURRIER_THREADS") {
             guard let threads = Int(value), (1...64).contains(threads) else {
@@ -144,7 +141,7 @@ public struct Configuration: Sendable {
             configuration.sheetsPerFile = sheets
         }
         if let value = value("COURRIER_OPEN_TIMEOUT") {
-            configuration.untrusted.time = try parseDuration(value, name: "COURRIER_OPEN_TIMEOUT")
+            configuration.untrusted.time = try Duration.parse(value, name: "COURRIER_OPEN_TIMEOUT", minimum: 1)
         }
         if let value = value("COURRIER_OPEN_MEMORY") {
             configuration.untrusted.memoryBytes = try parseMemory(value, name: "COURRIER_OPEN_MEMORY")
@@ -185,7 +182,7 @@ public struct Configuration: Sendable {
     /// Every setting as a `COURRIER_…` key and the value in force, secrets
     /// masked: what `courrier config` prints.
     public func effectiveSettings() -> [(key: String, value: String)] {
-        func duration(_ seconds: TimeInterval) -> String { String(format: "%gs", seconds) }
+        func duration(_ seconds: TimeInterval) -> String { Duration.describe(seconds) }
         var schedule: [(String, String)] = [("COURRIER_TIME_ZONE", self.schedule.timeZone.identifier)]
         switch self.schedule.kind {
         case .every(let minutes):
@@ -227,16 +224,6 @@ public struct Configuration: Sendable {
         }
     }
 
-    /// A duration: seconds (`5`, `0.5`, `5s`), minutes (`2m`) or hours (`1h`).
-    static func parseDuration(_ text: String, name: String) throws -> TimeInterval {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, factor) in units where text.hasSuffix(suffix) {
-            if let value = Double(text.dropLast(suffix.count)), value > 0 { return value * factor }
-        }
-        if let value = Double(text), value > 0 { return value }
-        throw MailRoomError("\(name) is \"\(text)\", expected a duration such as 5s, 2m or 1h")
-    }
-
     /// A store is an SQLite file path. A URL is not a path: `postgres://…`
     /// is refused (this build keeps its store in SQLite), and so is any other
     /// scheme, naming it, rather than making a folder called `postgres:`.
@@ -265,14 +252,6 @@ public struct Configuration: Sendable {
             throw MailRoomError("\(name) is \"\(text)\", expected an amount of memory from 256M, such as 1024M or 2G")
         }
         return mebibytes * 1024 * 1024
-    }
-
-    /// A number of seconds, 0 or more.
-    static func parseSeconds(_ text: String, name: String) throws -> TimeInterval {
-        guard let seconds = Int(text), seconds >= 0 else {
-            throw MailRoomError("\(name) is \"\(text)\", expected a number of seconds such as 60")
-        }
-        return TimeInterval(seconds)
     }
 
     /// The delivery settings, checked; nil when bundles stay in the outbox.

@@ -55,7 +55,8 @@ public struct CourrierCommand {
                                               (COURRIER_RETENTION)
 
         Options (each also from the environment, or from the file --config FILE / COURRIER_CONFIG;
-        options override the environment, which overrides the file):
+        options override the environment, which overrides the file). Durations are a number and its
+        unit, 90s, 15m, 2h or 90d, everywhere; a bare number is refused:
           --database PATH     SQLite store (COURRIER_DATABASE, default var/courrier.sqlite)
           --outbox DIR        where bundles are cut (COURRIER_OUTBOX, default var/outbox)
           --tariff FILE       courrier.tariff/1 prices (COURRIER_TARIFF, default: built-in)
@@ -67,9 +68,9 @@ public struct CourrierCommand {
                               the key's passphrase (COURRIER_SSH_PASSPHRASE_FILE,
                               or the passphrase itself in COURRIER_SSH_PASSPHRASE)
           --trigger NAME      file written last into a delivered bundle (COURRIER_TRIGGER, default READY)
-          --delivery-retry SECONDS
+          --delivery-retry DURATION
                               wait after a failed delivery, doubled each time up to an hour
-                              (COURRIER_DELIVERY_RETRY, default 60)
+                              (COURRIER_DELIVERY_RETRY, default 60s)
           --envelope C5/6|DL  the window envelope letters are folded into (COURRIER_ENVELOPE, default C5/6)
           --folded-sheets N   the most sheets a folded envelope holds; thicker letters go flat
                               in C4 (COURRIER_FOLDED_SHEETS, default 5)

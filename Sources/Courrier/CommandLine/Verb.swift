@@ -100,7 +100,7 @@ enum Verb {
             try expect(1, "config")
             self = .config
         case "purge":
-            try expect(1, "purge --older-than DAYSd (such as 90d; or COURRIER_RETENTION)")
+            try expect(1, "purge --older-than DURATION (such as 90d; or COURRIER_RETENTION)")
             self = .purge
         case "wallet":
             guard words.count >= 3 else {

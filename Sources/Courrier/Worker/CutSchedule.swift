@@ -43,7 +43,9 @@ public struct CutSchedule: Sendable, Equatable, CustomStringConvertible {
             guard at == nil, days == nil else {
                 throw MailRoomError("\(names.every) and \(names.at)/\(names.days) both set; give times, or an interval")
             }
-            guard let minutes = Self.minutes(every), minutes >= 1, minutes <= 24 * 60, (24 * 60) % minutes == 0 else {
+            let seconds = try Duration.parse(every, name: names.every, minimum: 60)
+            let minutes = Int(seconds / 60)
+            guard Double(minutes * 60) == seconds, minutes <= 24 * 60, (24 * 60) % minutes == 0 else {
                 throw MailRoomError("\(names.every) is \"\(every)\", expected an interval that divides a day, such as 15m, 30m or 2h")
             }
             schedule.kind = .every(minutes: minutes)
@@ -142,13 +144,6 @@ public struct CutSchedule: Sendable, Equatable, CustomStringConvertible {
             let days = weekdays.count == 7 ? "every day" : Self.daysText(weekdays)
             return "\(Self.timesText(times)) \(days) \(timeZone.identifier)"
         }
-    }
-
-    private static func minutes(_ text: String) -> Int? {
-        let lower = text.lowercased()
-        if lower.hasSuffix("m"), let value = Int(lower.dropLast()) { return value }
-        if lower.hasSuffix("h"), let value = Int(lower.dropLast()) { return value * 60 }
-        return Int(lower)
     }
 
     private static func weekdays(_ text: String) -> Set<Int>? {
