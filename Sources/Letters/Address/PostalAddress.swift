@@ -1,3 +1,5 @@
+import Foundation
+
 /// A postal address as the document gives it.
 public struct PostalAddress: Sendable, Equatable {
     public var name: String
@@ -45,7 +47,8 @@ public struct PostalAddress: Sendable, Equatable {
         if let streetExtra { lines.append(streetExtra) }
         lines.append("\(postalCode) \(city)")
         if country != "BE" {
-            lines.append(CountryNames.name(of: country, in: language).uppercased())
+            // Capitals as the letter's language writes them: CÔTE D’IVOIRE, ÉTATS-UNIS.
+            lines.append(CountryNames.name(of: country, in: language).uppercased(with: Locale(identifier: language.rawValue)))
         }
         return lines
     }
