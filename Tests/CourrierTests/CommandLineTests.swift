@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Bundling
 import Storage
+import Courrier
 
 /// The `courrier` binary, run as a user runs it.
 @Suite struct CommandLineTests {
@@ -174,3 +175,17 @@ import Storage
         #expect(amount == charged)
     }
 }
+
+/// `courrier --version`: what an operator checks before pointing Courrier at
+/// a store or a print shop.
+@Suite struct VersionTests {
+    @Test(arguments: [["--version"], ["version"]])
+    func theVersionNamesTheBuildTheStoreSchemaAndTheFormats(_ arguments: [String]) throws {
+        let folder = try TemporaryFolder()
+        let result = try runCourrier(arguments, in: folder.url)
+        #expect(result.status == 0)
+        #expect(result.output == "courrier \(CourrierCommand.version) (store schema \(SQLiteStore.schemaVersion); courrier.document/1, courrier.tariff/1, courrier.manifest/1)\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty, "no store is opened or made")
+    }
+}
+

@@ -11,7 +11,7 @@ struct Arguments {
     /// Options that take a value; everything else that starts with `--` is a flag.
     static let valued: Set<String> = Set(Configuration.settingKeys.compactMap(\.value))
         .union(["config", "output", "reference", "page", "dpi"])
-    static let flagNames: Set<String> = ["json", "help", "now"]
+    static let flagNames: Set<String> = ["json", "help", "now", "version"]
     static let aliases = ["o": "output", "h": "help"]
 
     init(_ words: [String]) throws(UsageError) {

@@ -1,6 +1,7 @@
 import Foundation
 import Letters
 import Storage
+import Bundling
 
 /// `courrier VERB ...`: reads the command line, runs the verb on a mail room
 /// built from the configuration, and says what happened.
@@ -27,6 +28,15 @@ public struct CourrierCommand {
         self.showsProgress = showsProgress
     }
 
+    /// This build's version, and the versions of what it reads and writes:
+    /// what an operator checks before pointing it at a store or a print shop.
+    public static let version = "0.7.0"
+
+    static var versionText: String {
+        "courrier \(version) (store schema \(SQLiteStore.schemaVersion); \(Document.format), "
+            + "\(Tariff.format), \(Manifest.format))\n"
+    }
+
     public static let usage = """
         Usage: courrier VERB [ARGUMENTS] [OPTIONS]
 
@@ -50,6 +60,7 @@ public struct CourrierCommand {
                                               (a document's print.window wins)
           status                              jobs per state, failures, bundles, deliveries
           config                              the settings in force and where each comes from
+          version (or --version)              this build, its store schema and its formats
           purge [--older-than 90d]            forget the documents, attachments and bundle folders of
                                               letters delivered, failed or cancelled that long ago
                                               (COURRIER_RETENTION)
@@ -163,6 +174,10 @@ public struct CourrierCommand {
         } catch {
             standardError("courrier: \(error.description)\n\(Self.usage)")
             return 2
+        }
+        if parsed.flags.contains("version") || parsed.positional == ["version"] {
+            standardOutput(Self.versionText)
+            return 0
         }
         if parsed.flags.contains("help") || parsed.positional.isEmpty {
             standardOutput(Self.usage)
