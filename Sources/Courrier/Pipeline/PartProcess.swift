@@ -37,7 +37,7 @@ enum PartProcess {
         let request = Request(batch: drawing.batch, createdAt: drawing.createdAt, folder: folder.path,
                               marks: drawing.marks.description, part: part, afterSortKey: position?.sortKey,
                               afterJob: position?.job)
-        try DurableFileWriter.write(try JSONEncoder().encode(request), to: requestFile)
+        try writePrivately(try JSONEncoder().encode(request), to: requestFile)
         // The settings the child needs, whatever gave them to this process (options, a file).
         var environment = ["COURRIER_DATABASE": configuration.database, "COURRIER_THREADS": "1",
                            "COURRIER_OPEN_TIMEOUT": "\(configuration.untrusted.time)s",
@@ -79,18 +79,16 @@ enum PartProcess {
                                       folder: URL(fileURLWithPath: request.folder, isDirectory: true),
                                       marks: MarkScheme(request.marks) ?? .none)
             let written = try drawing.draw(request.part, from: letters)
-            try DurableFileWriter.write(try JSONEncoder().encode(written), to: URL(fileURLWithPath: arguments[1]))
+            try writePrivately(try JSONEncoder().encode(written), to: URL(fileURLWithPath: arguments[1]))
             return 0
         } catch {
             FileHandle.standardError.write(Data("\(String(describing: error).replacingOccurrences(of: "\n", with: " "))\n".utf8))
             return 1
         }
     }
-}
 
-/// Writes a small file of this process's own, mode 0600.
-enum DurableFileWriter {
-    static func write(_ data: Data, to url: URL) throws {
+    /// A small file for this user only (0600): the request and the result.
+    private static func writePrivately(_ data: Data, to url: URL) throws {
         guard FileManager.default.createFile(atPath: url.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
             throw MailRoomError("cannot write \(url.path): \(String(cString: strerror(errno)))")
         }
