@@ -20,7 +20,7 @@ public final class MailRoom {
     let configuration: Configuration
     let renderer = LetterRenderer()
     /// Reads documents and, in isolation, the files they name.
-    lazy var intake = Intake(opener: IsolatedOpener(limits: configuration.untrusted), tariff: tariff)
+    lazy var intake = Intake(configuration, tariff: tariff)
     let clock: () -> Date
     /// This mail room's claims in the store: its own, whatever its worker id.
     public let claimant: Claimant
@@ -152,12 +152,10 @@ public final class MailRoom {
         }
         helpers.forEach { $0.start() }
         let own = Result { try preparation.prepareQueued(shouldStop: shouldStop, advance: advance) }
-        for helper in helpers {
-            let result = helper.join()
-            if case .success(let theirs) = result { report.add(theirs) }
-            if case .failure(let error) = result { throw error }
+        // Every thread is waited for before an error of any is reported.
+        for result in helpers.map({ $0.join() }) + [own] {
+            report.add(try result.get())
         }
-        report.add(try own.get())
         return report
     }
 

@@ -182,7 +182,7 @@ enum Verb {
     /// The verbs that read documents only, and open no store.
     func runWithoutStore(output: Output, configuration: Configuration) throws -> VerbResult? {
         func intake() throws -> Intake {
-            Intake(opener: IsolatedOpener(limits: configuration.untrusted), tariff: try configuration.loadTariff())
+            Intake(configuration, tariff: try configuration.loadTariff())
         }
         switch self {
         case .render(let file, let path):

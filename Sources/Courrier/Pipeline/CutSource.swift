@@ -29,14 +29,18 @@ final class CutSource: @unchecked Sendable {
         self.advance = advance
     }
 
-    /// The letters of `part`, after the letter before its first in the stream.
-    func letters(_ part: BundlePart) throws -> PartLetters {
+    /// Where `part` starts: the letter before its first in the stream's
+    /// print order, nil for the stream's first part.
+    func position(before part: BundlePart) -> PrintPosition? {
         let stream = slots[part.stream.name] ?? []
-        let after = part.letters.lowerBound > 0 && part.letters.lowerBound <= stream.count
+        return part.letters.lowerBound > 0 && part.letters.lowerBound <= stream.count
             ? stream[part.letters.lowerBound - 1].position : nil
-        return CutLetters(store: store, ownsStore: false, batch: batch, stream: part.stream, after: after,
-                          count: part.letters.count,
-                          intake: Intake(opener: IsolatedOpener(limits: configuration.untrusted), tariff: tariff),
-                          shouldStop: shouldStop, advance: advance)
+    }
+
+    /// The letters of `part`, drawn in this process.
+    func letters(_ part: BundlePart) throws -> PartLetters {
+        CutLetters(store: store, ownsStore: false, batch: batch, stream: part.stream, after: position(before: part),
+                   count: part.letters.count, intake: Intake(configuration, tariff: tariff),
+                   shouldStop: shouldStop, advance: advance)
     }
 }

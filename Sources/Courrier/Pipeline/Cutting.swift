@@ -93,24 +93,20 @@ final class Cutting {
             slots[name] = try store.slots(in: cut.batch, stream: name)
             return (stream: stream, sheets: slots[name, default: []].map(\.sheets))
         }
-        if configuration.threads > 1, let executable = IsolatedOpener.defaultExecutable() {
-            let positions = slots.mapValues { $0.map(\.position) }
-            writer.drawPart = { [configuration, progress = mailRoom.progress.map(SharedProgress.init)] part, drawing in
-                let stream = positions[part.stream.name] ?? []
-                let after = part.letters.lowerBound > 0 && part.letters.lowerBound <= stream.count
-                    ? stream[part.letters.lowerBound - 1] : nil
-                let written = try PartProcess.draw(part, drawing, after: after, executable: executable,
-                                                   configuration: configuration)
-                for _ in 0..<part.letters.count { progress?.advance() }
-                return written
-            }
-        }
         mailRoom.progress?.start("cut \(cut.batch)", total: cut.letters)
         defer { mailRoom.progress?.finish() }
         let progress = mailRoom.progress.map(SharedProgress.init)
         let source = CutSource(batch: cut.batch, slots: slots, store: store,
                                configuration: configuration, tariff: tariff, shouldStop: shouldStop,
                                advance: { progress?.advance() })
+        if configuration.threads > 1, let executable = IsolatedOpener.defaultExecutable() {
+            writer.drawPart = { [configuration] part, drawing in
+                let written = try PartProcess.draw(part, drawing, after: source.position(before: part),
+                                                   executable: executable, configuration: configuration)
+                for _ in 0..<part.letters.count { progress?.advance() }
+                return written
+            }
+        }
         let result: BundleWriter.Result
         do {
             result = try writer.write(batch: cut.batch, createdAt: cut.createdAt, streams: streams, letters: source.letters)
@@ -123,6 +119,11 @@ final class Cutting {
             try? store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
             log.error("cut.failed", ["batch": .string(cut.batch), "reason": .string(mismatch.description)])
             throw MailRoomError(mismatch.description)
+        } catch let error as MailRoomError {
+            // Taken over by another process, or a part's process failed: in their own words.
+            try? store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
+            log.error("cut.failed", ["batch": .string(cut.batch), "reason": .string(error.message)])
+            throw error
         } catch {
             // A full disk, a folder that cannot be written: the letters stay in
             // this cut, and the next run finishes it.

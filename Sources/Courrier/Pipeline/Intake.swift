@@ -32,6 +32,16 @@ struct Intake {
         maximumPages = tariff.destinations.map(\.maximumPages).max() ?? 50
     }
 
+    /// An intake whose reader has the configuration's limits.
+    init(_ configuration: Configuration, tariff: Tariff) {
+        self.init(opener: IsolatedOpener(limits: configuration.untrusted), tariff: tariff)
+    }
+
+    /// A file's size from its metadata, before anything of it is read.
+    private static func size(of path: String) -> Int {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+
     func submission(fromFile url: URL) throws(Rejection) -> Submission {
         let data = try Self.read(url)
         let identity: DocumentParser.Identity
@@ -63,7 +73,7 @@ struct Intake {
     /// A document file's bytes, refused before reading when it is larger than
     /// a document may be.
     static func read(_ url: URL) throws(Rejection) -> Data {
-        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        let size = size(of: url.path)
         guard size <= DocumentParser.maximumBytes else {
             throw Rejection(file: url.path, reason: "is \(size / 1024 / 1024) MiB; a document may be at most \(DocumentParser.maximumBytes / 1024 / 1024) MiB, terms and logo included")
         }
@@ -109,7 +119,7 @@ struct Intake {
         guard resolvedFile.hasPrefix(resolvedFolder + "/") else {
             throw DocumentError(field: field, "is \"\(path)\", which leads out of the document's folder")
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
+        let size = size(of: file.path)
         guard size <= DocumentParser.maximumBytes else {
             throw DocumentError(field: field, "is \"\(path)\", a file of \(size / 1024 / 1024) MiB; at most \(DocumentParser.maximumBytes / 1024 / 1024) MiB")
         }

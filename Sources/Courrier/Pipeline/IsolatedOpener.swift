@@ -31,6 +31,9 @@ public final class IsolatedOpener {
     /// gave: a terms PDF shared by a thousand invoices is read once.
     private var terms: [String: AttachmentNormalizer.Terms] = [:]
     private var logos: [String: [UInt8]] = [:]
+    /// Distinct files of each kind kept: an enqueue of thousands of
+    /// documents with as many different terms holds no more than these.
+    private let capacity = 64
 
     public init(limits: Limits = Limits(), executable: String? = IsolatedOpener.defaultExecutable()) {
         self.limits = limits
@@ -45,6 +48,7 @@ public final class IsolatedOpener {
                           arguments: ["--max-pages", String(maximumPages)])
         // Courrier's own copy: opened here to count its pages.
         let copy = AttachmentNormalizer.Terms(pdf: pdf, pages: try PDFDocument(bytes: pdf, name: name).pageCount)
+        if terms.count >= capacity { terms.removeAll() }
         terms[key] = copy
         return copy
     }
@@ -54,6 +58,7 @@ public final class IsolatedOpener {
         let key = SHA256.hex(bytes)
         if let copy = logos[key] { return copy }
         let png = try run(.logo, input: bytes, name: name, code: .unreadableLogo, arguments: [])
+        if logos.count >= capacity { logos.removeAll() }
         logos[key] = png
         return png
     }

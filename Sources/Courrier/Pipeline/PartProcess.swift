@@ -72,7 +72,7 @@ enum PartProcess {
             let position = request.afterSortKey.map { PrintPosition(sortKey: $0, job: request.afterJob ?? 0) }
             let letters = CutLetters(store: store, ownsStore: true, batch: request.batch, stream: request.part.stream,
                                      after: position, count: request.part.letters.count,
-                                     intake: Intake(opener: IsolatedOpener(limits: configuration.untrusted), tariff: tariff),
+                                     intake: Intake(configuration, tariff: tariff),
                                      shouldStop: { false }, advance: {})
             defer { letters.close() }
             let drawing = PartDrawing(batch: request.batch, createdAt: request.createdAt,

@@ -31,8 +31,7 @@ final class Preparation {
         self.claimant = claimant
         self.log = log
         self.clock = clock
-        attachments = AttachmentCache(store: store, intake: Intake(opener: IsolatedOpener(limits: configuration.untrusted),
-                                                                   tariff: tariff))
+        attachments = AttachmentCache(store: store, intake: Intake(configuration, tariff: tariff))
     }
 
     /// Prepares queued letters until none is left or `shouldStop` says so;
@@ -55,7 +54,7 @@ final class Preparation {
                 // kills its process is known by name.
                 guard try store.startPreparing(job: job.job.id, worker: claimant.stored, finished: previous) else { continue }
                 previous = job.job.id
-                decisions.append((job, decide(job)))
+                decisions.append((job, try decide(job)))
                 advance()
             }
             try settle(decisions, into: &report)
@@ -66,8 +65,10 @@ final class Preparation {
         }
     }
 
-    /// Parses, prices and counts one letter, writing nothing.
-    func decide(_ claimed: ClaimedJob) -> PreparationDecision {
+    /// Parses, prices and counts one letter, writing nothing. What is wrong
+    /// with the letter fails it; a store or machine that fails is an error
+    /// of the round, and the letter stays queued.
+    func decide(_ claimed: ClaimedJob) throws -> PreparationDecision {
         let job = claimed.job
         do {
             let document = try MailRoom.accountDefaults(DocumentParser.parse(Data(claimed.document)), store: store)
@@ -87,8 +88,6 @@ final class Preparation {
             return .fail(job: job.id, reason: error.description, code: error.code.rawValue)
         } catch let error as Tariff.PricingError {
             return .fail(job: job.id, reason: error.description, code: FailureCode.of(error))
-        } catch {
-            return .fail(job: job.id, reason: String(describing: error), code: FailureCode.invalidDocument)
         }
     }
 

@@ -149,7 +149,10 @@ extension SQLiteStore {
             SELECT id, account, kind, amount_cents, reference, job, reverses, created_at
             FROM ledger WHERE account = ?1 ORDER BY id
             """).rows([.text(account)]) { row in
-                LedgerEntry(id: row.int64(0), account: row.text(1), kind: LedgerEntry.Kind(rawValue: row.text(2))!,
+                guard let kind = LedgerEntry.Kind(rawValue: row.text(2)) else {
+                    throw StoreError("ledger entry \(row.int64(0)) of \(account) has an unknown kind \"\(row.text(2))\"")
+                }
+                return LedgerEntry(id: row.int64(0), account: row.text(1), kind: kind,
                             amountCents: row.int64(3), reference: row.optionalText(4), job: row.optionalInt64(5),
                             reverses: row.optionalInt64(6), createdAt: row.text(7))
             }

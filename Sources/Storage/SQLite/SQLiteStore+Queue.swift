@@ -58,7 +58,7 @@ extension SQLiteStore {
                               termsHash.map(SQLiteValue.text) ?? .null, submission.failure.map(SQLiteValue.text) ?? .null,
                               .text(time), logoHash.map(SQLiteValue.text) ?? .null,
                               submission.failureCode.map(SQLiteValue.text) ?? .null])
-                return EnqueueOutcome(job: try self.job(job.id)!, created: true)
+                return EnqueueOutcome(job: try insertedJob(job.id), created: true)
             }
             try connection.prepare("""
                 INSERT INTO jobs (account, document_id, state, document, document_hash, terms_hash, reason,
@@ -69,7 +69,7 @@ extension SQLiteStore {
                           termsHash.map(SQLiteValue.text) ?? .null, submission.failure.map(SQLiteValue.text) ?? .null,
                           .text(time), logoHash.map(SQLiteValue.text) ?? .null,
                           submission.failureCode.map(SQLiteValue.text) ?? .null])
-            return EnqueueOutcome(job: try self.job(connection.lastInsertedRowID)!, created: true)
+            return EnqueueOutcome(job: try insertedJob(connection.lastInsertedRowID), created: true)
         }
     }
 
@@ -176,5 +176,11 @@ extension SQLiteStore {
         try connection.prepare("SELECT bytes, normalized FROM attachments WHERE hash = ?1").firstRow([.text(hash)]) {
             StoredAttachment(bytes: $0.blob(0), normalized: $0.int(1) != 0)
         }
+    }
+
+    /// The job a write of this transaction just made or changed.
+    private func insertedJob(_ id: Int64) throws -> Job {
+        guard let job = try job(id) else { throw StoreError("job \(id) was written and cannot be read back") }
+        return job
     }
 }
