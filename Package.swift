@@ -35,6 +35,11 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .systemLibrary(
+            name: "CPostgres",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
             name: "CSSH",
             pkgConfig: "libssh",
             providers: [.apt(["libssh-dev"])]
@@ -42,7 +47,7 @@ let package = Package(
 
         .target(name: "Letters"),
         .target(name: "Rendering", dependencies: ["Letters", "CCairo", "CPoppler", "CQREncode", "CDataMatrix"]),
-        .target(name: "Storage", dependencies: ["Letters", "CSQLite"]),
+        .target(name: "Storage", dependencies: ["Letters", "CSQLite", "CPostgres"]),
         .target(name: "Bundling", dependencies: ["Letters", "Rendering"]),
         .target(name: "Delivery", dependencies: ["Letters", "CSSH"]),
         .target(name: "Courrier", dependencies: ["Letters", "Rendering", "Storage", "Bundling", "Delivery"]),

@@ -1,6 +1,7 @@
 import Foundation
 import Letters
 import Delivery
+import Storage
 
 /// Where Courrier keeps its queue and puts its bundles, and what it charges.
 public struct Configuration: Sendable {
@@ -224,19 +225,22 @@ public struct Configuration: Sendable {
         }
     }
 
-    /// A store is an SQLite file path. A URL is not a path: `postgres://…`
-    /// is refused (this build keeps its store in SQLite), and so is any other
-    /// scheme, naming it, rather than making a folder called `postgres:`.
+    /// A store is an SQLite file path or a `postgres://` URL. Any other
+    /// scheme is refused, naming it, rather than taken for a path and made
+    /// into a folder called `mysql:`; so is a URL with a password in it.
     static func checkDatabase(_ text: String, name: String) throws {
+        if PostgresLocation.isURL(text) {
+            if let problem = PostgresLocation.problem(text) {
+                throw MailRoomError("\(name) \(problem)")
+            }
+            return
+        }
         guard let range = text.range(of: "://") else { return }
         let scheme = String(text[..<range.lowerBound])
         guard !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }) else {
             return
         }
-        if scheme == "postgres" || scheme == "postgresql" {
-            throw MailRoomError("\(name) is a PostgreSQL URL; this Courrier keeps its store in SQLite: give the path of an SQLite file")
-        }
-        throw MailRoomError("\(name) has the scheme \"\(scheme)://\", which Courrier does not know: give the path of an SQLite file")
+        throw MailRoomError("\(name) has the scheme \"\(scheme)://\", which Courrier does not know: give the path of an SQLite file or a postgres:// URL")
     }
 
     /// An amount of memory: mebibytes (`512M`, or a bare `512`) or gibibytes

@@ -53,15 +53,14 @@ public final class MailRoom {
         let tariff = try configuration.loadTariff()
         let store: LetterStore
         do {
-            store = readOnly ? try SQLiteStore(readingPath: configuration.database)
-                : try SQLiteStore(path: configuration.database)
+            store = try StoreLocation.open(configuration.database, readOnly: readOnly)
         } catch let error as StoreError {
             throw MailRoomError(error.description)
         } catch {
-            throw MailRoomError("cannot open the store \(configuration.database): \(error)")
+            throw MailRoomError("cannot open the store \(StoreLocation.display(configuration.database)): \(error)")
         }
         return MailRoom(configuration: configuration, store: store, tariff: tariff, log: log,
-                        openStore: readOnly ? nil : { try SQLiteStore(path: configuration.database) })
+                        openStore: readOnly ? nil : { try StoreLocation.open(configuration.database) })
     }
 
     public func close() {

@@ -28,7 +28,18 @@ public protocol LetterStore: AnyObject {
     /// Records what preparing several letters decided, in one transaction
     /// (one sync to disk): each charge as `charge` does it, each failure as
     /// `fail`. Returns each charge's outcome, nil for a failure.
-    func settle(_ decisions: [PreparationDecision], at now: Date) throws -> [ChargeOutcome?]
+    ///
+    /// Fenced: a queued letter is charged or failed only while `worker`
+    /// still holds it. A worker whose lease ran out and was taken over
+    /// changes nothing (its charge comes back `.skipped(.queued)`).
+    func settle(_ decisions: [PreparationDecision], worker: String, at now: Date) throws -> [ChargeOutcome?]
+
+    /// Documents the invoicing product inserted into the store's own table
+    /// (PostgreSQL's `courrier.submissions`), taken by `worker` for `lease`
+    /// seconds, oldest first. They go through the same intake as files, and
+    /// `enqueue` removes each (`Submission.source`) in the transaction that
+    /// queues it. Empty for a store without that table.
+    func takeSubmissions(limit: Int, worker: String, lease: TimeInterval) throws -> [ProductSubmission]
 
     /// The workers holding claims on queued jobs or on deliveries.
     func claimingWorkers() throws -> [String]
@@ -117,6 +128,11 @@ public protocol LetterStore: AnyObject {
     /// Records the bundle as delivered, and its letters with it.
     func recordDelivered(batch: String, destination: String, at now: Date) throws
 
+    /// Records that a bundle whose folder was lost (with its machine, or
+    /// deleted) was drawn again at `path` from the store, and matched the
+    /// checksums recorded at its cut. `status` shows it.
+    func recordRebuilt(batch: String, path: String, at now: Date) throws
+
     /// The envelope window an account's letters show their address through,
     /// unless a document says otherwise; nil when the account set none.
     func envelopeWindow(account: String) throws -> EnvelopeWindow?
@@ -159,6 +175,9 @@ public struct Submission: Sendable {
     public var failure: String?
     /// The failure's kind, for counting: `invalid_document`, `unreadable_logo`.
     public var failureCode: String?
+    /// The row of the product's submissions table this came from, removed
+    /// when it is queued; nil for a file.
+    public var source: Int64?
 
     public init(account: String, documentID: String, document: [UInt8], terms: [UInt8]? = nil,
                 logo: [UInt8]? = nil, failure: String? = nil) {
@@ -168,6 +187,26 @@ public struct Submission: Sendable {
         self.terms = terms
         self.logo = logo
         self.failure = failure
+    }
+}
+
+/// A document the invoicing product inserted into the store, as it inserted it:
+/// hostile until intake has checked it.
+public struct ProductSubmission: Sendable {
+    public var id: Int64
+    public var account: String
+    public var documentID: String
+    public var document: [UInt8]
+    public var terms: [UInt8]?
+    public var logo: [UInt8]?
+
+    public init(id: Int64, account: String, documentID: String, document: [UInt8], terms: [UInt8]?, logo: [UInt8]?) {
+        self.id = id
+        self.account = account
+        self.documentID = documentID
+        self.document = document
+        self.terms = terms
+        self.logo = logo
     }
 }
 
@@ -262,6 +301,10 @@ public struct CutHolder: Sendable, Equatable {
 /// fails as `crashed`, and the rest of the queue goes on.
 public let crashLimit = 2
 
+/// The reason a letter set aside after `crashLimit` crashes is given.
+let crashedReason = "preparing this letter ended the process that prepared it \(crashLimit) times; "
+    + "it was set aside so that the other letters go on. Send it again once its document or files are checked"
+
 /// A batch being cut.
 public struct Cut: Sendable, Equatable {
     public var batch: String
@@ -293,13 +336,16 @@ public struct BundleSummary: Sendable, Equatable {
     public var pages: Int
     public var sheets: Int
     public var amountCents: Int64
+    /// The bundle's SHA256SUMS: a bundle drawn again must match it.
+    public var checksums: String?
 
-    public init(path: String, letters: Int, pages: Int, sheets: Int, amountCents: Int64) {
+    public init(path: String, letters: Int, pages: Int, sheets: Int, amountCents: Int64, checksums: String? = nil) {
         self.path = path
         self.letters = letters
         self.pages = pages
         self.sheets = sheets
         self.amountCents = amountCents
+        self.checksums = checksums
     }
 }
 
@@ -317,6 +363,11 @@ public struct PendingDelivery: Sendable, Equatable {
     public var retryAt: Date?
     /// Where the last attempt went.
     public var destination: String?
+    /// When its cut was opened: what the bundle's files say, and what a
+    /// rebuild writes again.
+    public var openedAt: String = ""
+    /// SHA256SUMS as the cut wrote it; nil for bundles cut before it was recorded.
+    public var checksums: String?
 }
 
 public struct LedgerEntry: Sendable, Equatable {
@@ -384,6 +435,9 @@ public struct StatusReport: Sendable {
         public var amountCents: Int64
         public var path: String?
         public var createdAt: String
+        /// How often its folder was drawn again from the store, and when last.
+        public var rebuilt = 0
+        public var lastRebuiltAt: String?
     }
 
     public var jobs: [JobState: Int]

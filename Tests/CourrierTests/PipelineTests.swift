@@ -6,9 +6,10 @@ import Letters
 import Rendering
 import Storage
 
+/// The whole path on each store: an SQLite file and a PostgreSQL database.
 @Suite struct PipelineTests {
-    @Test func aRunChargesEachLetterItsPriceAndBundlesThem() throws {
-        let room = try TestMailRoom()
+    @Test(arguments: Backend.allCases) func aRunChargesEachLetterItsPriceAndBundlesThem(backend: Backend) throws {
+        let room = try TestMailRoom(backend: backend)
         let documents = try room.folder.copyFixtureDocuments()
         _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up-1")
         _ = try room.mailRoom.credit(account: "bakkerij-peeters", cents: 1000, reference: "top-up-2")
@@ -43,8 +44,8 @@ import Storage
         #expect(try sha256sumCheck(bundle.folder))
     }
 
-    @Test func aBadDocumentFailsAloneAndIsNotCharged() throws {
-        let room = try TestMailRoom()
+    @Test(arguments: Backend.allCases) func aBadDocumentFailsAloneAndIsNotCharged(backend: Backend) throws {
+        let room = try TestMailRoom(backend: backend)
         let documents = try room.folder.copyFixtureDocuments()
         _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
         let bad = try room.folder.write("documents/bad.json", try fixtureDocument { document in
@@ -76,8 +77,8 @@ import Storage
         #expect(failedEvents.allSatisfy { ($0["reason"] as? String)?.isEmpty == false })
     }
 
-    @Test func aShortWalletWaitsThenATopUpSendsTheLetter() throws {
-        let room = try TestMailRoom()
+    @Test(arguments: Backend.allCases) func aShortWalletWaitsThenATopUpSendsTheLetter(backend: Backend) throws {
+        let room = try TestMailRoom(backend: backend)
         _ = try room.mailRoom.credit(account: "acme", cents: 100, reference: "small")
         let job = try #require(try room.enqueue(Paths.document("acme-invoice-fr.json")).first).job
 
@@ -95,8 +96,8 @@ import Storage
         #expect(try room.store.balance(account: "acme") == 600 - 155)
     }
 
-    @Test func enqueueingTheSameDocumentTwiceKeepsOneJob() throws {
-        let room = try TestMailRoom()
+    @Test(arguments: Backend.allCases) func enqueueingTheSameDocumentTwiceKeepsOneJob(backend: Backend) throws {
+        let room = try TestMailRoom(backend: backend)
         _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
         let first = try #require(try room.enqueue(Paths.document("acme-invoice-fr.json")).first)
         let second = try #require(try room.enqueue(Paths.document("acme-invoice-fr.json")).first)
@@ -107,8 +108,8 @@ import Storage
         #expect(try room.store.balance(account: "acme") == 1000 - 155)
     }
 
-    @Test func aSecondRunWithNothingQueuedCutsNoBundle() throws {
-        let room = try TestMailRoom()
+    @Test(arguments: Backend.allCases) func aSecondRunWithNothingQueuedCutsNoBundle(backend: Backend) throws {
+        let room = try TestMailRoom(backend: backend)
         _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
         _ = try room.enqueue(Paths.document("acme-entretien-fr.json"))
         #expect(try room.mailRoom.run().bundles.count == 1)
@@ -120,8 +121,8 @@ import Storage
         #expect(try room.store.balance(account: "acme") == 1000 - 145)
     }
 
-    @Test func cancellingAPreparedLetterRefundsItWithANewEntry() throws {
-        let room = try TestMailRoom()
+    @Test(arguments: Backend.allCases) func cancellingAPreparedLetterRefundsItWithANewEntry(backend: Backend) throws {
+        let room = try TestMailRoom(backend: backend)
         _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
         let job = try #require(try room.enqueue(Paths.document("acme-entretien-fr.json")).first).job
         _ = try room.mailRoom.prepareAll()
@@ -134,8 +135,8 @@ import Storage
         #expect(try room.mailRoom.run().bundles.isEmpty)
     }
 
-    @Test func aCreditIsCountedOncePerReference() throws {
-        let room = try TestMailRoom()
+    @Test(arguments: Backend.allCases) func aCreditIsCountedOncePerReference(backend: Backend) throws {
+        let room = try TestMailRoom(backend: backend)
         #expect(try room.mailRoom.credit(account: "acme", cents: 2000, reference: "bank-2026-11-28-001") == .credited(balanceCents: 2000))
         #expect(try room.mailRoom.credit(account: "acme", cents: 2000, reference: "bank-2026-11-28-001") == .alreadyCredited(balanceCents: 2000))
         #expect(throws: StoreError.self) {
@@ -143,14 +144,16 @@ import Storage
         }
     }
 
-    @Test func anUnfinishedCutIsRedoneWithTheSameLetters() throws {
-        let room = try TestMailRoom()
+    @Test(arguments: Backend.allCases) func anUnfinishedCutIsRedoneWithTheSameLetters(backend: Backend) throws {
+        let room = try TestMailRoom(backend: backend)
         _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
         _ = try room.enqueue(Paths.document("acme-invoice-fr.json"), Paths.document("acme-entretien-fr.json"))
         _ = try room.mailRoom.prepareAll()
         // A cut opened and never finished, as a crash between the two leaves it:
-        // its worker is gone and its lease has run out.
-        let cut = try #require(try room.store.openCut(batchPrefix: "20261128-100000", worker: "gone-host:1", lease: 3600,
+        // its worker is gone and its lease has run out. SQLite counts leases from
+        // the time it is given; PostgreSQL from its own clock, so there the lease is 0 s.
+        let cut = try #require(try room.store.openCut(batchPrefix: "20261128-100000", worker: "gone-host:1",
+                                                      lease: backend == .postgres ? 0 : 3600,
                                                       slot: nil, at: Date().addingTimeInterval(-7200)).cut)
         _ = try room.enqueue(Paths.document("acme-releve-mensuel-fr.json"))
         let report = try room.mailRoom.run()

@@ -68,7 +68,7 @@ enum PartProcess {
             let request = try JSONDecoder().decode(Request.self, from: Data(contentsOf: URL(fileURLWithPath: arguments[0])))
             let configuration = try Configuration.fromEnvironment(environment)
             let tariff = try configuration.loadTariff()
-            let store = try SQLiteStore(readingPath: configuration.database)
+            let store = try StoreLocation.open(configuration.database, readOnly: true)
             let position = request.afterSortKey.map { PrintPosition(sortKey: $0, job: request.afterJob ?? 0) }
             let letters = CutLetters(store: store, ownsStore: true, batch: request.batch, stream: request.part.stream,
                                      after: position, count: request.part.letters.count,

@@ -94,7 +94,7 @@ final class Preparation {
     /// Records a batch's decisions in one transaction, then logs each.
     private func settle(_ decisions: [(ClaimedJob, PreparationDecision)], into report: inout MailRoom.PrepareReport) throws {
         guard !decisions.isEmpty else { return }
-        let outcomes = try store.settle(decisions.map(\.1), at: clock())
+        let outcomes = try store.settle(decisions.map(\.1), worker: claimant.stored, at: clock())
         for ((claimed, decision), outcome) in zip(decisions, outcomes) {
             let job = claimed.job
             switch (decision, outcome) {

@@ -127,11 +127,12 @@ extension SQLiteStore {
             // Fenced: a worker whose lease ran out and was taken over records nothing.
             let completed = try connection.prepare("""
                 UPDATE bundles SET state = 'cut', path = ?2, letters = ?3, pages = ?4, sheets = ?5, amount_cents = ?6,
-                    completed_at = ?7, claimed_by = NULL, claimed_until = NULL
+                    completed_at = ?7, claimed_by = NULL, claimed_until = NULL, checksums = ?9
                 WHERE batch = ?1 AND state = 'cutting' AND claimed_by = ?8
                 RETURNING batch
                 """).rows([.text(batch), .text(summary.path), .integer(Int64(summary.letters)), .integer(Int64(summary.pages)),
-                           .integer(Int64(summary.sheets)), .integer(summary.amountCents), .text(time), .text(worker)]) { $0.text(0) }
+                           .integer(Int64(summary.sheets)), .integer(summary.amountCents), .text(time), .text(worker),
+                           summary.checksums.map(SQLiteValue.text) ?? .null]) { $0.text(0) }
             guard completed.count == 1 else { return false }
             try connection.prepare("""
                 UPDATE jobs SET state = 'bundled', updated_at = ?2 WHERE batch = ?1 AND state = 'prepared'

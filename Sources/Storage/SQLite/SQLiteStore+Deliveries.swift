@@ -6,7 +6,7 @@ extension SQLiteStore {
     public func undeliveredBundles() throws -> [PendingDelivery] {
         try connection.prepare("""
             SELECT b.batch, b.path, b.letters, b.completed_at, coalesce(d.attempts, 0), d.last_error, d.last_attempt_at,
-                   d.retry_at, d.destination
+                   d.retry_at, d.destination, b.created_at, b.checksums
             FROM bundles b LEFT JOIN deliveries d ON d.batch = b.batch
             WHERE b.state = 'cut' ORDER BY b.created_at, b.batch
             """).rows { row in
@@ -14,7 +14,8 @@ extension SQLiteStore {
                                 cutAt: row.optionalText(3) ?? "", attempts: row.int(4), lastError: row.optionalText(5),
                                 lastAttemptAt: row.optionalText(6),
                                 retryAt: row.optionalInt64(7).map { Date(timeIntervalSince1970: TimeInterval($0)) },
-                                destination: row.optionalText(8))
+                                destination: row.optionalText(8), openedAt: row.text(9),
+                                checksums: row.optionalText(10))
             }
     }
 
@@ -59,6 +60,14 @@ extension SQLiteStore {
             try connection.prepare("""
                 UPDATE jobs SET state = 'delivered', updated_at = ?2 WHERE batch = ?1 AND state = 'bundled'
                 """).run([.text(batch), .text(time)])
+        }
+    }
+
+    public func recordRebuilt(batch: String, path: String, at now: Date) throws {
+        try connection.writeTransaction {
+            try connection.prepare("""
+                UPDATE bundles SET path = ?2, rebuilt = rebuilt + 1, last_rebuilt_at = ?3 WHERE batch = ?1
+                """).run([.text(batch), .text(path), .text(storeTimestamp(now))])
         }
     }
 }

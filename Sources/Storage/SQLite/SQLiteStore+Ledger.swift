@@ -41,17 +41,25 @@ extension SQLiteStore {
     public func charge(job id: Int64, pages: Int, priceCents: Int64, placement: PrintPlacement?,
                        at now: Date) throws -> ChargeOutcome {
         try connection.writeTransaction {
-            try chargeInTransaction(job: id, pages: pages, priceCents: priceCents, placement: placement, at: now)
+            try chargeInTransaction(job: id, pages: pages, priceCents: priceCents, placement: placement,
+                                    claimedBy: nil, at: now)
         }
     }
 
+    /// Charges a job in the transaction open. `claimedBy`: a queued job is
+    /// charged only while that worker still holds it.
     func chargeInTransaction(job id: Int64, pages: Int, priceCents: Int64, placement: PrintPlacement?,
-                                     at now: Date) throws -> ChargeOutcome {
+                             claimedBy worker: String?, at now: Date) throws -> ChargeOutcome {
         guard priceCents > 0 else { throw StoreError("job \(id) has no price (\(priceCents) cents)") }
         let time = storeTimestamp(now)
         do {
             guard let job = try job(id) else { throw StoreError("job \(id) does not exist") }
             guard job.state == .queued || job.state == .awaitingFunds else { return .skipped(job.state) }
+            if let worker, job.state == .queued {
+                let holder = try connection.prepare("SELECT claimed_by FROM jobs WHERE id = ?1")
+                    .firstRow([.integer(id)]) { $0.optionalText(0) } ?? nil
+                guard holder == worker else { return .skipped(job.state) }
+            }
             if let placement {
                 try connection.prepare("""
                     UPDATE jobs SET stream = ?2, sheets = ?3, sort_key = ?4 WHERE id = ?1
@@ -80,16 +88,17 @@ extension SQLiteStore {
 
     public func fail(job id: Int64, reason: String, code: String, at now: Date) throws {
         try connection.writeTransaction {
-            try failInTransaction(job: id, reason: reason, code: code, at: now)
+            try failInTransaction(job: id, reason: reason, code: code, claimedBy: nil, at: now)
         }
     }
 
-    func failInTransaction(job id: Int64, reason: String, code: String, at now: Date) throws {
+    func failInTransaction(job id: Int64, reason: String, code: String, claimedBy worker: String?, at now: Date) throws {
         try connection.prepare("""
             UPDATE jobs SET state = 'failed', reason = ?2, reason_code = ?4, claimed_by = NULL, claimed_until = NULL,
                 updated_at = ?3
-            WHERE id = ?1 AND state IN ('queued', 'awaiting_funds')
-            """).run([.integer(id), .text(reason), .text(storeTimestamp(now)), .text(code)])
+            WHERE id = ?1 AND (state = 'awaiting_funds' OR (state = 'queued' AND (?5 IS NULL OR claimed_by = ?5)))
+            """).run([.integer(id), .text(reason), .text(storeTimestamp(now)), .text(code),
+                      worker.map(SQLiteValue.text) ?? .null])
     }
 
     public func cancel(job id: Int64, at now: Date) throws -> CancelOutcome {

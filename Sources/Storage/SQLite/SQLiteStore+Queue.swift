@@ -109,14 +109,15 @@ extension SQLiteStore {
         }
     }
 
-    public func settle(_ decisions: [PreparationDecision], at now: Date) throws -> [ChargeOutcome?] {
+    public func settle(_ decisions: [PreparationDecision], worker: String, at now: Date) throws -> [ChargeOutcome?] {
         try connection.writeTransaction {
             try decisions.map { decision in
                 switch decision {
                 case .charge(let job, let pages, let price, let placement):
-                    return try chargeInTransaction(job: job, pages: pages, priceCents: price, placement: placement, at: now)
+                    return try chargeInTransaction(job: job, pages: pages, priceCents: price, placement: placement,
+                                                   claimedBy: worker, at: now)
                 case .fail(let job, let reason, let code):
-                    try failInTransaction(job: job, reason: reason, code: code, at: now)
+                    try failInTransaction(job: job, reason: reason, code: code, claimedBy: worker, at: now)
                     return nil
                 }
             }
@@ -126,14 +127,12 @@ extension SQLiteStore {
     /// Fails the queued letters matching `condition` that were claimed
     /// `crashLimit` times: each time, their process died with them in hand.
     func failCrashed(where condition: String, _ values: [SQLiteValue], at now: Date) throws {
-        let reason = "preparing this letter ended the process that prepared it \(crashLimit) times; "
-            + "it was set aside so that the other letters go on. Send it again once its document or files are checked"
         let next = values.count + 1
         try connection.prepare("""
             UPDATE jobs SET state = 'failed', reason = ?\(next), reason_code = 'crashed', claimed_by = NULL,
                 claimed_until = NULL, updated_at = ?\(next + 1)
             WHERE state = 'queued' AND attempts >= \(crashLimit) AND \(condition)
-            """).run(values + [.text(reason), .text(storeTimestamp(now))])
+            """).run(values + [.text(crashedReason), .text(storeTimestamp(now))])
     }
 
     public func claimingWorkers() throws -> [String] {
@@ -176,6 +175,12 @@ extension SQLiteStore {
         try connection.prepare("SELECT bytes, normalized FROM attachments WHERE hash = ?1").firstRow([.text(hash)]) {
             StoredAttachment(bytes: $0.blob(0), normalized: $0.int(1) != 0)
         }
+    }
+
+    /// The embedded store has no table for the product to insert into: the
+    /// product queues through `courrier enqueue`.
+    public func takeSubmissions(limit: Int, worker: String, lease: TimeInterval) throws -> [ProductSubmission] {
+        []
     }
 
     /// The job a write of this transaction just made or changed.

@@ -56,12 +56,13 @@ extension SQLiteStore {
             SELECT \(Self.jobColumns) FROM jobs WHERE state = 'failed' ORDER BY updated_at DESC, id DESC LIMIT ?1
             """).rows([.integer(Int64(failureLimit))], Self.readJob)
         let bundles = try connection.prepare("""
-            SELECT batch, state, letters, pages, amount_cents, path, created_at FROM bundles
+            SELECT batch, state, letters, pages, amount_cents, path, created_at, rebuilt, last_rebuilt_at FROM bundles
             ORDER BY created_at DESC, batch DESC LIMIT 20
             """).rows { row in
                 StatusReport.Bundle(batch: row.text(0), state: row.text(1), letters: row.int(2),
                                     pages: Int(row.optionalInt64(3) ?? 0), amountCents: row.optionalInt64(4) ?? 0,
-                                    path: row.optionalText(5), createdAt: row.text(6))
+                                    path: row.optionalText(5), createdAt: row.text(6),
+                                    rebuilt: row.int(7), lastRebuiltAt: row.optionalText(8))
             }
         return StatusReport(jobs: counts, failures: failures, bundles: bundles, deliveries: try undeliveredBundles())
     }

@@ -87,7 +87,8 @@ public final class SQLiteStore: LetterStore {
     }
 
     /// Each version's changes, in order: a store of version N gets the ones after N.
-    private static let migrations = [queueAndLedger, deliveries, logosAndAccounts, printStreams, schedule, attempts]
+    private static let migrations = [queueAndLedger, deliveries, logosAndAccounts, printStreams, schedule, attempts,
+                                     rebuilds]
 
     private static let queueAndLedger = """
         CREATE TABLE attachments (
@@ -226,5 +227,13 @@ public final class SQLiteStore: LetterStore {
         ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE bundles ADD COLUMN claimed_at TEXT;
         ALTER TABLE attachments ADD COLUMN normalized INTEGER NOT NULL DEFAULT 0;
+        """
+
+    /// What a bundle's files must be when drawn again from the store (its
+    /// SHA256SUMS at the cut), and how often its folder was lost and rebuilt.
+    private static let rebuilds = """
+        ALTER TABLE bundles ADD COLUMN checksums TEXT;
+        ALTER TABLE bundles ADD COLUMN rebuilt INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE bundles ADD COLUMN last_rebuilt_at TEXT;
         """
 }

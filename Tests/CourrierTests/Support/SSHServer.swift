@@ -183,7 +183,7 @@ final class SSHServer {
     }
 
     /// A port nothing listens on now.
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
         defer { close(socket) }

@@ -66,16 +66,21 @@ final class TemporaryFolder {
     }
 }
 
-/// A mail room on a fresh SQLite file, with the log kept for the test to read.
+/// A mail room on a fresh store (an SQLite file, or a PostgreSQL database of
+/// its own), with the log kept for the test to read.
 final class TestMailRoom {
     let folder: TemporaryFolder
     let mailRoom: MailRoom
     let logLines = LogLines()
+    /// The store's path or URL.
+    let database: String
 
-    init(folder: TemporaryFolder? = nil, configure: (inout Configuration) -> Void = { _ in }) throws {
+    init(folder: TemporaryFolder? = nil, backend: Backend = .sqlite,
+         configure: (inout Configuration) -> Void = { _ in }) throws {
         let folder = try folder ?? TemporaryFolder()
         self.folder = folder
-        var configuration = Configuration(database: folder.path("courrier.sqlite"), outbox: folder.path("outbox"))
+        database = try backend.makeLocation(in: folder)
+        var configuration = Configuration(database: database, outbox: folder.path("outbox"))
         configure(&configuration)
         let lines = logLines
         mailRoom = try MailRoom.open(configuration, log: EventLog(minimumLevel: .debug) { lines.append($0) })

@@ -1,0 +1,278 @@
+import CPostgres
+import Foundation
+
+/// A value sent as a statement's parameter.
+enum PostgresValue {
+    case integer(Int64)
+    case text(String)
+    case bytes([UInt8])
+    case null
+}
+
+/// One connection to a PostgreSQL server, through libpq.
+///
+/// Not `Sendable`: a connection belongs to one thread at a time. `close()` must
+/// be called; `deinit` only checks that it was.
+final class PostgresConnection {
+    private var handle: OpaquePointer?
+    /// The URL without its password, for messages.
+    let location: String
+    /// Statements prepared on this connection, by their SQL.
+    private var prepared: [String: String] = [:]
+    /// Notifications received so far, for `changeCounter`.
+    private(set) var notifications: Int64 = 0
+
+    /// Connects to `url` (`postgres://USER@HOST:PORT/DB?…`, as libpq reads it).
+    init(url: String) throws {
+        location = PostgresLocation.redacted(url)
+        guard let handle = PQconnectdb(url) else {
+            throw StoreError("cannot connect to \(location): libpq could not allocate a connection")
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = Self.message(PQerrorMessage(handle))
+            PQfinish(handle)
+            throw StoreError("cannot connect to \(location): \(message)")
+        }
+        self.handle = handle
+        courrier_pq_silence_notices(handle)
+        do {
+            // Times are written and compared in UTC, whatever the server's zone.
+            try execute("SET TIME ZONE 'UTC'")
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit {
+        assert(handle == nil, "PostgresConnection to \(location) was not closed")
+    }
+
+    func close() {
+        guard let handle else { return }
+        PQfinish(handle)
+        self.handle = nil
+    }
+
+    private var connection: OpaquePointer {
+        guard let handle else { preconditionFailure("PostgresConnection to \(location) used after close()") }
+        return handle
+    }
+
+    /// Runs statements that return no rows (several, separated by `;`, may be given).
+    func execute(_ sql: String) throws {
+        let result = PQexec(connection, sql)
+        defer { PQclear(result) }
+        try check(result, sql: sql)
+    }
+
+    /// Runs one statement with `values` as $1, $2, …, and reads each row with `read`.
+    /// Each statement is prepared once per connection.
+    func rows<T>(_ sql: String, _ values: [PostgresValue] = [], _ read: (PostgresRow) throws -> T) throws -> [T] {
+        let result = try result(sql, values)
+        defer { PQclear(result) }
+        let row = PostgresRow(result: result)
+        return try (0..<PQntuples(result)).map { index in
+            row.index = index
+            return try read(row)
+        }
+    }
+
+    func firstRow<T>(_ sql: String, _ values: [PostgresValue] = [], _ read: (PostgresRow) throws -> T) throws -> T? {
+        try rows(sql, values, read).first
+    }
+
+    /// Runs one statement and returns how many rows it changed.
+    @discardableResult
+    func run(_ sql: String, _ values: [PostgresValue] = []) throws -> Int {
+        let result = try result(sql, values)
+        defer { PQclear(result) }
+        return Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    private func result(_ sql: String, _ values: [PostgresValue]) throws -> OpaquePointer? {
+        let name: String
+        if let known = prepared[sql] {
+            name = known
+        } else {
+            name = "courrier_\(prepared.count + 1)"
+            let result = PQprepare(connection, name, sql, Int32(values.count), nil)
+            defer { PQclear(result) }
+            try check(result, sql: sql)
+            prepared[sql] = name
+        }
+        // Text for everything but bytes, which go as they are (format 1): a
+        // 16 MiB document is not escaped into 32 MiB of hex on the way.
+        let buffers: [[UInt8]?] = values.map {
+            switch $0 {
+            case .integer(let number): return Array(String(number).utf8) + [0]
+            case .text(let text): return Array(text.utf8) + [0]
+            case .bytes(let bytes): return bytes
+            case .null: return nil
+            }
+        }
+        let lengths = values.map { value -> Int32 in
+            if case .bytes(let bytes) = value { return Int32(bytes.count) }
+            return 0
+        }
+        let formats = values.map { value -> Int32 in
+            if case .bytes = value { return 1 }
+            return 0
+        }
+        let result = withPointers(to: buffers) { pointers in
+            PQexecPrepared(connection, name, Int32(values.count), pointers, lengths, formats, 0)
+        }
+        do {
+            try check(result, sql: sql)
+        } catch {
+            PQclear(result)
+            throw error
+        }
+        return result
+    }
+
+    /// Runs `body` in a transaction; rolls back when it throws. The
+    /// transaction's `now()` is the database's clock for everything it writes.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Starts listening on `channel`; each notification then counts once.
+    func listen(_ channel: String) throws {
+        try execute("LISTEN \(channel)")
+    }
+
+    /// Reads what the server sent since the last look, without waiting, and
+    /// counts the notifications among it.
+    func takeNotifications() throws {
+        guard PQconsumeInput(connection) == 1 else {
+            throw StoreError("the connection to \(location) was lost: \(Self.message(PQerrorMessage(connection)))")
+        }
+        while let notification = PQnotifies(connection) {
+            notifications += 1
+            PQfreemem(notification)
+        }
+    }
+
+    private func check(_ result: OpaquePointer?, sql: String) throws {
+        let status = result.map(PQresultStatus) ?? PGRES_FATAL_ERROR
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            let state = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }
+            let message = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "M"))) }.map { String(cString: $0) }
+                ?? Self.message(PQerrorMessage(connection))
+            throw PostgresError(state: state ?? "", message: message, sql: sql, location: location)
+        }
+    }
+
+    private static func message(_ pointer: UnsafePointer<CChar>?) -> String {
+        pointer.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "no message"
+    }
+}
+
+/// Lends `buffers` to C as an array of pointers, nil for SQL NULL.
+private func withPointers<R>(to buffers: [[UInt8]?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    var pointers: [UnsafePointer<CChar>?] = []
+    var retained: [UnsafeMutableRawPointer] = []
+    defer { retained.forEach { $0.deallocate() } }
+    for buffer in buffers {
+        guard let buffer else {
+            pointers.append(nil)
+            continue
+        }
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(buffer.count, 1), alignment: 1)
+        buffer.withUnsafeBytes { bytes in
+            if let base = bytes.baseAddress { memory.copyMemory(from: base, byteCount: bytes.count) }
+        }
+        retained.append(memory)
+        pointers.append(UnsafePointer(memory.assumingMemoryBound(to: CChar.self)))
+    }
+    return body(pointers)
+}
+
+/// One row of a result, read by column number; valid while its result is.
+final class PostgresRow {
+    private let result: OpaquePointer?
+    fileprivate(set) var index: Int32 = 0
+
+    fileprivate init(result: OpaquePointer?) {
+        self.result = result
+    }
+
+    func isNull(_ column: Int32) -> Bool { PQgetisnull(result, index, column) == 1 }
+
+    func optionalText(_ column: Int32) -> String? {
+        guard !isNull(column), let value = PQgetvalue(result, index, column) else { return nil }
+        return String(cString: value)
+    }
+
+    func text(_ column: Int32) -> String { optionalText(column) ?? "" }
+
+    func optionalInt64(_ column: Int32) -> Int64? { optionalText(column).flatMap { Int64($0) } }
+    func int64(_ column: Int32) -> Int64 { optionalInt64(column) ?? 0 }
+    func int(_ column: Int32) -> Int { Int(int64(column)) }
+    func bool(_ column: Int32) -> Bool { optionalText(column) == "t" }
+
+    /// A bytea column, sent as text (`\x` and hex) and decoded by libpq.
+    func bytes(_ column: Int32) -> [UInt8] {
+        guard !isNull(column), let value = PQgetvalue(result, index, column) else { return [] }
+        var length = 0
+        guard let decoded = value.withMemoryRebound(to: UInt8.self, capacity: 1, { PQunescapeBytea($0, &length) }) else {
+            return []
+        }
+        defer { PQfreemem(decoded) }
+        return [UInt8](UnsafeBufferPointer(start: decoded, count: length))
+    }
+}
+
+/// An error PostgreSQL reported, with its SQLSTATE and the statement.
+struct PostgresError: Error, CustomStringConvertible {
+    var state: String
+    var message: String
+    var sql: String
+    var location: String
+
+    /// SQLSTATE 40001 and 40P01: the transaction lost a race and may simply be run again.
+    var isSerializationFailure: Bool { state == "40001" || state == "40P01" }
+
+    var description: String {
+        "\(message) (SQLSTATE \(state), \(location))"
+    }
+}
+
+/// What a `postgres://` URL names, and what may be said of it.
+public enum PostgresLocation {
+    /// True for the URLs libpq reads: `postgres://` and `postgresql://`.
+    public static func isURL(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    /// The URL with any password replaced by `***`, for logs and errors.
+    public static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return "the PostgreSQL URL given" }
+        if components.password != nil { components.password = "***" }
+        components.queryItems = components.queryItems?.map {
+            $0.name == "password" ? URLQueryItem(name: $0.name, value: "***") : $0
+        }
+        return components.string ?? "the PostgreSQL URL given"
+    }
+
+    /// Why a URL must not be used as given, or nil: a password written in it
+    /// would show in `ps`, in shell history and in the unit file.
+    public static func problem(_ url: String) -> String? {
+        guard let components = URLComponents(string: url) else {
+            return "is not a URL libpq can read (postgres://USER@HOST:PORT/DATABASE)"
+        }
+        if components.password != nil || components.queryItems?.contains(where: { $0.name == "password" }) == true {
+            return "holds a password; put it in a password file (PGPASSFILE, or ?passfile=PATH in the URL) instead"
+        }
+        return nil
+    }
+}

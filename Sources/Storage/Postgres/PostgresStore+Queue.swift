@@ -1,0 +1,206 @@
+import Foundation
+import Letters
+
+/// The queue: documents in, letters claimed (skipping those another worker
+/// has locked), prepared or failed, and the attachments they carry.
+extension PostgresStore {
+    static let jobColumns = """
+        id, account, document_id, state, pages, price_cents, reason, batch, terms_hash, iso_utc(created_at),
+        iso_utc(updated_at), logo_hash, stream, sheets
+        """
+
+    static func readJob(_ row: PostgresRow) -> Job {
+        Job(id: row.int64(0), account: row.text(1), documentID: row.text(2),
+            state: JobState(rawValue: row.text(3)) ?? .failed,
+            pages: row.optionalInt64(4).map(Int.init), priceCents: row.optionalInt64(5),
+            reason: row.optionalText(6), batch: row.optionalText(7), termsHash: row.optionalText(8),
+            logoHash: row.optionalText(11), stream: row.optionalText(12), sheets: row.optionalInt64(13).map(Int.init),
+            createdAt: row.text(9), updatedAt: row.text(10))
+    }
+
+    public func job(_ id: Int64) throws -> Job? {
+        try connection.firstRow("SELECT \(Self.jobColumns) FROM jobs WHERE id = $1", [.integer(id)], Self.readJob)
+    }
+
+    public func enqueue(_ submission: Submission, at now: Date) throws -> EnqueueOutcome {
+        let documentHash = SHA256.hex(submission.document)
+        let termsHash = submission.terms.map { SHA256.hex($0) }
+        let logoHash = submission.logo.map { SHA256.hex($0) }
+        let state: JobState = submission.failure == nil ? .queued : .failed
+        return try connection.transaction {
+            for (bytes, hash) in [(submission.terms, termsHash), (submission.logo, logoHash)] {
+                if let bytes, let hash {
+                    try connection.run("""
+                        INSERT INTO attachments (hash, bytes, size, normalized) VALUES ($1, $2, $3, true)
+                        ON CONFLICT (hash) DO UPDATE SET normalized = true
+                        """, [.text(hash), .bytes(bytes), .integer(Int64(bytes.count))])
+                }
+            }
+            if let source = submission.source {
+                // Taken from the product's table in the transaction that queues it: once.
+                try connection.run("DELETE FROM submissions WHERE id = $1", [.integer(source)])
+            }
+            let inserted = try connection.firstRow("""
+                INSERT INTO jobs (account, document_id, state, document, document_hash, terms_hash, reason,
+                                  logo_hash, reason_code)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                ON CONFLICT (account, document_id) DO NOTHING
+                RETURNING \(Self.jobColumns)
+                """, [.text(submission.account), .text(submission.documentID), .text(state.rawValue),
+                      .bytes(submission.document), .text(documentHash), Self.optional(termsHash),
+                      Self.optional(submission.failure), Self.optional(logoHash), Self.optional(submission.failureCode)],
+                Self.readJob)
+            if let inserted { return EnqueueOutcome(job: inserted, created: true) }
+            guard let (job, hash) = try connection.firstRow("""
+                SELECT \(Self.jobColumns), document_hash FROM jobs WHERE account = $1 AND document_id = $2 FOR UPDATE
+                """, [.text(submission.account), .text(submission.documentID)], { (Self.readJob($0), $0.text(14)) }) else {
+                throw StoreError("job \(submission.account)/\(submission.documentID) was neither inserted nor found")
+            }
+            // A failed document may be corrected and sent again under the same id;
+            // anything else is the same request made twice.
+            guard job.state == .failed, hash != documentHash else {
+                return EnqueueOutcome(job: job, created: false)
+            }
+            let replaced = try connection.firstRow("""
+                UPDATE jobs SET state = $2, document = $3, document_hash = $4, terms_hash = $5, reason = $6,
+                    pages = NULL, price_cents = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = now(),
+                    logo_hash = $7, reason_code = $8, attempts = 0
+                WHERE id = $1
+                RETURNING \(Self.jobColumns)
+                """, [.integer(job.id), .text(state.rawValue), .bytes(submission.document), .text(documentHash),
+                      Self.optional(termsHash), Self.optional(submission.failure), Self.optional(logoHash),
+                      Self.optional(submission.failureCode)], Self.readJob)
+            return EnqueueOutcome(job: replaced ?? job, created: true)
+        }
+    }
+
+    public func claimQueued(limit: Int, worker: String, lease: TimeInterval, at now: Date) throws -> [ClaimedJob] {
+        // Looked at first: a worker polling an empty queue locks nothing.
+        let waiting = try connection.firstRow("""
+            SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND (claimed_until IS NULL OR claimed_until < now()))
+            """) { $0.bool(0) } ?? false
+        guard waiting else { return [] }
+        return try connection.transaction {
+            // A letter whose lease ran out in the hands of a process that never
+            // came back, as often as a letter may: it is what killed them.
+            try failCrashed(where: "claimed_by IS NOT NULL AND claimed_until < now()", [])
+            return try connection.rows("""
+                UPDATE jobs SET claimed_by = $1, claimed_until = now() + $2 * interval '1 second'
+                WHERE id IN (SELECT id FROM jobs WHERE state = 'queued'
+                                 AND (claimed_until IS NULL OR claimed_until < now())
+                             ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+                RETURNING \(Self.jobColumns), document
+                """, [.text(worker), Self.seconds(lease), .integer(Int64(limit))]) { row in
+                    ClaimedJob(job: Self.readJob(row), document: row.bytes(14))
+                }.sorted { $0.job.id < $1.job.id }
+        }
+    }
+
+    public func startPreparing(job: Int64, worker: String, finished: Int64?) throws -> Bool {
+        try connection.transaction {
+            if let finished {
+                try connection.run("""
+                    UPDATE jobs SET attempts = greatest(0, attempts - 1)
+                    WHERE id = $1 AND state = 'queued' AND claimed_by = $2
+                    """, [.integer(finished), .text(worker)])
+            }
+            return try connection.run("""
+                UPDATE jobs SET attempts = attempts + 1 WHERE id = $1 AND state = 'queued' AND claimed_by = $2
+                """, [.integer(job), .text(worker)]) == 1
+        }
+    }
+
+    public func settle(_ decisions: [PreparationDecision], worker: String, at now: Date) throws -> [ChargeOutcome?] {
+        try connection.transaction {
+            try decisions.map { decision in
+                switch decision {
+                case .charge(let job, let pages, let price, let placement):
+                    return try chargeInTransaction(job: job, pages: pages, priceCents: price, placement: placement,
+                                                   claimedBy: worker)
+                case .fail(let job, let reason, let code):
+                    try failInTransaction(job: job, reason: reason, code: code, claimedBy: worker)
+                    return nil
+                }
+            }
+        }
+    }
+
+    /// Fails the queued letters matching `condition` that were claimed
+    /// `crashLimit` times: each time, their process died with them in hand.
+    func failCrashed(where condition: String, _ values: [PostgresValue]) throws {
+        let next = values.count + 1
+        try connection.run("""
+            UPDATE jobs SET state = 'failed', reason = $\(next), reason_code = 'crashed', claimed_by = NULL,
+                claimed_until = NULL, updated_at = now()
+            WHERE state = 'queued' AND attempts >= \(crashLimit) AND \(condition)
+            """, values + [.text(crashedReason)])
+    }
+
+    public func claimingWorkers() throws -> [String] {
+        try connection.rows("""
+            SELECT claimed_by FROM jobs WHERE state = 'queued' AND claimed_by IS NOT NULL
+            UNION SELECT claimed_by FROM deliveries WHERE claimed_by IS NOT NULL
+            UNION SELECT claimed_by FROM bundles WHERE state = 'cutting' AND claimed_by IS NOT NULL
+            UNION SELECT claimed_by FROM submissions WHERE claimed_by IS NOT NULL
+            """) { $0.text(0) }
+    }
+
+    public func releaseClaims(of workers: [String], crashed: Bool, at now: Date) throws {
+        try connection.transaction {
+            for worker in workers {
+                if crashed {
+                    try failCrashed(where: "claimed_by = $1", [.text(worker)])
+                }
+                try connection.run("""
+                    UPDATE jobs SET claimed_by = NULL, claimed_until = NULL WHERE state = 'queued' AND claimed_by = $1
+                    """, [.text(worker)])
+                try connection.run("""
+                    UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1
+                    """, [.text(worker)])
+                try connection.run("""
+                    UPDATE bundles SET claimed_by = NULL, claimed_until = NULL, claimed_at = NULL
+                    WHERE state = 'cutting' AND claimed_by = $1
+                    """, [.text(worker)])
+                try connection.run("""
+                    UPDATE submissions SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1
+                    """, [.text(worker)])
+            }
+        }
+    }
+
+    public func jobsAwaitingFunds() throws -> [Job] {
+        try connection.rows("SELECT \(Self.jobColumns) FROM jobs WHERE state = 'awaiting_funds' ORDER BY id", [],
+                            Self.readJob)
+    }
+
+    public func attachment(hash: String) throws -> StoredAttachment? {
+        try connection.firstRow("SELECT bytes, normalized FROM attachments WHERE hash = $1", [.text(hash)]) {
+            StoredAttachment(bytes: $0.bytes(0), normalized: $0.bool(1))
+        }
+    }
+
+    /// Documents the product inserted into `submissions`, taken for `lease`
+    /// seconds by `worker`, oldest first; another worker skips them.
+    public func takeSubmissions(limit: Int, worker: String, lease: TimeInterval) throws -> [ProductSubmission] {
+        let waiting = try connection.firstRow("""
+            SELECT EXISTS (SELECT 1 FROM submissions WHERE claimed_until IS NULL OR claimed_until < now())
+            """) { $0.bool(0) } ?? false
+        guard waiting else { return [] }
+        return try connection.transaction {
+            try connection.rows("""
+                UPDATE submissions SET claimed_by = $1, claimed_until = now() + $2 * interval '1 second'
+                WHERE id IN (SELECT id FROM submissions WHERE claimed_until IS NULL OR claimed_until < now()
+                             ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+                RETURNING id, account, document_id, document, terms, logo
+                """, [.text(worker), Self.seconds(lease), .integer(Int64(limit))]) { row in
+                    ProductSubmission(id: row.int64(0), account: row.text(1), documentID: row.text(2),
+                                      document: Array(row.text(3).utf8),
+                                      terms: row.isNull(4) ? nil : row.bytes(4), logo: row.isNull(5) ? nil : row.bytes(5))
+                }.sorted { $0.id < $1.id }
+        }
+    }
+
+    static func optional(_ text: String?) -> PostgresValue {
+        text.map(PostgresValue.text) ?? .null
+    }
+}
