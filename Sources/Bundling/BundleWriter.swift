@@ -20,8 +20,9 @@ public struct BundleWriter {
     /// two processes finishing one cut never write into the same folder.
     public var claimToken = "local"
     /// Asked once the bundle is whole and synced, before it is renamed into
-    /// place: throwing publishes nothing (the cut was taken over).
-    public var beforePublishing: () throws -> Void = {}
+    /// place, with its SHA256SUMS: throwing publishes nothing (the cut was
+    /// taken over, or a bundle drawn again differs from the one cut).
+    public var beforePublishing: (_ checksums: String) throws -> Void = { _ in }
     /// The most sheets in one PDF file: print shops' RIPs like files of a
     /// thousand sheets or so, and parts are what the cut draws in parallel.
     public var sheetsPerFile = 1000
@@ -48,6 +49,8 @@ public struct BundleWriter {
         /// One entry a file: a stream, or a part of one.
         public var streams: [Manifest.Stream]
         public var letters: [Receipt]
+        /// SHA256SUMS as written: what the store records, and what a bundle drawn again must match.
+        public var checksums: String
     }
 
     /// Thrown by a source of letters to stop a cut half way: nothing is
@@ -153,7 +156,7 @@ public struct BundleWriter {
         }
         try DurableFile.write(Data(sums.utf8), to: partial.appendingPathComponent("SHA256SUMS"))
         try DurableFile.sync(partial)
-        try beforePublishing()
+        try beforePublishing(sums)
 
         // A bundle already in place is one whose cut crashed after the rename and
         // before the store heard of it: the new one is drawn from the same
@@ -168,6 +171,7 @@ public struct BundleWriter {
             try DurableFile.rename(partial, to: final)
         }
         try DurableFile.sync(outbox)
-        return Result(folder: final, batch: batch, totals: totals, streams: files, letters: written.flatMap(\.receipts))
+        return Result(folder: final, batch: batch, totals: totals, streams: files, letters: written.flatMap(\.receipts),
+                      checksums: sums)
     }
 }

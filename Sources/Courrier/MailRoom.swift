@@ -98,6 +98,30 @@ public final class MailRoom {
         }
     }
 
+    /// Queues what the invoicing product inserted into the store's
+    /// submissions table, through the same intake as files: each is queued,
+    /// or failed with its reason, and leaves the table in that transaction.
+    func enqueueSubmissions() throws {
+        while true {
+            let rows = try store.takeSubmissions(limit: Preparation.batchSize, worker: claimant.stored, lease: 300)
+            guard !rows.isEmpty else { return }
+            for row in rows {
+                let outcome = try store.enqueue(intake.submission(from: row), at: clock())
+                let job = outcome.job
+                let fields: KeyValuePairs<String, LogValue?> = [
+                    "job": .integer(job.id), "account": .string(job.account), "document": .string(job.documentID),
+                    "submission": .integer(row.id), "reason": job.reason.map(LogValue.string)]
+                if !outcome.created {
+                    log.info("job.duplicate", fields)
+                } else if job.state == .failed {
+                    log.error("job.failed", fields)
+                } else {
+                    log.info("job.queued", fields)
+                }
+            }
+        }
+    }
+
     // MARK: Prepare
 
     public struct PrepareReport: Sendable, Equatable {
@@ -121,6 +145,7 @@ public final class MailRoom {
     public func prepareAll(shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> PrepareReport {
         var report = PrepareReport()
         try releaseClaimsOfGoneWorkers()
+        try enqueueSubmissions()
         // A letter waiting for funds is charged once its wallet covers it; until
         // then it is left alone, so that a worker's every round neither writes
         // nor logs it again.

@@ -310,6 +310,12 @@ public struct Cut: Sendable, Equatable {
     public var batch: String
     public var createdAt: String
     public var letters: Int
+
+    public init(batch: String, createdAt: String, letters: Int) {
+        self.batch = batch
+        self.createdAt = createdAt
+        self.letters = letters
+    }
 }
 
 /// One letter of a batch.

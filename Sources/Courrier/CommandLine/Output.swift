@@ -399,7 +399,10 @@ struct Output {
             lines.append("Bundles")
             for bundle in report.bundles {
                 lines.append("  \(bundle.batch)  \(bundle.state)  \(bundle.letters) letters  \(bundle.pages) pages  "
-                             + "\(Self.euros(bundle.amountCents))  \(bundle.path ?? "")")
+                             + "\(Self.euros(bundle.amountCents))  \(bundle.path ?? "")"
+                             + (bundle.rebuilt > 0
+                                ? "  (folder lost and rebuilt from the store \(bundle.rebuilt == 1 ? "once" : "\(bundle.rebuilt) times"), last at \(bundle.lastRebuiltAt ?? "?"))"
+                                : ""))
             }
         }
         if !report.deliveries.isEmpty {

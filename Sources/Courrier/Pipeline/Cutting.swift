@@ -70,7 +70,11 @@ final class Cutting {
     /// may take it over; renewed before the bundle is published.
     static let cutLease: TimeInterval = 3600
 
-    private func write(_ cut: Cut, shouldStop: @escaping @Sendable () -> Bool) throws -> BundleWriter.Result {
+    /// Draws the bundle of `cut` from the store into the outbox, in this
+    /// process's partial folder; `beforePublishing` is asked before it is
+    /// renamed into place.
+    private func draw(_ cut: Cut, shouldStop: @escaping @Sendable () -> Bool,
+                      beforePublishing: @escaping (String) throws -> Void) throws -> BundleWriter.Result {
         var writer = BundleWriter(outbox: URL(fileURLWithPath: configuration.outbox, isDirectory: true),
                                   marks: configuration.marks, foldedEnvelope: configuration.inserting.foldedEnvelope)
         writer.sheetsPerFile = configuration.sheetsPerFile
@@ -78,13 +82,8 @@ final class Cutting {
         // fonts between threads, and two PDF surfaces writing font subsets at once
         // trip its cache assertions (cairo_scaled_font_destroy: !scaled_font->cache_frozen).
         writer.threads = configuration.threads
-        // This process's own partial folder; and nothing is published once another has taken the cut over.
         writer.claimToken = claimant.token
-        writer.beforePublishing = { [store, claimant, clock] in
-            guard try store.renewCut(cut.batch, worker: claimant.stored, lease: Self.cutLease, at: clock()) else {
-                throw MailRoomError("the cut of bundle \(cut.batch) was taken over by another process; this one publishes nothing")
-            }
-        }
+        writer.beforePublishing = beforePublishing
         var slots: [String: [(position: PrintPosition, sheets: Int)]] = [:]
         let streams = try store.streams(in: cut.batch).map { name in
             guard let stream = PrintStream(name: name) else {
@@ -107,9 +106,40 @@ final class Cutting {
                 return written
             }
         }
+        return try writer.write(batch: cut.batch, createdAt: cut.createdAt, streams: streams, letters: source.letters)
+    }
+
+    /// Draws again, from the store, a bundle whose folder is gone (lost with
+    /// its machine, or deleted), into this machine's outbox. Rendering is
+    /// deterministic: the files must match the checksums recorded at the cut,
+    /// or nothing is published.
+    func rebuild(_ bundle: PendingDelivery, checksums: String) throws -> URL {
+        let cut = Cut(batch: bundle.batch, createdAt: bundle.openedAt, letters: bundle.letters)
+        return try draw(cut, shouldStop: { false }) { drawn in
+            guard drawn == checksums else {
+                let differing = Self.differingFiles(checksums, drawn)
+                throw MailRoomError("bundle \(bundle.batch) drawn again differs from the one cut (\(differing)): the fonts, settings (COURRIER_MARKS, COURRIER_FILE_SHEETS, COURRIER_ENVELOPE, COURRIER_FOLDED_SHEETS) or Courrier of this machine are not those of the machine that cut it")
+            }
+        }.folder
+    }
+
+    /// The files whose lines differ between two SHA256SUMS.
+    private static func differingFiles(_ expected: String, _ drawn: String) -> String {
+        let lines = Set(drawn.split(separator: "\n"))
+        let names = expected.split(separator: "\n").filter { !lines.contains($0) }
+            .map { $0.split(separator: " ", omittingEmptySubsequences: true).last.map(String.init) ?? "" }
+        return names.isEmpty ? "other files" : names.joined(separator: ", ")
+    }
+
+    private func write(_ cut: Cut, shouldStop: @escaping @Sendable () -> Bool) throws -> BundleWriter.Result {
         let result: BundleWriter.Result
         do {
-            result = try writer.write(batch: cut.batch, createdAt: cut.createdAt, streams: streams, letters: source.letters)
+            // Nothing is published once another process has taken the cut over.
+            result = try draw(cut, shouldStop: shouldStop) { [store, claimant, clock] _ in
+                guard try store.renewCut(cut.batch, worker: claimant.stored, lease: Self.cutLease, at: clock()) else {
+                    throw MailRoomError("the cut of bundle \(cut.batch) was taken over by another process; this one publishes nothing")
+                }
+            }
         } catch let interrupted as BundleWriter.Interrupted {
             try store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
             log.warning("cut.interrupted", ["batch": .string(cut.batch),
@@ -136,7 +166,7 @@ final class Cutting {
         let totals = result.totals
         let recorded = try store.completeCut(cut.batch, worker: claimant.stored, summary: BundleSummary(
             path: result.folder.path, letters: totals.letters, pages: totals.pages, sheets: totals.sheets,
-            amountCents: totals.amountCents), at: clock())
+            amountCents: totals.amountCents, checksums: result.checksums), at: clock())
         guard recorded else {
             throw MailRoomError("the cut of bundle \(cut.batch) was taken over by another process before it was recorded")
         }

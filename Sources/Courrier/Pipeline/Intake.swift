@@ -50,10 +50,59 @@ struct Intake {
         } catch {
             throw Rejection(file: url.path, reason: error.description)
         }
-        var submission = Submission(account: identity.account, documentID: identity.id, document: [UInt8](data))
+        let submission = Submission(account: identity.account, documentID: identity.id, document: [UInt8](data))
+        return checked(submission, files: .folder(url.deletingLastPathComponent()))
+    }
+
+    /// A document the product inserted into the store's submissions table:
+    /// checked as a file is, its terms and logo taken from the row. It has
+    /// an account and id of its own, so whatever is wrong with it is recorded
+    /// as that letter's failure, for the product to show.
+    func submission(from row: ProductSubmission) -> Submission {
+        var submission = Submission(account: row.account, documentID: row.documentID, document: row.document)
+        submission.source = row.id
+        let data = Data(row.document)
+        guard data.count <= DocumentParser.maximumBytes else {
+            submission.failure = "the document is \(data.count / 1024 / 1024) MiB; a document may be at most \(DocumentParser.maximumBytes / 1024 / 1024) MiB"
+            submission.failureCode = FailureCode.invalidDocument
+            return submission
+        }
         do {
-            let document = try DocumentParser.parse(data)
-            let attachments = try attachments(of: document, folder: url.deletingLastPathComponent())
+            let identity = try DocumentParser.identity(of: data)
+            guard identity.account == row.account, identity.id == row.documentID else {
+                throw DocumentError(field: "account", "and id are \"\(identity.account)\" and \"\(identity.id)\", but the submission was inserted as \"\(row.account)\" and \"\(row.documentID)\"")
+            }
+        } catch let error as DocumentError {
+            submission.failure = error.description
+            submission.failureCode = FailureCode.invalidDocument
+            return submission
+        } catch {
+            submission.failure = String(describing: error)
+            submission.failureCode = FailureCode.invalidDocument
+            return submission
+        }
+        return checked(submission, files: .submitted(terms: row.terms, logo: row.logo))
+    }
+
+    /// Where the files a document names come from.
+    enum Files {
+        /// Beside the document, in its folder.
+        case folder(URL)
+        /// In the submission's row: the terms PDF and the logo PNG whatever their names.
+        case submitted(terms: [UInt8]?, logo: [UInt8]?)
+    }
+
+    /// The columns of a submission's row that hold the files its document names.
+    enum SubmittedColumn: String {
+        case terms, logo
+    }
+
+    /// Parses the document and brings its attachments, or records why it cannot be mailed.
+    private func checked(_ submission: Submission, files: Files) -> Submission {
+        var submission = submission
+        do {
+            let document = try DocumentParser.parse(Data(submission.document))
+            let attachments = try attachments(of: document, files: files)
             submission.terms = attachments.terms?.pdf
             submission.logo = attachments.logo
         } catch let error as DocumentError {
@@ -88,10 +137,14 @@ struct Intake {
     /// `folder`, or inside it) in a child process, which writes the copies
     /// Courrier keeps.
     func attachments(of document: Document, folder: URL) throws -> Attachments {
+        try attachments(of: document, files: .folder(folder))
+    }
+
+    func attachments(of document: Document, files: Files) throws -> Attachments {
         var attachments = Attachments()
         switch document.terms {
         case .pdfFile(let path)?:
-            let bytes = try Self.fileBytes(path, field: "terms.pdf", folder: folder)
+            let bytes = try Self.bytes(path, field: "terms.pdf", files: files, column: .terms)
             attachments.terms = try opener.terms(bytes, name: "terms.pdf \"\(path)\"", maximumPages: maximumPages)
         case .pdfData(let bytes)?:
             attachments.terms = try opener.terms(bytes, name: "terms.pdf_base64", maximumPages: maximumPages)
@@ -100,7 +153,7 @@ struct Intake {
         }
         switch document.sender.logo {
         case .pngFile(let path)?:
-            let bytes = try Self.fileBytes(path, field: "sender.logo.png", folder: folder)
+            let bytes = try Self.bytes(path, field: "sender.logo.png", files: files, column: .logo)
             attachments.logo = try opener.logo(bytes, name: LogoSource.pngFile(path: path).name)
         case .pngData(let bytes)?:
             attachments.logo = try opener.logo(bytes, name: LogoSource.pngData(bytes).name)
@@ -108,6 +161,23 @@ struct Intake {
             break
         }
         return attachments
+    }
+
+    /// The file a document names: from its folder, or from its submission's row.
+    private static func bytes(_ path: String, field: String, files: Files,
+                              column: SubmittedColumn) throws(DocumentError) -> [UInt8] {
+        switch files {
+        case .folder(let folder):
+            return try fileBytes(path, field: field, folder: folder)
+        case .submitted(let terms, let logo):
+            guard let bytes = column == .terms ? terms : logo else {
+                throw DocumentError(field: field, "is \"\(path)\", but the submission's \(column.rawValue) column is empty")
+            }
+            guard bytes.count <= DocumentParser.maximumBytes else {
+                throw DocumentError(field: field, "is a file of \(bytes.count / 1024 / 1024) MiB; at most \(DocumentParser.maximumBytes / 1024 / 1024) MiB")
+            }
+            return bytes
+        }
     }
 
     /// A file named by a document, relative to the document's folder.

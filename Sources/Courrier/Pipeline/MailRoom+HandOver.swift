@@ -69,9 +69,7 @@ extension MailRoom {
             let started = Date()
             let outcome: Result<BundleDrop.Receipt, DeliveryError>
             do throws(DeliveryError) {
-                guard let path = bundle.path else {
-                    throw DeliveryError(.bundle, "bundle \(bundle.batch) has no folder in the outbox on record")
-                }
+                let folder = try folder(of: bundle)
                 if let connectFailure { throw connectFailure }
                 if drop == nil {
                     do throws(DeliveryError) { drop = try settings.openDrop() } catch {
@@ -79,8 +77,7 @@ extension MailRoom {
                         throw error
                     }
                 }
-                outcome = .success(try rules.deliver(bundle: URL(fileURLWithPath: path, isDirectory: true),
-                                                     batch: bundle.batch, to: drop!) { step in
+                outcome = .success(try rules.deliver(bundle: folder, batch: bundle.batch, to: drop!) { step in
                     self.logStep(step, batch: bundle.batch)
                 })
             } catch {
@@ -115,6 +112,29 @@ extension MailRoom {
             }
         }
         return report
+    }
+
+    /// The bundle's folder in this machine's outbox. When it is not there
+    /// (cut on a machine that is gone, or deleted), it is drawn again from
+    /// the store and checked against the checksums recorded at the cut.
+    private func folder(of bundle: PendingDelivery) throws(DeliveryError) -> URL {
+        if let path = bundle.path, FileManager.default.fileExists(atPath: path + "/SHA256SUMS") {
+            return URL(fileURLWithPath: path, isDirectory: true)
+        }
+        let missing = bundle.path.map { "its folder \($0) is missing" } ?? "it has no folder on record"
+        guard let checksums = bundle.checksums else {
+            throw DeliveryError(.bundle, "bundle \(bundle.batch): \(missing), and it was cut before Courrier recorded its checksums, so it cannot be drawn again")
+        }
+        do {
+            let folder = try cutting.rebuild(bundle, checksums: checksums)
+            try store.recordRebuilt(batch: bundle.batch, path: folder.path, at: clock())
+            log.warning("bundle.rebuilt", ["batch": .string(bundle.batch), "path": .string(folder.path),
+                                           "letters": .int(bundle.letters),
+                                           "reason": .string("\(missing); drawn again from the store, checksums match the cut")])
+            return folder
+        } catch {
+            throw DeliveryError(.bundle, "bundle \(bundle.batch): \(missing) and could not be drawn again: \(error)")
+        }
     }
 
     /// The wait after failed attempt number `attempt`: `first`, doubled for
