@@ -170,19 +170,31 @@ import Storage
     }
 }
 
-/// `--database` takes an SQLite path; a URL is refused naming its scheme, and
-/// nothing is created where it pointed.
+/// `--database` takes an SQLite path or a `postgres://` URL; another scheme
+/// is refused naming it, a password in the URL is refused without being
+/// repeated, and nothing is created where it pointed.
 @Suite struct DatabaseSettingTests {
     @Test(arguments: [
-        ("postgres://courrier@db.example:5432/mail", "is a PostgreSQL URL"),
-        ("postgresql://localhost/mail", "is a PostgreSQL URL"),
         ("mysql://localhost/mail", "has the scheme \"mysql://\", which Courrier does not know"),
+        ("sqlite://var/courrier.sqlite", "has the scheme \"sqlite://\", which Courrier does not know"),
+        ("postgres://courrier:hunter2@db.example:5432/mail", "holds a password; put it in a password file"),
+        ("postgresql://db.example/mail?password=hunter2", "holds a password; put it in a password file"),
     ])
     func aURLIsNotTakenForAPath(url: String, reason: String) throws {
         let folder = try TemporaryFolder()
         let result = try runCourrier(["status", "--database", url], in: folder.url)
         #expect(result.status == 2)
         #expect(result.error.contains("--database \(reason)"), "\(result.error)")
+        #expect(!result.error.contains("hunter2"), "the password is not repeated")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty, "nothing was created")
+    }
+
+    @Test func aPostgreSQLServerThatIsNotThereIsNamed() throws {
+        let folder = try TemporaryFolder()
+        let port = try SSHServer.freePort()
+        let result = try runCourrier(["status", "--database", "postgres://courrier@127.0.0.1:\(port)/mail"], in: folder.url)
+        #expect(result.status != 0)
+        #expect(result.error.contains("cannot connect to postgres://courrier@127.0.0.1:\(port)/mail"), "\(result.error)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty, "nothing was created")
     }
 }
