@@ -20,6 +20,12 @@ import Storage
 //                 below FOLDER as the terms of a one-page letter: the time
 //                 each takes to enqueue (read in isolation), what was mailed
 //                 and what failed by reason, and the peak memory of the run
+//   workers FIXTURES N URL  (`courrier-benchmark workers Fixtures/documents 2000
+//                 postgres://courrier@127.0.0.1:5433/postgres`) N letters
+//                 prepared and cut by 1, 2 and 4 `courrier run` processes at
+//                 once, on SQLite and on a fresh database of the PostgreSQL
+//                 server at URL; and how long an idle `courrier worker` takes
+//                 to prepare a letter queued by another process
 
 let arguments = CommandLine.arguments
 let binaryFolder = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent()
@@ -33,6 +39,11 @@ if arguments.count > 1 && arguments[1] == "upload" {
 }
 if arguments.count > 2 && arguments[1] == "corpus" {
     try benchmarkCorpus(URL(fileURLWithPath: arguments[2]))
+    exit(0)
+}
+if arguments.count > 4 && arguments[1] == "workers" {
+    try benchmarkWorkers(fixtures: URL(fileURLWithPath: arguments[2]), letters: Int(arguments[3]) ?? 2000,
+                         postgres: arguments[4])
     exit(0)
 }
 let fixtures = URL(fileURLWithPath: arguments.count > 1 ? arguments[1] : "Fixtures/documents")

@@ -80,7 +80,8 @@ extension PostgresStore {
             SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND (claimed_until IS NULL OR claimed_until < now()))
             """) { $0.bool(0) } ?? false
         guard waiting else { return [] }
-        return try connection.transaction {
+        // A claim lost with the database's machine is taken again when its lease runs out.
+        return try connection.lightTransaction {
             // A letter whose lease ran out in the hands of a process that never
             // came back, as often as a letter may: it is what killed them.
             try failCrashed(where: "claimed_by IS NOT NULL AND claimed_until < now()", [])
@@ -97,16 +98,15 @@ extension PostgresStore {
     }
 
     public func startPreparing(job: Int64, worker: String, finished: Int64?) throws -> Bool {
-        try connection.transaction {
-            if let finished {
-                try connection.run("""
+        // One statement: the letter before given back its attempt, this one counted.
+        try connection.lightTransaction {
+            try connection.firstRow("""
+                WITH finished AS (
                     UPDATE jobs SET attempts = greatest(0, attempts - 1)
-                    WHERE id = $1 AND state = 'queued' AND claimed_by = $2
-                    """, [.integer(finished), .text(worker)])
-            }
-            return try connection.run("""
+                    WHERE id = $3 AND state = 'queued' AND claimed_by = $2)
                 UPDATE jobs SET attempts = attempts + 1 WHERE id = $1 AND state = 'queued' AND claimed_by = $2
-                """, [.integer(job), .text(worker)]) == 1
+                RETURNING id
+                """, [.integer(job), .text(worker), finished.map(PostgresValue.integer) ?? .null]) { $0.int64(0) } != nil
         }
     }
 
