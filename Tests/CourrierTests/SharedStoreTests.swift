@@ -91,7 +91,9 @@ import Storage
     /// Three `courrier run` processes, each with its own outbox and worker id,
     /// over 600 letters on one PostgreSQL, with a wallet that pays for half of
     /// them; killed with SIGKILL at random, their outbox deleted half of the
-    /// time. Every paid letter reaches the drop once, and the money adds up.
+    /// time, the print shop's drop down for the first half of the rounds (so
+    /// that bundles wait, and some must be drawn again elsewhere). Every paid
+    /// letter reaches the drop once, and the money adds up.
     @Test func threeWorkersKilledAtRandomWithTheirOutboxesLostMailEachPaidLetterOnce() throws {
         let folder = try TemporaryFolder()
         let database = try PostgresServer.shared.get().makeDatabase()
@@ -107,9 +109,8 @@ import Storage
             }).path
         }
         let drop = folder.url.appendingPathComponent("print-shop")
-        try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
         let shared = ["COURRIER_DATABASE": database, "COURRIER_DELIVER": "file://\(drop.path)",
-                      "COURRIER_LOG_LEVEL": "error", "COURRIER_FILE_SHEETS": "40"]
+                      "COURRIER_DELIVERY_RETRY": "0s", "COURRIER_LOG_LEVEL": "error", "COURRIER_FILE_SHEETS": "40"]
         func environment(_ worker: Int) -> [String: String] {
             shared.merging(["COURRIER_OUTBOX": folder.path("outbox-\(worker)"), "COURRIER_WORKER_ID": "w\(worker)"]) { $1 }
         }
@@ -120,7 +121,11 @@ import Storage
 
         var generator = SystemRandomNumberGenerator()
         var kills = 0, outboxesLost = 0
-        for _ in 0..<8 {
+        for round in 0..<8 {
+            if round == 4 {
+                // The print shop's drop is back.
+                try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
+            }
             let processes = try (0..<3).map { worker in
                 let process = Process()
                 process.executableURL = try Paths.courrierBinary
@@ -132,24 +137,27 @@ import Storage
                 try process.run()
                 return (worker, process)
             }
-            for (worker, process) in processes {
-                usleep(UInt32.random(in: 20_000...400_000, using: &generator))
+            for (_, process) in processes {
+                usleep(UInt32.random(in: 20_000...1_500_000, using: &generator))
                 if process.isRunning {
                     kill(process.processIdentifier, SIGKILL)
                     kills += 1
-                    if Bool.random(using: &generator) {
-                        // Its machine is gone, and its disk with it.
-                        process.waitUntilExit()
-                        try? FileManager.default.removeItem(atPath: folder.path("outbox-\(worker)"))
-                        outboxesLost += 1
-                    }
                 }
             }
-            processes.forEach { $0.1.waitUntilExit() }
+            for (worker, process) in processes {
+                process.waitUntilExit()
+                if Bool.random(using: &generator) {
+                    // Its machine is gone, and its disk with it.
+                    try? FileManager.default.removeItem(atPath: folder.path("outbox-\(worker)"))
+                    outboxesLost += 1
+                }
+            }
         }
         #expect(kills > 0, "every run finished before it could be killed")
         let final = try runCourrier(["run"], environment: environment(1), in: folder.url)
         #expect(final.status == 0, "\(final.error)")
+        let deliver = try runCourrier(["deliver", "--now"], environment: environment(2), in: folder.url)
+        #expect(deliver.status == 0, "\(deliver.error)")
 
         let store = try PostgresStore(url: database)
         defer { store.close() }
