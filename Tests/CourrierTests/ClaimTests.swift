@@ -121,6 +121,17 @@ import Bundling
     }
 }
 
+/// The manifests of the bundles in a print shop's drop, each checked as the
+/// print shop would: whole (READY) and matching its SHA256SUMS.
+func deliveredManifests(in drop: URL) throws -> [Manifest] {
+    try FileManager.default.contentsOfDirectory(atPath: drop.path).map { bundle in
+        let folder = drop.appendingPathComponent(bundle)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("READY").path), "\(bundle)")
+        #expect(try sha256sumCheck(folder), "\(bundle)")
+        return try Manifest.decode(Data(contentsOf: folder.appendingPathComponent("manifest.json")))
+    }
+}
+
 /// Three `courrier run` processes at once, two of them with the same worker
 /// id, killed with SIGKILL at random points of prepare, cut (its parts drawn
 /// in processes of their own) and deliver, round after round: every letter
@@ -196,19 +207,10 @@ import Bundling
         #expect(debits.count == delivered.count)
         let charged = debits.reduce(0) { $0 - $1.amountCents }
 
-        var inDrop: [Int64] = []
-        var amount: Int64 = 0
-        var drawnInParts = false
-        for bundle in try FileManager.default.contentsOfDirectory(atPath: drop.path) {
-            let bundleFolder = drop.appendingPathComponent(bundle)
-            #expect(FileManager.default.fileExists(atPath: bundleFolder.appendingPathComponent("READY").path), "\(bundle)")
-            #expect(try sha256sumCheck(bundleFolder))
-            let manifest = try Manifest.decode(Data(contentsOf: bundleFolder.appendingPathComponent("manifest.json")))
-            inDrop += manifest.letters.map(\.job)
-            amount += manifest.totals.amountCents
-            if manifest.streams.contains(where: { ($0.parts ?? 1) > 1 }) { drawnInParts = true }
-        }
-        #expect(drawnInParts, "some bundle was drawn in parts")
+        let manifests = try deliveredManifests(in: drop)
+        let inDrop = manifests.flatMap { $0.letters.map(\.job) }
+        let amount = manifests.reduce(0) { $0 + $1.totals.amountCents }
+        #expect(manifests.contains { $0.streams.contains { ($0.parts ?? 1) > 1 } }, "some bundle was drawn in parts")
         #expect(inDrop.count == delivered.count, "each letter once in the print shop's drop")
         #expect(Set(inDrop) == Set(delivered.map(\.id)))
         #expect(amount == charged)

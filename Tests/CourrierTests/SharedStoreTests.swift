@@ -174,16 +174,9 @@ import Storage
 
         let debits = try store.history(account: "acme").filter { $0.kind == .debit }
         #expect(Set(debits.compactMap(\.job)) == Set(delivered.map(\.id)) && debits.count == delivered.count)
-        var inDrop: [Int64] = []
-        var amount: Int64 = 0
-        for bundle in try FileManager.default.contentsOfDirectory(atPath: drop.path) {
-            let bundleFolder = drop.appendingPathComponent(bundle)
-            #expect(FileManager.default.fileExists(atPath: bundleFolder.appendingPathComponent("READY").path), "\(bundle)")
-            #expect(try sha256sumCheck(bundleFolder))
-            let manifest = try Manifest.decode(Data(contentsOf: bundleFolder.appendingPathComponent("manifest.json")))
-            inDrop += manifest.letters.map(\.job)
-            amount += manifest.totals.amountCents
-        }
+        let manifests = try deliveredManifests(in: drop)
+        let inDrop = manifests.flatMap { $0.letters.map(\.job) }
+        let amount = manifests.reduce(0) { $0 + $1.totals.amountCents }
         #expect(inDrop.count == paid && Set(inDrop) == Set(delivered.map(\.id)), "each paid letter once in the drop")
         #expect(amount == -debits.reduce(0) { $0 + $1.amountCents })
         Swift.print("shared store: \(kills) kills, \(outboxesLost) outboxes lost, \(crashed.count) crashed, "

@@ -134,15 +134,7 @@ final class PostgresConnection {
     /// Runs `body` in a transaction; rolls back when it throws. The
     /// transaction's `now()` is the database's clock for everything it writes.
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN")
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
-        }
+        try transaction(beginning: "BEGIN", body)
     }
 
     /// A transaction that must survive the process being killed but not a
@@ -151,7 +143,11 @@ final class PostgresConnection {
     /// `lightWriteTransaction` does. For claims and attempts, never for money.
     func lightTransaction<T>(_ body: () throws -> T) throws -> T {
         // One round trip for both: on a busy machine each costs more than the statement.
-        try execute("BEGIN; SET LOCAL synchronous_commit = off")
+        try transaction(beginning: "BEGIN; SET LOCAL synchronous_commit = off", body)
+    }
+
+    private func transaction<T>(beginning begin: String, _ body: () throws -> T) throws -> T {
+        try execute(begin)
         do {
             let result = try body()
             try execute("COMMIT")

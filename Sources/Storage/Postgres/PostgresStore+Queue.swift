@@ -4,19 +4,9 @@ import Letters
 /// The queue: documents in, letters claimed (skipping those another worker
 /// has locked), prepared or failed, and the attachments they carry.
 extension PostgresStore {
-    static let jobColumns = """
-        id, account, document_id, state, pages, price_cents, reason, batch, terms_hash, iso_utc(created_at),
-        iso_utc(updated_at), logo_hash, stream, sheets
-        """
+    static let jobColumns = Job.columns { "iso_utc(\($0))" }
 
-    static func readJob(_ row: PostgresRow) -> Job {
-        Job(id: row.int64(0), account: row.text(1), documentID: row.text(2),
-            state: JobState(rawValue: row.text(3)) ?? .failed,
-            pages: row.optionalInt64(4).map(Int.init), priceCents: row.optionalInt64(5),
-            reason: row.optionalText(6), batch: row.optionalText(7), termsHash: row.optionalText(8),
-            logoHash: row.optionalText(11), stream: row.optionalText(12), sheets: row.optionalInt64(13).map(Int.init),
-            createdAt: row.text(9), updatedAt: row.text(10))
-    }
+    static func readJob(_ row: PostgresRow) -> Job { Job.read(row) }
 
     public func job(_ id: Int64) throws -> Job? {
         try connection.firstRow("SELECT \(Self.jobColumns) FROM jobs WHERE id = $1", [.integer(id)], Self.readJob)
