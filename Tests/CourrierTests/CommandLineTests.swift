@@ -184,7 +184,7 @@ import Courrier
         let folder = try TemporaryFolder()
         let result = try runCourrier(arguments, in: folder.url)
         #expect(result.status == 0)
-        #expect(result.output == "courrier \(CourrierCommand.version) (store schema \(SQLiteStore.schemaVersion); courrier.document/1, courrier.tariff/1, courrier.manifest/1)\n")
+        #expect(result.output == "courrier \(CourrierCommand.version) (store schema \(SQLiteStore.schemaVersion) on SQLite, \(PostgresStore.schemaVersion) on PostgreSQL; courrier.document/1, courrier.tariff/1, courrier.manifest/1)\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty, "no store is opened or made")
     }
 }

@@ -162,6 +162,23 @@ import Letters
         #expect(try test.store.undeliveredBundles().first?.checksums == "sums")
     }
 
+    /// Leases written as seconds since 1970 by an earlier Courrier still hold
+    /// after the upgrade that writes every time as text.
+    @Test func leasesOfAnEarlierSchemaHoldAfterTheUpgrade() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("courrier.sqlite")
+        let old = try SQLiteStore(path: path, schemaVersion: 7)
+        _ = try old.enqueue(Submission(account: "acme", documentID: "OLD", document: Array("{}".utf8)), at: Date())
+        // Claimed until 2100 by a worker of the earlier version.
+        try old.connection.execute("UPDATE jobs SET claimed_by = 'old-host:1', claimed_until = 4102444800")
+        old.close()
+        let store = try SQLiteStore(path: path)
+        defer { store.close() }
+        #expect(try store.claimQueued(limit: 1, worker: "new", lease: 300, at: Date()).isEmpty, "still held")
+        #expect(try store.claimQueued(limit: 1, worker: "new", lease: 300,
+                                      at: UTCTimestamp.date("2100-01-01T00:00:01Z")!).count == 1, "and free after it")
+    }
+
     @Test func workersStartingTogetherMigrateThePostgreSQLSchemaOnce() throws {
         let url = try PostgresServer.shared.get().makeDatabase()
         let outcomes = Outcomes<Void>()

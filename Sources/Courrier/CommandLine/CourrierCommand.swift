@@ -30,10 +30,10 @@ public struct CourrierCommand {
 
     /// This build's version, and the versions of what it reads and writes:
     /// what an operator checks before pointing it at a store or a print shop.
-    public static let version = "0.7.0"
+    public static let version = "0.8.0"
 
     static var versionText: String {
-        "courrier \(version) (store schema \(SQLiteStore.schemaVersion); \(Document.format), "
+        "courrier \(version) (store schema \(SQLiteStore.schemaVersion) on SQLite, \(PostgresStore.schemaVersion) on PostgreSQL; \(Document.format), "
             + "\(Tariff.format), \(Manifest.format))\n"
     }
 

@@ -6,13 +6,12 @@ extension SQLiteStore {
     public func openCut(batchPrefix: String, worker: String, lease: TimeInterval, slot: String?,
                         at now: Date) throws -> CutOpening {
         let time = storeTimestamp(now)
-        let nowSeconds = Int64(now.timeIntervalSince1970)
         return try connection.writeTransaction {
             // One cut at a time: another worker's cut in progress comes first.
             let busy = try connection.prepare("""
                 SELECT count(*) FROM bundles WHERE state = 'cutting' AND claimed_by IS NOT NULL AND claimed_by != ?1
                     AND claimed_until >= ?2
-                """).firstRow([.text(worker), .integer(nowSeconds)]) { $0.int(0) } ?? 0
+                """).firstRow([.text(worker), .text(time)]) { $0.int(0) } ?? 0
             guard busy == 0 else { return .busy }
             if let slot {
                 let done = try connection.prepare("SELECT count(*) FROM cut_slots WHERE slot = ?1")
@@ -32,7 +31,7 @@ extension SQLiteStore {
                 INSERT INTO bundles (batch, state, letters, created_at, claimed_by, claimed_until, claimed_at)
                 VALUES (?1, 'cutting', ?2, ?3, ?4, ?5, ?3)
                 """).run([.text(batch), .integer(Int64(waiting)), .text(time), .text(worker),
-                          .integer(nowSeconds + Int64(lease))])
+                          Self.until(now, lease)])
             try connection.prepare("""
                 UPDATE jobs SET batch = ?1, updated_at = ?2 WHERE state = 'prepared' AND batch IS NULL
                 """).run([.text(batch), .text(time)])
@@ -62,14 +61,13 @@ extension SQLiteStore {
     }
 
     public func claimUnfinishedCuts(worker: String, lease: TimeInterval, at now: Date) throws -> [Cut] {
-        let nowSeconds = Int64(now.timeIntervalSince1970)
-        return try connection.writeTransaction {
+        try connection.writeTransaction {
             try connection.prepare("""
                 UPDATE bundles SET claimed_by = ?1, claimed_until = ?2,
                     claimed_at = CASE WHEN claimed_by IS ?1 THEN claimed_at ELSE ?4 END
                 WHERE state = 'cutting' AND (claimed_by IS NULL OR claimed_by = ?1 OR claimed_until < ?3)
                 RETURNING batch, created_at, letters
-                """).rows([.text(worker), .integer(nowSeconds + Int64(lease)), .integer(nowSeconds), .text(storeTimestamp(now))]) {
+                """).rows([.text(worker), Self.until(now, lease), .text(storeTimestamp(now)), .text(storeTimestamp(now))]) {
                     Cut(batch: $0.text(0), createdAt: $0.text(1), letters: $0.int(2))
                 }.sorted { ($0.createdAt, $0.batch) < ($1.createdAt, $1.batch) }
         }
@@ -103,12 +101,11 @@ extension SQLiteStore {
     }
 
     public func renewCut(_ batch: String, worker: String, lease: TimeInterval, at now: Date) throws -> Bool {
-        let nowSeconds = Int64(now.timeIntervalSince1970)
-        return try connection.writeTransaction {
+        try connection.writeTransaction {
             try connection.prepare("""
                 UPDATE bundles SET claimed_until = ?3 WHERE batch = ?1 AND state = 'cutting' AND claimed_by = ?2
                 RETURNING batch
-                """).rows([.text(batch), .text(worker), .integer(nowSeconds + Int64(lease))]) { $0.text(0) }.count == 1
+                """).rows([.text(batch), .text(worker), Self.until(now, lease)]) { $0.text(0) }.count == 1
         }
     }
 
@@ -116,7 +113,7 @@ extension SQLiteStore {
         try connection.prepare("""
             SELECT batch, claimed_by, coalesce(claimed_at, created_at) FROM bundles
             WHERE state = 'cutting' AND claimed_by IS NOT NULL AND claimed_until >= ?1 ORDER BY created_at LIMIT 1
-            """).firstRow([.integer(Int64(now.timeIntervalSince1970))]) {
+            """).firstRow([.text(storeTimestamp(now))]) {
                 CutHolder(batch: $0.text(0), worker: $0.text(1), since: $0.text(2))
             }
     }

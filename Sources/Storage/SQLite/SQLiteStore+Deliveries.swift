@@ -13,15 +13,14 @@ extension SQLiteStore {
                 PendingDelivery(batch: row.text(0), path: row.optionalText(1), letters: row.int(2),
                                 cutAt: row.optionalText(3) ?? "", attempts: row.int(4), lastError: row.optionalText(5),
                                 lastAttemptAt: row.optionalText(6),
-                                retryAt: row.optionalInt64(7).map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                                retryAt: row.optionalText(7).flatMap(UTCTimestamp.date),
                                 destination: row.optionalText(8), openedAt: row.text(9),
                                 checksums: row.optionalText(10))
             }
     }
 
     public func claimDelivery(batch: String, worker: String, lease: TimeInterval, at now: Date) throws -> Int? {
-        let nowSeconds = Int64(now.timeIntervalSince1970)
-        return try connection.writeTransaction {
+        try connection.writeTransaction {
             let state = try connection.prepare("SELECT state FROM bundles WHERE batch = ?1")
                 .firstRow([.text(batch)]) { $0.text(0) }
             guard state == "cut" else { return nil }
@@ -33,7 +32,7 @@ extension SQLiteStore {
                 WHERE deliveries.claimed_by IS NULL OR deliveries.claimed_until < ?5
                 RETURNING attempts
                 """).firstRow([.text(batch), .text(storeTimestamp(now)), .text(worker),
-                                 .integer(nowSeconds + Int64(lease)), .integer(nowSeconds)]) { $0.int(0) }
+                                 Self.until(now, lease), .text(storeTimestamp(now))]) { $0.int(0) }
         }
     }
 
@@ -44,7 +43,7 @@ extension SQLiteStore {
                 UPDATE deliveries SET destination = ?2, last_error = ?3, retry_at = ?4, claimed_by = NULL,
                     claimed_until = NULL WHERE batch = ?1
                 """).run([.text(batch), .text(destination), .text(reason),
-                          .integer(Int64(retryAt.timeIntervalSince1970.rounded(.up)))])
+                          .text(storeTimestamp(retryAt.addingTimeInterval(0.999)))])
         }
     }
 

@@ -64,23 +64,23 @@ extension SQLiteStore {
     }
 
     public func claimQueued(limit: Int, worker: String, lease: TimeInterval, at now: Date) throws -> [ClaimedJob] {
-        let nowSeconds = Int64(now.timeIntervalSince1970)
+        let time = storeTimestamp(now)
         // Looked at first: a worker polling an empty queue takes no write lock.
         let waiting = try connection.prepare("""
             SELECT count(*) FROM (SELECT 1 FROM jobs WHERE state = 'queued'
                                   AND (claimed_until IS NULL OR claimed_until < ?1) LIMIT 1)
-            """).firstRow([.integer(nowSeconds)]) { $0.int(0) } ?? 0
+            """).firstRow([.text(time)]) { $0.int(0) } ?? 0
         guard waiting > 0 else { return [] }
         return try connection.writeTransaction {
             // A letter whose lease ran out in the hands of a process that never
             // came back, as often as a letter may: it is what killed them.
-            try failCrashed(where: "claimed_by IS NOT NULL AND claimed_until < ?1", [.integer(nowSeconds)], at: now)
+            try failCrashed(where: "claimed_by IS NOT NULL AND claimed_until < ?1", [.text(time)], at: now)
             return try connection.prepare("""
                 UPDATE jobs SET claimed_by = ?1, claimed_until = ?2
                 WHERE id IN (SELECT id FROM jobs WHERE state = 'queued'
                              AND (claimed_until IS NULL OR claimed_until < ?3) ORDER BY id LIMIT ?4)
                 RETURNING \(Self.jobColumns), document
-                """).rows([.text(worker), .integer(nowSeconds + Int64(lease)), .integer(nowSeconds), .integer(Int64(limit))]) { row in
+                """).rows([.text(worker), Self.until(now, lease), .text(time), .integer(Int64(limit))]) { row in
                     ClaimedJob(job: Self.readJob(row), document: row.blob(14))
                 }.sorted { $0.job.id < $1.job.id }
         }

@@ -88,7 +88,12 @@ public final class SQLiteStore: LetterStore {
 
     /// Each version's changes, in order: a store of version N gets the ones after N.
     private static let migrations = [queueAndLedger, deliveries, logosAndAccounts, printStreams, schedule, attempts,
-                                     rebuilds]
+                                     rebuilds, oneWayToWriteTimes]
+
+    /// The end of a lease of `seconds` from `now`, as every time is written.
+    static func until(_ now: Date, _ seconds: TimeInterval) -> SQLiteValue {
+        .text(storeTimestamp(now.addingTimeInterval(seconds)))
+    }
 
     private static let queueAndLedger = """
         CREATE TABLE attachments (
@@ -235,5 +240,19 @@ public final class SQLiteStore: LetterStore {
         ALTER TABLE bundles ADD COLUMN checksums TEXT;
         ALTER TABLE bundles ADD COLUMN rebuilt INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE bundles ADD COLUMN last_rebuilt_at TEXT;
+        """
+
+    /// Every time in the store is written one way, `UTCTimestamp`'s text
+    /// (`2026-12-01T10:00:00Z`), which sorts as it compares: the ends of
+    /// leases and the next delivery attempts were seconds since 1970.
+    private static let oneWayToWriteTimes = """
+        UPDATE jobs SET claimed_until = strftime('%Y-%m-%dT%H:%M:%SZ', claimed_until, 'unixepoch')
+            WHERE typeof(claimed_until) = 'integer';
+        UPDATE bundles SET claimed_until = strftime('%Y-%m-%dT%H:%M:%SZ', claimed_until, 'unixepoch')
+            WHERE typeof(claimed_until) = 'integer';
+        UPDATE deliveries SET claimed_until = strftime('%Y-%m-%dT%H:%M:%SZ', claimed_until, 'unixepoch')
+            WHERE typeof(claimed_until) = 'integer';
+        UPDATE deliveries SET retry_at = strftime('%Y-%m-%dT%H:%M:%SZ', retry_at, 'unixepoch')
+            WHERE typeof(retry_at) = 'integer';
         """
 }
