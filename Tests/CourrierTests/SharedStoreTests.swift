@@ -86,6 +86,10 @@ import Storage
         let status = try runCourrier(["status"], environment: environment, in: folder.url)
         #expect(status.output.contains("\(cut)  delivered"))
         #expect(status.output.contains("folder lost and rebuilt from the store once"), "\(status.output)")
+        let answer = try runCourrier(["status", "--json"], environment: environment, in: folder.url)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(answer.output.utf8)) as? [String: Any])
+        let bundles = try #require(object["bundles"] as? [[String: Any]])
+        #expect(bundles.first?["rebuilt"] as? Int == 1)
     }
 
     /// Three `courrier run` processes, each with its own outbox and worker id,

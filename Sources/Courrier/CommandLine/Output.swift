@@ -329,6 +329,8 @@ struct Output {
         struct Bundle: Encodable {
             var batch: String; var state: String; var letters: Int; var pages: Int; var amountCents: Int64
             var path: String?; var createdAt: String
+            /// How often its folder was lost and drawn again from the store, and when last.
+            var rebuilt: Int; var lastRebuiltAt: String?
         }
         struct Delivery: Encodable {
             var batch: String; var state: String; var attempts: Int; var lastError: String?; var lastAttemptAt: String?
@@ -352,7 +354,8 @@ struct Output {
                 },
                 bundles: report.bundles.map {
                     Bundle(batch: $0.batch, state: $0.state, letters: $0.letters, pages: $0.pages,
-                           amountCents: $0.amountCents, path: $0.path, createdAt: $0.createdAt)
+                           amountCents: $0.amountCents, path: $0.path, createdAt: $0.createdAt,
+                           rebuilt: $0.rebuilt, lastRebuiltAt: $0.lastRebuiltAt)
                 },
                 lastCut: metrics.lastCut.map {
                     LastCut(batch: $0.batch, completedAt: $0.completedAt, letters: $0.totals.letters, pages: $0.totals.pages,
