@@ -418,6 +418,8 @@ public struct StoreMetrics: Sendable, Equatable {
     public var jobs: [JobState: Int] = [:]
     /// When the oldest queued letter was queued.
     public var oldestQueuedAt: String?
+    /// Since when the letter waiting longest for funds has waited.
+    public var oldestAwaitingFundsSince: String?
     public var failuresByReason: [String: Int] = [:]
     /// Bundles cut (delivered or not), and what they held in all.
     public var bundles = 0

@@ -5,9 +5,15 @@ import Storage
 extension MailRoom {
     /// Writes the metrics file when one is configured: written aside and
     /// renamed, so that node_exporter never reads half a file.
-    public func writeMetrics() throws {
+    /// `schedule`: the worker's, for the slot due next (`run` on a timer has none).
+    public func writeMetrics(schedule: CutSchedule? = nil) throws {
         guard let path = configuration.metricsPath else { return }
-        let text = MetricsText.render(try store.metrics(), worker: configuration.workerID, now: clock())
+        // The slot after the last one recorded: any worker of the store tells the same.
+        let scheduledCut = try schedule.flatMap { schedule in
+            try store.latestCutSlot().flatMap(UTCTimestamp.date).flatMap { schedule.nextSlot(after: $0) }
+        }
+        let text = MetricsText.render(try store.metrics(), worker: configuration.workerID, now: clock(),
+                                      scheduledCut: scheduledCut)
         let target = URL(fileURLWithPath: path)
         let temporary = target.deletingLastPathComponent()
             .appendingPathComponent(".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")

@@ -6,7 +6,9 @@ import Storage
 /// collector reads it: a `# HELP` and `# TYPE` line, then the samples, for
 /// each metric.
 enum MetricsText {
-    static func render(_ metrics: StoreMetrics, worker: String, now: Date) -> String {
+    /// `scheduledCut`: the first slot of the worker's schedule that the store
+    /// has not answered for (cut, or found empty); in the past when a cut is late.
+    static func render(_ metrics: StoreMetrics, worker: String, now: Date, scheduledCut: Date? = nil) -> String {
         var text = ""
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
             text += "# HELP courrier_\(name) \(help)\n# TYPE courrier_\(name) \(type)\n"
@@ -22,6 +24,10 @@ enum MetricsText {
         let oldest = metrics.oldestQueuedAt.flatMap(UTCTimestamp.date).map { max(0, now.timeIntervalSince($0)) } ?? 0
         metric("oldest_queued_seconds", "gauge", "Age of the oldest queued letter; 0 when none waits.",
                [("", String(Int64(oldest)))])
+        let awaiting = metrics.oldestAwaitingFundsSince.flatMap(UTCTimestamp.date).map { max(0, now.timeIntervalSince($0)) } ?? 0
+        metric("oldest_awaiting_funds_seconds", "gauge",
+               "How long the letter waiting longest for its wallet to be topped up has waited; 0 when none waits.",
+               [("", String(Int64(awaiting)))])
         metric("failed_jobs", "gauge", "Failed letters by reason.",
                metrics.failuresByReason.sorted { $0.key < $1.key }.map { ("reason=\"\(label($0.key))\"", String($0.value)) })
         metric("bundles_total", "counter", "Bundles cut.", one(metrics.bundles))
@@ -46,6 +52,11 @@ enum MetricsText {
         if let time = metrics.lastDeliveredAt.flatMap(UTCTimestamp.date) {
             metric("last_delivery_timestamp_seconds", "gauge", "When a bundle was last delivered, in Unix time.",
                    [("", seconds(time))])
+        }
+        if let scheduledCut {
+            metric("scheduled_cut_timestamp_seconds", "gauge",
+                   "The next scheduled cut the store has not answered for, in Unix time: in the past, it is late.",
+                   [("", seconds(scheduledCut))])
         }
         metric("metrics_timestamp_seconds", "gauge", "When this file was written, and by which worker.",
                [("worker=\"\(label(worker))\"", seconds(now))])

@@ -108,7 +108,7 @@ public final class Worker {
         if let settings = try deliverySettings(), try hasDeliveryDue() {
             delivered = try mailRoom.deliver(with: settings, ignoringBackoff: false)
         }
-        try mailRoom.writeMetrics()
+        try mailRoom.writeMetrics(schedule: configuration.schedule)
         return MailRoom.RunReport(prepare: prepare, bundles: bundles, delivery: delivered)
     }
 

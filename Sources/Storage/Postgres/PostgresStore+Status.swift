@@ -12,6 +12,9 @@ extension PostgresStore {
         metrics.oldestQueuedAt = try connection.firstRow("SELECT iso_utc(min(created_at)) FROM jobs WHERE state = 'queued'") {
             $0.optionalText(0)
         } ?? nil
+        metrics.oldestAwaitingFundsSince = try connection.firstRow("""
+            SELECT iso_utc(min(updated_at)) FROM jobs WHERE state = 'awaiting_funds'
+            """) { $0.optionalText(0) } ?? nil
         for (code, count) in try connection.rows("""
             SELECT coalesce(reason_code, 'unknown'), count(*) FROM jobs WHERE state = 'failed' GROUP BY 1
             """, [], { ($0.text(0), $0.int(1)) }) {

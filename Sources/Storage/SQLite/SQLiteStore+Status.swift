@@ -11,6 +11,9 @@ extension SQLiteStore {
         }
         metrics.oldestQueuedAt = try connection.prepare("SELECT min(created_at) FROM jobs WHERE state = 'queued'")
             .firstRow { $0.optionalText(0) } ?? nil
+        metrics.oldestAwaitingFundsSince = try connection.prepare("""
+            SELECT min(updated_at) FROM jobs WHERE state = 'awaiting_funds'
+            """).firstRow { $0.optionalText(0) } ?? nil
         for (code, count) in try connection.prepare("""
             SELECT coalesce(reason_code, 'unknown'), count(*) FROM jobs WHERE state = 'failed' GROUP BY 1
             """).rows([], { ($0.text(0), $0.int(1)) }) {
