@@ -61,6 +61,7 @@ public struct CourrierCommand {
           status                              jobs per state, failures, bundles, deliveries
           config                              the settings in force and where each comes from
           version (or --version)              this build, its store schema and its formats
+          completion bash                     a bash completion script (deploy/install-service installs it)
           purge [--older-than 90d]            forget the documents, attachments and bundle folders of
                                               letters delivered, failed or cancelled that long ago
                                               (COURRIER_RETENTION)
@@ -68,7 +69,8 @@ public struct CourrierCommand {
         Options (each also from the environment, or from the file --config FILE / COURRIER_CONFIG;
         options override the environment, which overrides the file). Durations are a number and its
         unit, 90s, 15m, 2h or 90d, everywhere; a bare number is refused:
-          --database PATH     SQLite store (COURRIER_DATABASE, default var/courrier.sqlite)
+          --database PATH|URL an SQLite file, or postgres://USER@HOST:PORT/DATABASE with the password in
+                              PGPASSFILE (COURRIER_DATABASE, default var/courrier.sqlite)
           --outbox DIR        where bundles are cut (COURRIER_OUTBOX, default var/outbox)
           --tariff FILE       courrier.tariff/1 prices (COURRIER_TARIFF, default: built-in)
           --deliver URL       where bundles go: sftp://USER@HOST[:PORT]/PATH or file:///PATH
@@ -177,6 +179,14 @@ public struct CourrierCommand {
         }
         if parsed.flags.contains("version") || parsed.positional == ["version"] {
             standardOutput(Self.versionText)
+            return 0
+        }
+        if parsed.positional.first == "completion" {
+            guard parsed.positional == ["completion", "bash"] else {
+                standardError("courrier: usage: courrier completion bash (bash is the shell it knows)\n")
+                return 2
+            }
+            standardOutput(BashCompletion.script)
             return 0
         }
         if parsed.flags.contains("help") || parsed.positional.isEmpty {
