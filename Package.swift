@@ -40,17 +40,23 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
         .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
             name: "CSSH",
             pkgConfig: "libssh",
             providers: [.apt(["libssh-dev"])]
         ),
 
         .target(name: "Letters"),
+        .target(name: "Checksums", dependencies: ["CCrypto"]),
         .target(name: "Rendering", dependencies: ["Letters", "CCairo", "CPoppler", "CQREncode", "CDataMatrix"]),
-        .target(name: "Storage", dependencies: ["Letters", "CSQLite", "CPostgres"]),
-        .target(name: "Bundling", dependencies: ["Letters", "Rendering"]),
+        .target(name: "Storage", dependencies: ["Letters", "Checksums", "CSQLite", "CPostgres"]),
+        .target(name: "Bundling", dependencies: ["Letters", "Checksums", "Rendering"]),
         .target(name: "Delivery", dependencies: ["Letters", "CSSH"]),
-        .target(name: "Courrier", dependencies: ["Letters", "Rendering", "Storage", "Bundling", "Delivery"]),
+        .target(name: "Courrier", dependencies: ["Letters", "Checksums", "Rendering", "Storage", "Bundling", "Delivery"]),
         .executableTarget(name: "courrier", dependencies: ["Courrier"]),
         .executableTarget(
             name: "courrier-benchmark",
@@ -60,7 +66,8 @@ let package = Package(
 
         .testTarget(
             name: "CourrierTests",
-            dependencies: ["Letters", "Rendering", "Storage", "Bundling", "Delivery", "Courrier", "CPoppler", "CDataMatrix", "courrier"],
+            dependencies: ["Letters", "Checksums", "Rendering", "Storage", "Bundling", "Delivery", "Courrier", "CPoppler", "CDataMatrix",
+                           "courrier"],
             path: "Tests/CourrierTests"
         ),
     ]

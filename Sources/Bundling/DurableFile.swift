@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 import Letters
 
@@ -52,7 +53,7 @@ enum DurableFile {
     static func sha256(of url: URL) throws -> String {
         let handle = try FileHandle(forReadingFrom: url)
         defer { try? handle.close() }
-        var hasher = SHA256()
+        let hasher = SHA256()
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             chunk.withUnsafeBytes { hasher.update($0) }
         }

@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 import Testing
 @testable import Letters
@@ -49,12 +50,19 @@ import Testing
     }
 }
 
+/// libcrypto's SHA-256 against FIPS 180-2's examples.
 @Suite struct SHA256Tests {
     @Test func matchesTheFIPSExamples() {
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
         #expect(SHA256.hex(million) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        // Fed in pieces, as a bundle's PDF is read a mebibyte at a time.
+        let hasher = SHA256()
+        for start in stride(from: 0, to: million.count, by: 65_537) {
+            hasher.update(Array(million[start..<min(start + 65_537, million.count)]))
+        }
+        #expect(hasher.finalizeHex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }
 

@@ -1,0 +1,6 @@
+#ifndef COURRIER_CCRYPTO_SHIM_H
+#define COURRIER_CCRYPTO_SHIM_H
+
+#include <openssl/evp.h>
+
+#endif
