@@ -75,28 +75,20 @@ public struct Configuration: Sendable {
     /// Every setting's key, as the environment and the configuration file
     /// name it, and the option that sets it on the command line (none for
     /// the passphrase: a command line is visible to every user).
-    public static let settingKeys: KeyValuePairs<String, String?> = [
-        "COURRIER_DATABASE": "database", "COURRIER_OUTBOX": "outbox", "COURRIER_TARIFF": "tariff",
-        "COURRIER_DELIVER": "deliver", "COURRIER_SSH_KEY": "ssh-key", "COURRIER_KNOWN_HOSTS": "known-hosts",
-        "COURRIER_SSH_PASSPHRASE_FILE": "ssh-passphrase-file", "COURRIER_SSH_PASSPHRASE": nil,
-        "COURRIER_TRIGGER": "trigger", "COURRIER_DELIVERY_RETRY": "delivery-retry",
-        "COURRIER_ENVELOPE": "envelope", "COURRIER_FOLDED_SHEETS": "folded-sheets", "COURRIER_MARKS": "marks",
-        "COURRIER_POLL": "poll", "COURRIER_GRACE": "grace", "COURRIER_CUT_AT": "cut-at", "COURRIER_CUT_DAYS": "cut-days",
-        "COURRIER_CUT_EVERY": "cut-every", "COURRIER_TIME_ZONE": "time-zone", "COURRIER_METRICS": "metrics",
-        "COURRIER_LOG_LEVEL": "log-level", "COURRIER_LOG_FORMAT": "log-format", "COURRIER_WORKER_ID": "worker-id",
-        "COURRIER_RETENTION": "older-than", "COURRIER_OPEN_TIMEOUT": "open-timeout", "COURRIER_OPEN_MEMORY": "open-memory",
-        "COURRIER_THREADS": "threads", "COURRIER_FILE_SHEETS": "file-sheets",
-    ]
+    public static let settingKeys: [(key: String, value: String?)] = CommandTable.settings.map { ($0.key, $0.option) }
 
     /// The defaults, overridden by the `COURRIER_…` variables that are set.
-    public static func fromEnvironment(_ environment: [String: String]) throws -> Configuration {
+    /// `name` says how an error names a setting: as the option or the
+    /// file that gave it (`--poll`, `COURRIER_POLL in /etc/courrier/courrier.conf`).
+    public static func fromEnvironment(_ environment: [String: String],
+                                       name: (String) -> String = { $0 }) throws -> Configuration {
         var configuration = Configuration()
         func value(_ name: String) -> String? {
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value
         }
         if let value = value("COURRIER_DATABASE") {
-            try checkDatabase(value, name: "COURRIER_DATABASE")
+            try checkDatabase(value, name: name("COURRIER_DATABASE"))
             configuration.database = value
         }
         if let value = value("COURRIER_OUTBOX") { configuration.outbox = value }
@@ -108,51 +100,53 @@ public struct Configuration: Sendable {
         configuration.passphrase = value("COURRIER_SSH_PASSPHRASE").map(Secret.init)
         if let value = value("COURRIER_TRIGGER") { configuration.trigger = value }
         if let value = value("COURRIER_DELIVERY_RETRY") {
-            configuration.deliveryRetry = try Duration.parse(value, name: "COURRIER_DELIVERY_RETRY", minimum: 0)
+            configuration.deliveryRetry = try Duration.parse(value, name: name("COURRIER_DELIVERY_RETRY"), minimum: 0)
         }
         if let value = value("COURRIER_WORKER_ID") { configuration.workerID = value }
         if let value = value("COURRIER_LOG_LEVEL") {
             guard let level = EventLog.Level(rawValue: value) else {
-                throw MailRoomError("COURRIER_LOG_LEVEL is \"\(value)\", expected debug, info, warning or error")
+                throw MailRoomError("\(name("COURRIER_LOG_LEVEL")) is \"\(value)\", expected debug, info, warning or error")
             }
             configuration.logLevel = level
         }
         if let value = value("COURRIER_LOG_FORMAT") {
             guard let format = EventLog.Format(rawValue: value) else {
-                throw MailRoomError("COURRIER_LOG_FORMAT is \"\(value)\", expected json or text")
+                throw MailRoomError("\(name("COURRIER_LOG_FORMAT")) is \"\(value)\", expected json or text")
             }
             configuration.logFormat = format
         }
         if let value = value("COURRIER_RETENTION") {
-            configuration.retentionDays = Int(try Duration.parse(value, name: "COURRIER_RETENTION", minimum: 86_400) / 86_400)
+            configuration.retentionDays = Int(try Duration.parse(value, name: name("COURRIER_RETENTION"), minimum: 86_400) / 86_400)
         }
-        if let value = value("COURRIER_POLL") { configuration.pollInterval = try Duration.parse(value, name: "COURRIER_POLL") }
-        if let value = value("COURRIER_GRACE") { configuration.grace = try Duration.parse(value, name: "COURRIER_GRACE") }
+        if let value = value("COURRIER_POLL") { configuration.pollInterval = try Duration.parse(value, name: name("COURRIER_POLL")) }
+        if let value = value("COURRIER_GRACE") { configuration.grace = try Duration.parse(value, name: name("COURRIER_GRACE")) }
         configuration.metricsPath = value("COURRIER_METRICS")
         if let value = value("COURRIER_THREADS") {
             guard let threads = Int(value), (1...64).contains(threads) else {
-                throw MailRoomError("COURRIER_THREADS is \"\(value)\", expected a number of threads from 1 to 64")
+                throw MailRoomError("\(name("COURRIER_THREADS")) is \"\(value)\", expected a number of threads from 1 to 64")
             }
             configuration.threads = threads
         }
         if let value = value("COURRIER_FILE_SHEETS") {
             guard let sheets = Int(value), (10...100_000).contains(sheets) else {
-                throw MailRoomError("COURRIER_FILE_SHEETS is \"\(value)\", expected the most sheets in one PDF file, 10 to 100000")
+                throw MailRoomError("\(name("COURRIER_FILE_SHEETS")) is \"\(value)\", expected the most sheets in one PDF file, 10 to 100000")
             }
             configuration.sheetsPerFile = sheets
         }
         if let value = value("COURRIER_OPEN_TIMEOUT") {
-            configuration.untrusted.time = try Duration.parse(value, name: "COURRIER_OPEN_TIMEOUT", minimum: 1)
+            configuration.untrusted.time = try Duration.parse(value, name: name("COURRIER_OPEN_TIMEOUT"), minimum: 1)
         }
         if let value = value("COURRIER_OPEN_MEMORY") {
-            configuration.untrusted.memoryBytes = try parseMemory(value, name: "COURRIER_OPEN_MEMORY")
+            configuration.untrusted.memoryBytes = try parseMemory(value, name: name("COURRIER_OPEN_MEMORY"))
         }
         configuration.schedule = try CutSchedule.parse(
             at: value("COURRIER_CUT_AT"), days: value("COURRIER_CUT_DAYS"), every: value("COURRIER_CUT_EVERY"),
             timeZone: value("COURRIER_TIME_ZONE"),
-            names: ("COURRIER_CUT_AT", "COURRIER_CUT_DAYS", "COURRIER_CUT_EVERY", "COURRIER_TIME_ZONE"))
+            names: (name("COURRIER_CUT_AT"), name("COURRIER_CUT_DAYS"), name("COURRIER_CUT_EVERY"),
+                    name("COURRIER_TIME_ZONE")))
         try configuration.setPrintShop(envelope: value("COURRIER_ENVELOPE"), foldedSheets: value("COURRIER_FOLDED_SHEETS"),
-                                       marks: value("COURRIER_MARKS"), names: ("COURRIER_ENVELOPE", "COURRIER_FOLDED_SHEETS", "COURRIER_MARKS"))
+                                       marks: value("COURRIER_MARKS"), names: (name("COURRIER_ENVELOPE"), name("COURRIER_FOLDED_SHEETS"),
+                                              name("COURRIER_MARKS")))
         return configuration
     }
 

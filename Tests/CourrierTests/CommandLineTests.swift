@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Bundling
 import Storage
-import Courrier
+@testable import Courrier
 
 /// The `courrier` binary, run as a user runs it.
 @Suite struct CommandLineTests {
@@ -189,3 +189,51 @@ import Courrier
     }
 }
 
+
+/// One table drives the command line: each verb's help shows its arguments,
+/// its options, the environment variable of each setting and an example; an
+/// option of another verb is refused naming it.
+@Suite struct VerbHelpTests {
+    @Test(arguments: CommandTable.verbs.map(\.name))
+    func eachVerbHasItsHelp(verb: String) throws {
+        let folder = try TemporaryFolder()
+        for arguments in [[verb, "--help"], ["help", verb]] {
+            let result = try runCourrier(arguments, in: folder.url)
+            #expect(result.status == 0, "\(arguments): \(result.error)")
+            #expect(result.output.hasPrefix("Usage: courrier \(verb)"), "\(result.output)")
+            #expect(result.output.contains("Example:\n  courrier "))
+            #expect(result.output.contains("--database PATH|URL"))
+            #expect(result.output.contains("(COURRIER_DATABASE)"))
+            #expect(result.output.split(separator: "\n").allSatisfy { $0.count <= 100 }, "fits a terminal")
+        }
+    }
+
+    @Test(arguments: [
+        (["wallet", "balance", "acme", "--dpi", "3"], "--dpi does not apply to wallet; see courrier wallet --help"),
+        (["status", "--deliver", "file:///tmp"], "--deliver does not apply to status; see courrier status --help"),
+        (["enqueue", "a.json", "--cut-at", "10:00"], "--cut-at does not apply to enqueue; see courrier enqueue --help"),
+        (["run", "--now"], "--now does not apply to run; see courrier run --help"),
+        (["render", "a.json", "-o", "a.pdf", "--older-than", "90d"], "--older-than does not apply to render; see courrier render --help"),
+        (["cancel", "1", "--reference", "x"], "--reference does not apply to cancel; see courrier cancel --help"),
+    ] as [([String], String)])
+    func anOptionOfAnotherVerbIsRefused(arguments: [String], message: String) throws {
+        let folder = try TemporaryFolder()
+        let result = try runCourrier(arguments, in: folder.url)
+        #expect(result.status == 2)
+        #expect(result.error == "courrier: \(message)\n", "one line: \(result.error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty, "nothing was opened or created")
+    }
+
+    /// The usage lists every verb of the table, and every option the parser
+    /// takes is in the help of some verb.
+    @Test func theUsageAndTheParserComeFromTheTable() throws {
+        let folder = try TemporaryFolder()
+        let usage = try runCourrier(["help"], in: folder.url)
+        #expect(usage.status == 0)
+        for verb in CommandTable.verbs { #expect(usage.output.contains("\n  \(verb.name)"), "\(verb.name)") }
+        let helps = try CommandTable.verbs.map { try runCourrier([$0.name, "--help"], in: folder.url).output }.joined()
+        for option in Arguments.valued.union(Arguments.flagNames).subtracting(["help", "version"]) {
+            #expect(helps.contains("--\(option)"), "--\(option) is in no verb's help")
+        }
+    }
+}

@@ -30,6 +30,8 @@ import Testing
         #expect(try Self.complete(["courrier", "run", "--log-l"], in: folder.url) == ["--log-level"])
         #expect(try Self.complete(["courrier", "run", "--log-level", ""], in: folder.url) == ["debug", "error", "info", "warning"])
         #expect(try Self.complete(["courrier", "deliver", "--n"], in: folder.url) == ["--now"])
+        #expect(try Self.complete(["courrier", "run", "--n"], in: folder.url) == [], "--now is deliver's, not run's")
+        #expect(try Self.complete(["courrier", "wallet", "credit", "--re"], in: folder.url) == ["--reference"])
         #expect(try Self.complete(["courrier", "enqueue", ""], in: folder.url) == ["documents", "invoice.json"])
         #expect(try Self.complete(["courrier", "status", "--outbox", "do"], in: folder.url) == ["documents"])
         #expect(try Self.complete(["courrier", "completion", ""], in: folder.url) == ["bash"])

@@ -350,7 +350,7 @@ final class WorkerProcess: @unchecked Sendable {
     @Test(arguments: [
         (["config"], ["COURRIER_POLL": "fast"], "", "COURRIER_POLL is \"fast\""),
         (["config", "--poll", "fast"], [:], "", "--poll is \"fast\""),
-        (["config"], [:], "COURRIER_CUT_DAYS=someday", "COURRIER_CUT_DAYS is \"someday\""),
+        (["config"], [:], "COURRIER_CUT_DAYS=someday", "courrier: COURRIER_CUT_DAYS in "),
         (["config"], [:], "COURRIER_CUT_ATT=10:00", "unknown key COURRIER_CUT_ATT"),
         (["config"], ["COURRIER_MARKS": "barcode"], "", "COURRIER_MARKS is \"barcode\""),
         (["config"], ["COURRIER_TARIFF": "/nonexistent/tariff.json"], "", "/nonexistent/tariff.json"),

@@ -9,9 +9,8 @@ struct Arguments {
     var flags: Set<String> = []
 
     /// Options that take a value; everything else that starts with `--` is a flag.
-    static let valued: Set<String> = Set(Configuration.settingKeys.compactMap(\.value))
-        .union(["config", "output", "reference", "page", "dpi"])
-    static let flagNames: Set<String> = ["json", "help", "now", "version"]
+    static let valued = CommandTable.valuedOptions
+    static let flagNames = CommandTable.flagOptions
     static let aliases = ["o": "output", "h": "help"]
 
     init(_ words: [String]) throws(UsageError) {

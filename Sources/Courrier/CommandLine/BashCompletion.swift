@@ -2,11 +2,10 @@
 /// command line's own lists of verbs and options, so that it cannot drift
 /// from what the parser accepts.
 enum BashCompletion {
-    /// Each verb and the words that may follow it.
-    static let verbs: KeyValuePairs<String, [String]> = [
-        "enqueue": [], "run": [], "worker": [], "cut": [], "deliver": [], "render": [], "proof": [], "quote": [],
-        "cancel": [], "wallet": ["credit", "balance", "history"], "account": ["window"], "status": [], "config": [],
-        "purge": [], "version": [], "completion": ["bash"],
+    /// The words that may follow a verb.
+    static let subverbs: KeyValuePairs<String, [String]> = [
+        "wallet": ["credit", "balance", "history"], "account": ["window"], "completion": ["bash"],
+        "help": CommandTable.verbs.map(\.name),
     ]
 
     /// The verbs whose arguments are document files.
@@ -22,8 +21,12 @@ enum BashCompletion {
     ]
 
     static var script: String {
-        let options = (Arguments.valued.union(Arguments.flagNames)).sorted().map { "--\($0)" }.joined(separator: " ")
-        let subverbs = verbs.filter { !$0.value.isEmpty }
+        // Each verb's own options, as the parser takes them for it.
+        let options = CommandTable.verbs
+            .map { verb in
+                "            \(verb.name)) options=\"\(CommandTable.options(of: verb).sorted().map { "--\($0)" }.joined(separator: " "))\" ;;"
+            }.joined(separator: "\n")
+        let subverbs = subverbs
             .map { "        \($0.key)) words=\"\($0.value.joined(separator: " "))\" ;;" }.joined(separator: "\n")
         let choiceCases = choices
             .map { "        --\($0.key)) COMPREPLY=($(compgen -W \"\($0.value.joined(separator: " "))\" -- \"$current\")); return ;;" }
@@ -37,16 +40,20 @@ enum BashCompletion {
                     \(folderOptions.map { "--\($0)" }.joined(separator: "|"))) compopt -o filenames; COMPREPLY=($(compgen -d -- "$current")); return ;;
             \(choiceCases)
                 esac
-                if [[ "$current" == -* ]]; then
-                    COMPREPLY=($(compgen -W "\(options)" -- "$current"))
-                    return
-                fi
                 local verb="" index
                 for ((index = 1; index < COMP_CWORD; index++)); do
                     [[ "${COMP_WORDS[index]}" != -* ]] && { verb="${COMP_WORDS[index]}"; break; }
                 done
+                if [[ "$current" == -* ]]; then
+                    local options="--help --version"
+                    case "$verb" in
+            \(options)
+                    esac
+                    COMPREPLY=($(compgen -W "$options" -- "$current"))
+                    return
+                fi
                 if [[ -z "$verb" ]]; then
-                    COMPREPLY=($(compgen -W "\(verbs.map(\.key).joined(separator: " "))" -- "$current"))
+                    COMPREPLY=($(compgen -W "\(CommandTable.verbs.map(\.name).joined(separator: " "))" -- "$current"))
                     return
                 fi
                 local words=""

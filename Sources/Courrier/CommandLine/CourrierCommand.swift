@@ -37,80 +37,8 @@ public struct CourrierCommand {
             + "\(Tariff.format), \(Manifest.format))\n"
     }
 
-    public static let usage = """
-        Usage: courrier VERB [ARGUMENTS] [OPTIONS]
-
-          enqueue FILE...                     queue documents (courrier.document/1 JSON)
-          run                                 prepare what is queued, cut a bundle, deliver it
-          worker                              prepare letters as they arrive, cut on the schedule,
-                                              deliver after each cut; until SIGTERM or SIGINT
-          cut                                 cut a bundle of what is prepared now, and deliver it
-          deliver [--now]                     hand over the bundles not yet delivered
-                                              (--now: also those waiting to retry)
-          render FILE -o OUT.pdf              render a document as it would be mailed
-          proof FILE -o PAGE.png [--page N] [--dpi N]
-                                              a page as a PNG, as the customer sees it (page 1, 150 dpi)
-          quote FILE                          pages, price, balance and balance after
-          cancel JOB                          cancel a letter not yet bundled (refunded)
-          wallet credit ACCOUNT AMOUNT --reference REF
-          wallet balance ACCOUNT
-          wallet history ACCOUNT
-          account window ACCOUNT [right|left|default]
-                                              the envelope window of the account's letters
-                                              (a document's print.window wins)
-          status                              jobs per state, failures, bundles, deliveries
-          config                              the settings in force and where each comes from
-          version (or --version)              this build, its store schema and its formats
-          completion bash                     a bash completion script (deploy/install-service installs it)
-          purge [--older-than 90d]            forget the documents, attachments and bundle folders of
-                                              letters delivered, failed or cancelled that long ago
-                                              (COURRIER_RETENTION)
-
-        Options (each also from the environment, or from the file --config FILE / COURRIER_CONFIG;
-        options override the environment, which overrides the file). Durations are a number and its
-        unit, 90s, 15m, 2h or 90d, everywhere; a bare number is refused:
-          --database PATH|URL an SQLite file, or postgres://USER@HOST:PORT/DATABASE with the password in
-                              PGPASSFILE (COURRIER_DATABASE, default var/courrier.sqlite)
-          --outbox DIR        where bundles are cut (COURRIER_OUTBOX, default var/outbox)
-          --tariff FILE       courrier.tariff/1 prices (COURRIER_TARIFF, default: built-in)
-          --deliver URL       where bundles go: sftp://USER@HOST[:PORT]/PATH or file:///PATH
-                              (COURRIER_DELIVER; default: none, they stay in the outbox)
-          --ssh-key FILE      private key for SFTP, ed25519 or RSA, mode 600 (COURRIER_SSH_KEY)
-          --known-hosts FILE  the server's host key; nothing else is trusted (COURRIER_KNOWN_HOSTS)
-          --ssh-passphrase-file FILE
-                              the key's passphrase (COURRIER_SSH_PASSPHRASE_FILE,
-                              or the passphrase itself in COURRIER_SSH_PASSPHRASE)
-          --trigger NAME      file written last into a delivered bundle (COURRIER_TRIGGER, default READY)
-          --delivery-retry DURATION
-                              wait after a failed delivery, doubled each time up to an hour
-                              (COURRIER_DELIVERY_RETRY, default 60s)
-          --envelope C5/6|DL  the window envelope letters are folded into (COURRIER_ENVELOPE, default C5/6)
-          --folded-sheets N   the most sheets a folded envelope holds; thicker letters go flat
-                              in C4 (COURRIER_FOLDED_SHEETS, default 5)
-          --marks SCHEME      inserter marks: none, omr, datamatrix or omr+datamatrix
-                              (COURRIER_MARKS, default none)
-          --poll DURATION     worker: how often it looks at the queue (COURRIER_POLL, default 5s)
-          --cut-at TIMES      worker: cut at these times (COURRIER_CUT_AT, default 10:00,16:00)
-          --cut-days DAYS     on these days (COURRIER_CUT_DAYS, default mon-fri)
-          --time-zone ZONE    in this time zone (COURRIER_TIME_ZONE, default Europe/Brussels)
-          --cut-every DURATION
-                              or cut every 15m, 30m, 2h… instead (COURRIER_CUT_EVERY)
-          --grace DURATION    after SIGTERM, how long a cut may go on (COURRIER_GRACE, default 30s)
-          --metrics FILE      write Prometheus metrics there (COURRIER_METRICS)
-          --json              answer in JSON, for programs
-          --log-level LEVEL   debug, info, warning or error (COURRIER_LOG_LEVEL, default info)
-          --log-format FORMAT json, one object a line, or text for a person (COURRIER_LOG_FORMAT, default json)
-          --worker-id ID      names this process in claims and logs (COURRIER_WORKER_ID, default HOST:PID)
-          --threads N         letters prepared, and parts of a cut drawn, at once; each thread has
-                              its own store connection (COURRIER_THREADS, default: one per core)
-          --file-sheets N     the most sheets in one PDF of a bundle; a longer stream is cut into
-                              parts (COURRIER_FILE_SHEETS, default 1000)
-          --open-timeout DURATION
-                              the longest a customer's terms PDF or logo may take to read, in a child
-                              process of its own (COURRIER_OPEN_TIMEOUT, default 10s)
-          --open-memory SIZE  the memory that child may use (COURRIER_OPEN_MEMORY, default 1024M)
-
-        """
+    /// The usage, made from the command table.
+    public static var usage: String { CommandTable.usage }
 
     /// The settings in force and where each came from: the configuration
     /// file (`--config` or `COURRIER_CONFIG`), then the environment, then the
@@ -144,18 +72,11 @@ public struct CourrierCommand {
         /// The configuration they make; an error names the setting as it was
         /// given: an option by its name, a file's key with the file.
         func configuration() throws -> Configuration {
-            do {
-                return try Configuration.fromEnvironment(values)
-            } catch let error as MailRoomError {
-                var message = error.message
-                for (key, source) in sources where message.contains(key) {
-                    if source.hasPrefix("--") {
-                        message = message.replacingOccurrences(of: key, with: source)
-                    } else if source.hasPrefix("file ") {
-                        message += " (\(source.dropFirst(5)))"
-                    }
-                }
-                throw MailRoomError(message)
+            try Configuration.fromEnvironment(values) { key in
+                guard let source = sources[key] else { return key }
+                if source.hasPrefix("--") { return source }
+                if source.hasPrefix("file ") { return "\(key) in \(source.dropFirst(5))" }
+                return key
             }
         }
     }
@@ -177,6 +98,23 @@ public struct CourrierCommand {
             standardError("courrier: \(error.description)\n\(Self.usage)")
             return 2
         }
+        if parsed.positional.first == "help" || parsed.flags.contains("help")
+            || (parsed.positional.isEmpty && !parsed.flags.contains("version")) {
+            // `courrier help VERB`, `courrier VERB --help`; `courrier help --help` is the help of help.
+            let name = parsed.positional.first == "help"
+                ? parsed.positional.dropFirst().first ?? (parsed.flags.contains("help") ? "help" : nil)
+                : parsed.positional.first
+            guard let name else {
+                standardOutput(Self.usage)
+                return parsed.positional.isEmpty && !parsed.flags.contains("help") ? 2 : 0
+            }
+            guard let verb = CommandTable.verb(name) else {
+                standardError("courrier: unknown verb \"\(name)\"; see courrier help\n")
+                return 2
+            }
+            standardOutput(CommandTable.help(verb))
+            return 0
+        }
         if parsed.flags.contains("version") || parsed.positional == ["version"] {
             standardOutput(Self.versionText)
             return 0
@@ -189,9 +127,13 @@ public struct CourrierCommand {
             standardOutput(BashCompletion.script)
             return 0
         }
-        if parsed.flags.contains("help") || parsed.positional.isEmpty {
-            standardOutput(Self.usage)
-            return parsed.positional.isEmpty && !parsed.flags.contains("help") ? 2 : 0
+        // An option belongs to the verbs it matters to; another refuses it.
+        if let verb = CommandTable.verb(parsed.positional[0]) {
+            let allowed = CommandTable.options(of: verb)
+            if let stray = (Array(parsed.options.keys) + Array(parsed.flags)).sorted().first(where: { !allowed.contains($0) }) {
+                standardError("courrier: --\(stray) does not apply to \(verb.name); see courrier \(verb.name) --help\n")
+                return 2
+            }
         }
         let settings: Settings
         let configuration: Configuration

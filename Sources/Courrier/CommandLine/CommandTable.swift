@@ -1,0 +1,239 @@
+/// The one table of the command line: every setting (its environment key,
+/// its option, what it takes, what it does, and the verbs it matters to) and
+/// every verb (its arguments, its options, an example). The parser, the
+/// configuration file's keys, the usage, each verb's help, the completion
+/// script and the names in errors are all made from it.
+enum CommandTable {
+    /// A setting, as the environment, the configuration file and an option give it.
+    struct Setting {
+        var key: String
+        /// The option, without `--`; nil when it may not be given on a command line.
+        var option: String?
+        /// What the option takes, as the help shows it.
+        var value: String
+        var help: String
+        var group: Group
+    }
+
+    /// Which verbs a setting matters to.
+    enum Group: CaseIterable {
+        /// Every verb that reads the configuration.
+        case common
+        /// The print shop's envelopes and marks: what a letter's price and layout depend on.
+        case printShop
+        /// The cut: where bundles go and how they are split.
+        case bundle
+        /// The hand-over to the print shop.
+        case delivery
+        /// The worker's schedule and stop.
+        case schedule
+        /// Reading customers' files in isolation.
+        case intake
+        case metrics
+        case retention
+    }
+
+    static let settings: [Setting] = [
+        Setting(key: "COURRIER_DATABASE", option: "database", value: "PATH|URL",
+                help: "the store: an SQLite file (default var/courrier.sqlite) or postgres://USER@HOST:PORT/DATABASE, the password in PGPASSFILE",
+                group: .common),
+        Setting(key: "COURRIER_TARIFF", option: "tariff", value: "FILE",
+                help: "courrier.tariff/1 prices (default: built in)", group: .common),
+        Setting(key: "COURRIER_LOG_LEVEL", option: "log-level", value: "LEVEL",
+                help: "debug, info, warning or error (default info)", group: .common),
+        Setting(key: "COURRIER_LOG_FORMAT", option: "log-format", value: "FORMAT",
+                help: "json, one object a line, or text for a person (default json)", group: .common),
+        Setting(key: "COURRIER_WORKER_ID", option: "worker-id", value: "ID",
+                help: "names this process in claims and logs (default HOST:PID)", group: .common),
+        Setting(key: "COURRIER_OUTBOX", option: "outbox", value: "DIR",
+                help: "where bundles are cut (default var/outbox)", group: .bundle),
+        Setting(key: "COURRIER_ENVELOPE", option: "envelope", value: "C5/6|DL",
+                help: "the window envelope letters are folded into (default C5/6)", group: .printShop),
+        Setting(key: "COURRIER_FOLDED_SHEETS", option: "folded-sheets", value: "N",
+                help: "the most sheets a folded envelope holds; thicker letters go flat in C4 (default 5)", group: .printShop),
+        Setting(key: "COURRIER_MARKS", option: "marks", value: "SCHEME",
+                help: "inserter marks: none, omr, datamatrix or omr+datamatrix (default none)", group: .printShop),
+        Setting(key: "COURRIER_THREADS", option: "threads", value: "N",
+                help: "letters prepared, and parts of a cut drawn, at once (default: one per core)", group: .bundle),
+        Setting(key: "COURRIER_FILE_SHEETS", option: "file-sheets", value: "N",
+                help: "the most sheets in one PDF of a bundle; a longer stream is cut into parts (default 1000)",
+                group: .bundle),
+        Setting(key: "COURRIER_DELIVER", option: "deliver", value: "URL",
+                help: "where bundles go: sftp://USER@HOST[:PORT]/PATH or file:///PATH (default: they stay in the outbox)",
+                group: .delivery),
+        Setting(key: "COURRIER_SSH_KEY", option: "ssh-key", value: "FILE",
+                help: "private key for SFTP, ed25519 or RSA, mode 600", group: .delivery),
+        Setting(key: "COURRIER_KNOWN_HOSTS", option: "known-hosts", value: "FILE",
+                help: "the server's host key; nothing else is trusted", group: .delivery),
+        Setting(key: "COURRIER_SSH_PASSPHRASE_FILE", option: "ssh-passphrase-file", value: "FILE",
+                help: "the key's passphrase", group: .delivery),
+        Setting(key: "COURRIER_SSH_PASSPHRASE", option: nil, value: "PASSPHRASE",
+                help: "the passphrase itself: environment or file only, never a command line", group: .delivery),
+        Setting(key: "COURRIER_TRIGGER", option: "trigger", value: "NAME",
+                help: "file written last into a delivered bundle (default READY)", group: .delivery),
+        Setting(key: "COURRIER_DELIVERY_RETRY", option: "delivery-retry", value: "DURATION",
+                help: "wait after a failed delivery, doubled each time up to an hour (default 60s)", group: .delivery),
+        Setting(key: "COURRIER_POLL", option: "poll", value: "DURATION",
+                help: "the longest the worker waits between rounds (default 5s)", group: .schedule),
+        Setting(key: "COURRIER_CUT_AT", option: "cut-at", value: "TIMES",
+                help: "cut at these times (default 10:00,16:00)", group: .schedule),
+        Setting(key: "COURRIER_CUT_DAYS", option: "cut-days", value: "DAYS",
+                help: "on these days: mon-fri, mon,wed,fri or all (default mon-fri)", group: .schedule),
+        Setting(key: "COURRIER_TIME_ZONE", option: "time-zone", value: "ZONE",
+                help: "in this time zone (default Europe/Brussels)", group: .schedule),
+        Setting(key: "COURRIER_CUT_EVERY", option: "cut-every", value: "DURATION",
+                help: "or cut every 15m, 30m, 2h… instead of at times", group: .schedule),
+        Setting(key: "COURRIER_GRACE", option: "grace", value: "DURATION",
+                help: "after SIGTERM, how long a cut may go on (default 30s)", group: .schedule),
+        Setting(key: "COURRIER_OPEN_TIMEOUT", option: "open-timeout", value: "DURATION",
+                help: "the longest a customer's terms PDF or logo may take to read (default 10s)", group: .intake),
+        Setting(key: "COURRIER_OPEN_MEMORY", option: "open-memory", value: "SIZE",
+                help: "the memory the process reading it may use (default 1024M)", group: .intake),
+        Setting(key: "COURRIER_METRICS", option: "metrics", value: "FILE",
+                help: "write Prometheus metrics there", group: .metrics),
+        Setting(key: "COURRIER_RETENTION", option: "older-than", value: "DURATION",
+                help: "what purge forgets: letters finished that long ago, such as 90d", group: .retention),
+    ]
+
+    /// A verb, as `courrier help VERB` shows it.
+    struct Verb {
+        var name: String
+        var arguments: String
+        var summary: String
+        /// The settings groups whose options it takes, beside the common ones.
+        var groups: [Group]
+        /// Its own options: name, what it takes ("" for a flag), what it does.
+        var options: [(name: String, value: String, help: String)] = []
+        var example: String
+    }
+
+    static let json = (name: "json", value: "", help: "answer in JSON, for programs")
+    static let config = (name: "config", value: "FILE", help: "read KEY=VALUE settings from FILE first (COURRIER_CONFIG)")
+
+    static let verbs: [Verb] = [
+        Verb(name: "enqueue", arguments: "FILE...", summary: "queue documents (courrier.document/1 JSON) and the files they name",
+             groups: [.intake], example: "courrier enqueue invoices/*.json"),
+        Verb(name: "run", arguments: "", summary: "prepare what is queued, cut a bundle, deliver it",
+             groups: [.printShop, .bundle, .delivery, .intake, .metrics], example: "courrier run --deliver sftp://courrier@print.example/in"),
+        Verb(name: "worker", arguments: "",
+             summary: "prepare letters as they arrive, cut on the schedule, deliver after each cut; until SIGTERM",
+             groups: [.printShop, .bundle, .delivery, .schedule, .intake, .metrics], example: "courrier worker --cut-at 10:00,16:00"),
+        Verb(name: "cut", arguments: "", summary: "cut a bundle of what is prepared now, and deliver it",
+             groups: [.printShop, .bundle, .delivery, .intake, .metrics], example: "courrier cut"),
+        Verb(name: "deliver", arguments: "", summary: "hand over the bundles not yet delivered (a lost folder is drawn again)",
+             groups: [.printShop, .bundle, .delivery, .intake],
+             options: [(name: "now", value: "", help: "also those waiting to retry")], example: "courrier deliver --now"),
+        Verb(name: "render", arguments: "FILE", summary: "render a document as it would be mailed", groups: [.printShop, .intake],
+             options: [(name: "output", value: "OUT.pdf", help: "where to write it (-o)")],
+             example: "courrier render invoice.json -o invoice.pdf"),
+        Verb(name: "proof", arguments: "FILE", summary: "a page as a PNG, as the customer sees it", groups: [.printShop, .intake],
+             options: [(name: "output", value: "PAGE.png", help: "where to write it (-o)"),
+                       (name: "page", value: "N", help: "the page (default 1)"),
+                       (name: "dpi", value: "N", help: "the resolution (default 150)")],
+             example: "courrier proof invoice.json -o page.png --page 2"),
+        Verb(name: "quote", arguments: "FILE", summary: "pages, price, balance and balance after", groups: [.printShop, .intake],
+             example: "courrier quote invoice.json"),
+        Verb(name: "cancel", arguments: "JOB", summary: "cancel a letter not yet bundled; it is refunded", groups: [],
+             example: "courrier cancel 42"),
+        Verb(name: "wallet", arguments: "credit ACCOUNT AMOUNT | balance ACCOUNT | history ACCOUNT",
+             summary: "top up a prepaid wallet once per reference, or look at it", groups: [],
+             options: [(name: "reference", value: "REF", help: "the payment's reference: a top-up counts once")],
+             example: "courrier wallet credit acme 20.00 --reference BANK-2026-11-28-001"),
+        Verb(name: "account", arguments: "window ACCOUNT [right|left|default]",
+             summary: "the envelope window of the account's letters (a document's print.window wins)", groups: [],
+             example: "courrier account window acme left"),
+        Verb(name: "status", arguments: "", summary: "jobs per state, failures, bundles, deliveries, the next cut",
+             groups: [.schedule], example: "courrier status --json"),
+        Verb(name: "config", arguments: "", summary: "the settings in force and where each comes from",
+             groups: Group.allCases, example: "courrier config --config /etc/courrier/courrier.conf"),
+        Verb(name: "purge", arguments: "",
+             summary: "forget the documents, attachments and bundle folders of letters finished long ago",
+             groups: [.bundle, .retention], example: "courrier purge --older-than 90d"),
+        Verb(name: "version", arguments: "", summary: "this build, its store schemas and its formats (or --version)",
+             groups: [], example: "courrier --version"),
+        Verb(name: "completion", arguments: "bash", summary: "a bash completion script", groups: [],
+             example: "courrier completion bash > /usr/share/bash-completion/completions/courrier"),
+        Verb(name: "help", arguments: "[VERB]", summary: "this text, or a verb's arguments, options and an example",
+             groups: [], example: "courrier help worker"),
+    ]
+
+    static func verb(_ name: String) -> Verb? { verbs.first { $0.name == name } }
+
+    /// The settings a verb's options may set.
+    static func settings(of verb: Verb) -> [Setting] {
+        settings.filter { $0.group == .common || verb.groups.contains($0.group) }
+    }
+
+    /// Every option a verb takes, without `--`.
+    static func options(of verb: Verb) -> Set<String> {
+        Set(settings(of: verb).compactMap(\.option) + verb.options.map(\.name) + [json.name, config.name, "help"])
+    }
+
+    /// Options that take a value; the others are flags.
+    static var valuedOptions: Set<String> {
+        Set(settings.compactMap(\.option) + verbs.flatMap { $0.options.filter { !$0.value.isEmpty }.map(\.name) }
+            + [config.name])
+    }
+
+    static var flagOptions: Set<String> {
+        Set(verbs.flatMap { $0.options.filter { $0.value.isEmpty }.map(\.name) } + [json.name, "help", "version"])
+    }
+
+    // MARK: Text
+
+    static var usage: String {
+        var lines = ["Usage: courrier VERB [ARGUMENTS] [OPTIONS]", ""]
+        for verb in verbs {
+            lines += describe("\(verb.name) \(verb.arguments)", verb.summary, width: 36)
+        }
+        lines += ["", "`courrier help VERB` (or `courrier VERB --help`) gives a verb's options and an example.",
+                  "Every setting is an option, an environment variable, or a line of the file --config FILE",
+                  "(COURRIER_CONFIG); options override the environment, which overrides the file. Durations",
+                  "are a number and its unit, 90s, 15m, 2h or 90d; a bare number is refused.", "",
+                  "Settings every verb reads:"]
+        lines += settings.filter { $0.group == .common }.flatMap(describe)
+        lines += describe("--\(json.name)", json.help, width: 28) + describe("--\(config.name) \(config.value)", config.help, width: 28)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// What `courrier help VERB` prints.
+    static func help(_ verb: Verb) -> String {
+        var lines = ["Usage: courrier \(verb.name)\(verb.arguments.isEmpty ? "" : " \(verb.arguments)") [OPTIONS]", "",
+                     verb.summary.prefix(1).uppercased() + verb.summary.dropFirst() + ".", ""]
+        if !verb.options.isEmpty {
+            lines.append("Options of \(verb.name):")
+            lines += verb.options.flatMap { describe("--\($0.name)\($0.value.isEmpty ? "" : " \($0.value)")", $0.help, width: 28) }
+            lines.append("")
+        }
+        lines.append("Settings (option, or the environment variable or configuration key after it):")
+        lines += settings(of: verb).flatMap(describe)
+        lines += describe("--\(json.name)", json.help, width: 28) + describe("--\(config.name) \(config.value)", config.help, width: 28)
+        lines += ["", "Example:", "  \(verb.example)"]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func describe(_ setting: Setting) -> [String] {
+        let name = setting.option.map { "--\($0) \(setting.value)" } ?? setting.key
+        return describe(name, setting.option == nil ? setting.help : "\(setting.help) (\(setting.key))", width: 28)
+    }
+
+    /// A name and its description, the description beside it (or under it
+    /// when the name is long), wrapped to fit a terminal of 100 columns.
+    private static func describe(_ name: String, _ text: String, width: Int) -> [String] {
+        let name = "  " + name
+        let indent = String(repeating: " ", count: width)
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && width + line.count + 1 + word.count > 100 {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        lines.append(line)
+        let body = lines.map { indent + $0 }
+        guard name.count < width else { return [name] + body }
+        return [name.padding(toLength: width, withPad: " ", startingAt: 0) + lines[0]] + body.dropFirst()
+    }
+}
