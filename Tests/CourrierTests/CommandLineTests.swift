@@ -224,6 +224,16 @@ import Storage
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty, "nothing was opened or created")
     }
 
+    /// `courrier config` shows every setting of the table (the schedule as
+    /// times and days, or as an interval).
+    @Test func configShowsEverySettingOfTheTable() throws {
+        let folder = try TemporaryFolder()
+        let result = try runCourrier(["config", "--json"], in: folder.url)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: String]])
+        #expect(Set(rows.compactMap { $0["key"] })
+                == Set(CommandTable.settings.map(\.key)).subtracting(["COURRIER_CUT_EVERY"]))
+    }
+
     /// The usage lists every verb of the table, and every option the parser
     /// takes is in the help of some verb.
     @Test func theUsageAndTheParserComeFromTheTable() throws {
