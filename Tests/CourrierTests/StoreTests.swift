@@ -162,6 +162,28 @@ import Letters
         #expect(try test.store.undeliveredBundles().first?.checksums == "sums")
     }
 
+    @Test(arguments: Backend.allCases)
+    func purgeForgetsDocumentsAndKeepsTheLedger(backend: Backend) throws {
+        let test = try TestStore(backend)
+        _ = try test.store.credit(account: "acme", cents: 1000, reference: "top-up", at: Date())
+        let job = try test.store.enqueue(Submission(account: "acme", documentID: "SECRET", document: Array(#"{"name":"Gérard"}"#.utf8),
+                                                    terms: Array("%PDF terms".utf8)), at: Date()).job.id
+        _ = try test.store.claimQueued(limit: 1, worker: "w", lease: 300, at: Date())
+        _ = try test.store.settle([.fail(job: job, reason: "recipient.postal_code is missing", code: "invalid_document")],
+                                  worker: "w", at: Date())
+        let ledger = try test.store.history(account: "acme")
+        let terms = try #require(try test.store.job(job)?.termsHash)
+        #expect(try test.store.attachment(hash: terms) != nil)
+        // Everything that ended before a minute from now.
+        let report = try test.store.purge(before: Date().addingTimeInterval(60), at: Date())
+        #expect(report.jobs == 1 && report.attachments == 1)
+        #expect(try test.store.job(job)?.reason == "purged (invalid_document)")
+        #expect(try test.store.attachment(hash: terms) == nil, "the terms are gone")
+        #expect(try test.store.job(job)?.termsHash == nil)
+        #expect(try test.store.history(account: "acme") == ledger)
+        #expect(try test.store.purge(before: Date().addingTimeInterval(60), at: Date()).jobs == 0, "once")
+    }
+
     /// Leases written as seconds since 1970 by an earlier Courrier still hold
     /// after the upgrade that writes every time as text.
     @Test func leasesOfAnEarlierSchemaHoldAfterTheUpgrade() throws {
