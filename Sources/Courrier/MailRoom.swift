@@ -286,14 +286,7 @@ public final class MailRoom {
 
     /// The document with what it leaves to its account filled in: the envelope window.
     func accountDefaults(_ document: Document) throws -> Document {
-        try Self.accountDefaults(document, store: store)
-    }
-
-    static func accountDefaults(_ document: Document, store: LetterStore) throws -> Document {
-        guard document.print.window == nil else { return document }
-        var document = document
-        document.print.window = try store.envelopeWindow(account: document.account)
-        return document
+        try AccountDefaults(store: store).apply(to: document)
     }
 
     /// What mailing a document would cost, and what the wallet would hold after.

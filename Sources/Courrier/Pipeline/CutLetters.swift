@@ -18,6 +18,7 @@ final class CutLetters: PartLetters {
     private var left: Int
     private var page: [BatchLetter] = []
     private let attachments: AttachmentCache
+    private let defaults: AccountDefaults
     private let shouldStop: @Sendable () -> Bool
     private let advance: @Sendable () -> Void
 
@@ -36,6 +37,7 @@ final class CutLetters: PartLetters {
         self.position = position
         left = count
         attachments = AttachmentCache(store: store, intake: intake)
+        defaults = AccountDefaults(store: store)
         self.shouldStop = shouldStop
         self.advance = advance
     }
@@ -60,7 +62,7 @@ final class CutLetters: PartLetters {
 
     /// A stored letter, ready to draw: its document, terms and logo, and where it goes.
     private func letter(_ stored: BatchLetter) throws -> BundleLetter {
-        let document = try MailRoom.accountDefaults(DocumentParser.parse(Data(stored.document)), store: store)
+        let document = try defaults.apply(to: DocumentParser.parse(Data(stored.document)))
         let terms = try attachments.terms(for: document.terms, attachmentHash: stored.job.termsHash)
         let logo = try attachments.logo(for: document.sender.logo, attachmentHash: stored.job.logoHash)
         let pages = stored.job.pages ?? 0

@@ -67,17 +67,15 @@ struct Intake {
             submission.failureCode = FailureCode.invalidDocument
             return submission
         }
-        do {
+        do throws(DocumentError) {
             let identity = try DocumentParser.identity(of: data)
             guard identity.account == row.account, identity.id == row.documentID else {
-                throw DocumentError(field: "account", "and id are \"\(identity.account)\" and \"\(identity.id)\", but the submission was inserted as \"\(row.account)\" and \"\(row.documentID)\"")
+                // The row's columns are the product's and unchecked: quoted as one printable line.
+                let inserted = ControlCharacters.escaped("\"\(row.account)\" and \"\(row.documentID)\"")
+                throw DocumentError(field: "account", "and id are \"\(identity.account)\" and \"\(identity.id)\", but the submission was inserted as \(inserted)")
             }
-        } catch let error as DocumentError {
-            submission.failure = error.description
-            submission.failureCode = FailureCode.invalidDocument
-            return submission
         } catch {
-            submission.failure = String(describing: error)
+            submission.failure = error.description
             submission.failureCode = FailureCode.invalidDocument
             return submission
         }

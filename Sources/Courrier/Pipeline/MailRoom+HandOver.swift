@@ -69,8 +69,9 @@ extension MailRoom {
             let started = Date()
             let outcome: Result<BundleDrop.Receipt, DeliveryError>
             do throws(DeliveryError) {
-                let folder = try folder(of: bundle)
+                // Not drawn again for a drop already found unreachable in this run.
                 if let connectFailure { throw connectFailure }
+                let folder = try folder(of: bundle)
                 if drop == nil {
                     do throws(DeliveryError) { drop = try settings.openDrop() } catch {
                         connectFailure = error

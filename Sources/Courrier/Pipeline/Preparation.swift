@@ -15,7 +15,7 @@ final class Preparation {
     let renderer = LetterRenderer()
     let attachments: AttachmentCache
     /// Accounts' envelope windows, read once a claimed batch.
-    private var windows: [String: EnvelopeWindow?] = [:]
+    private var defaults: AccountDefaults
     let tariff: Tariff
     let configuration: Configuration
     let claimant: Claimant
@@ -34,6 +34,7 @@ final class Preparation {
         self.log = log
         self.clock = clock
         attachments = AttachmentCache(store: store, intake: Intake(configuration, tariff: tariff))
+        defaults = AccountDefaults(store: store)
     }
 
     /// Prepares queued letters until none is left or `shouldStop` says so;
@@ -44,7 +45,7 @@ final class Preparation {
         while true {
             let claimed = try store.claimQueued(limit: Self.batchSize, worker: claimant.stored, lease: 300, at: clock())
             guard !claimed.isEmpty else { return report }
-            windows = [:]
+            defaults = AccountDefaults(store: store)
             var decisions: [(ClaimedJob, PreparationDecision)] = []
             var previous: Int64?
             var stopping = false
@@ -74,7 +75,7 @@ final class Preparation {
     func decide(_ claimed: ClaimedJob) throws -> PreparationDecision {
         let job = claimed.job
         do {
-            let document = try accountDefaults(DocumentParser.parse(Data(claimed.document)))
+            let document = try defaults.apply(to: DocumentParser.parse(Data(claimed.document)))
             try tariff.checkEstimate(document)
             let terms = try attachments.terms(for: document.terms, attachmentHash: job.termsHash)
             // Decoding the logo checks that it is there and whole; drawing it cannot change the count.
@@ -92,22 +93,6 @@ final class Preparation {
         } catch let error as Tariff.PricingError {
             return .fail(job: job.id, reason: error.description, code: FailureCode.of(error))
         }
-    }
-
-    /// The account's envelope window for a document that names none, read
-    /// once a batch: a round trip a letter costs more than the letter on a
-    /// store across the network.
-    private func accountDefaults(_ document: Document) throws -> Document {
-        guard document.print.window == nil else { return document }
-        var document = document
-        if let known = windows[document.account] {
-            document.print.window = known
-        } else {
-            let window = try store.envelopeWindow(account: document.account)
-            windows[document.account] = .some(window)
-            document.print.window = window
-        }
-        return document
     }
 
     /// Records a batch's decisions in one transaction, then logs each.

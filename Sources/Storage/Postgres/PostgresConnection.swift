@@ -101,6 +101,11 @@ final class PostgresConnection {
             try check(result, sql: sql)
             prepared[sql] = name
         }
+        // libpq reads text up to its first NUL: text holding one would be
+        // stored cut short, so it is refused (SQLite stores it whole).
+        for case .text(let text) in values where text.utf8.contains(0) {
+            throw StoreError("a value holds a NUL character, which PostgreSQL text cannot store (\(location))")
+        }
         // Text for everything but bytes, which go as they are (format 1): a
         // 16 MiB document is not escaped into 32 MiB of hex on the way.
         let buffers: [[UInt8]?] = values.map {
