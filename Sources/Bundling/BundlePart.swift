@@ -69,7 +69,8 @@ public struct BundlePart: Sendable, Equatable, Codable {
 /// draws the part.
 public protocol PartLetters: AnyObject {
     /// The next letter, or nil after the last. Throws `BundleWriter.Interrupted`
-    /// to stop the cut.
+    /// to stop the cut, and `BundleWriter.LetterFailure` for a letter that
+    /// cannot be read: the next call goes on with the letter after it.
     func next() throws -> BundleLetter?
     /// Called once the part is drawn or has failed, on the same thread.
     func close()

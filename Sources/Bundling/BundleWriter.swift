@@ -66,6 +66,40 @@ public struct BundleWriter {
         public var description: String
     }
 
+    /// A letter that cannot be drawn: its document, terms or logo no longer
+    /// read, or it does not draw the pages it was charged for. It is the
+    /// letter's failure, not the cut's.
+    public struct LetterFailure: Error, Sendable, Equatable, Codable, CustomStringConvertible {
+        public var job: Int64
+        /// The failure's kind, as the store counts it (`qr_code`, `invalid_document`).
+        public var code: String
+        public var reason: String
+
+        public init(job: Int64, code: String, reason: String) {
+            self.job = job
+            self.code = code
+            self.reason = reason
+        }
+
+        public var description: String { "job \(job): \(reason)" }
+    }
+
+    /// Thrown once every part has been drawn when some letters could not be:
+    /// nothing is published, and the caller takes those letters out of the
+    /// cut and draws it again without them.
+    public struct LettersFailed: Error, Sendable, Codable, CustomStringConvertible {
+        public var failures: [LetterFailure]
+
+        public init(_ failures: [LetterFailure]) {
+            self.failures = failures
+        }
+
+        public var description: String {
+            "\(failures.count) letter\(failures.count == 1 ? "" : "s") could not be drawn: "
+                + failures.map(\.description).joined(separator: "; ")
+        }
+    }
+
     /// A letter in a written bundle.
     public struct Receipt: Sendable, Equatable, Codable {
         public var job: Int64

@@ -39,22 +39,41 @@ public struct PartDrawing: Sendable {
             totals.parts = part.of
         }
         var receipts: [BundleWriter.Receipt] = []
+        // Letters that cannot be drawn are the letters' failures: the part goes
+        // on to find them all, and is drawn again without them.
+        var failures: [BundleWriter.LetterFailure] = []
         var sheetsBefore = part.sheetsBefore
-        while let letter = try letters.next() {
+        while true {
+            let letter: BundleLetter
+            do {
+                guard let next = try letters.next() else { break }
+                letter = next
+            } catch let failure as BundleWriter.LetterFailure {
+                failures.append(failure)
+                continue
+            }
             guard letter.placement.stream == stream else {
                 throw BundleWriter.PageCountMismatch(description: "job \(letter.job) belongs to stream \(letter.placement.stream.name), not \(stream.name); bundle \(batch) is not published")
             }
             let sequence = part.firstSequence + receipts.count
             let firstPage = canvas.pageCount + 1
             let before = sheetsBefore
-            let pages = try renderer.draw(letter.document, terms: letter.terms, logo: letter.logo,
+            let pages: Int
+            do {
+                pages = try renderer.draw(letter.document, terms: letter.terms, logo: letter.logo,
                                           marks: marks.isEmpty ? nil : { page, pages in
-                Self.sheetMarks(page: page, pages: pages, stream: stream, sheetsBefore: before, batch: batch,
-                                sequence: sequence, scheme: marks)
-            }, on: canvas)
+                    Self.sheetMarks(page: page, pages: pages, stream: stream, sheetsBefore: before, batch: batch,
+                                    sequence: sequence, scheme: marks)
+                }, on: canvas)
+            } catch {
+                failures.append(BundleWriter.LetterFailure(job: letter.job, code: error.code.rawValue, reason: error.message))
+                continue
+            }
             // A letter charged for N pages is printed on N pages, or not at all.
             guard pages == letter.chargedPages else {
-                throw BundleWriter.PageCountMismatch(description: "job \(letter.job) (\(letter.document.account)/\(letter.document.id)) draws \(pages) pages but was charged for \(letter.chargedPages); bundle \(batch) is not published")
+                failures.append(BundleWriter.LetterFailure(job: letter.job, code: "page_count_changed",
+                    reason: "draws \(pages) pages but was charged for \(letter.chargedPages); refunded, send it again to print it as it draws now"))
+                continue
             }
             // In duplex, a letter with an odd page count gets a blank back, so
             // that the next letter starts on a sheet of its own.
@@ -79,6 +98,7 @@ public struct PartDrawing: Sendable {
             totals.sheets += sheets
             totals.amountCents += letter.priceCents
         }
+        guard failures.isEmpty else { throw BundleWriter.LettersFailed(failures) }
         guard receipts.count == part.letters.count else {
             throw BundleWriter.PageCountMismatch(description: "\(part.file) of bundle \(batch) was to hold \(part.letters.count) letters and holds \(receipts.count); the bundle is not published")
         }

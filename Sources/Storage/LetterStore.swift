@@ -109,6 +109,15 @@ public protocol LetterStore: AnyObject {
     /// Who holds the cut in progress, and since when; nil when none is.
     func cutInProgress(at now: Date) throws -> CutHolder?
 
+    /// Takes a letter that cannot be drawn out of the cut of `batch` that
+    /// `worker` holds: refunded, failed with `reason` and `code`, and no
+    /// longer in the batch, in one transaction, so that the cut goes on with
+    /// the others. A cut left with no letter is removed (its slot stays
+    /// recorded). Nil when `worker` no longer holds the cut or the letter is
+    /// not in it: nothing is changed.
+    func withdrawFromCut(job: Int64, batch: String, worker: String, reason: String, code: String,
+                         at now: Date) throws -> CutWithdrawal?
+
     /// Records the bundle as written and its letters as bundled, when
     /// `worker` still holds its cut; false otherwise, and nothing is recorded.
     func completeCut(_ batch: String, worker: String, summary: BundleSummary, at now: Date) throws -> Bool
@@ -267,6 +276,18 @@ public enum ChargeOutcome: Sendable, Equatable {
 public enum CancelOutcome: Sendable, Equatable {
     case cancelled(refundedCents: Int64)
     case notCancellable(JobState)
+}
+
+/// A letter taken out of a cut: what it was refunded, and what is left to cut.
+public struct CutWithdrawal: Sendable, Equatable {
+    public var refundedCents: Int64
+    /// Letters still in the cut; none means the cut was removed.
+    public var remainingLetters: Int
+
+    public init(refundedCents: Int64, remainingLetters: Int) {
+        self.refundedCents = refundedCents
+        self.remainingLetters = remainingLetters
+    }
 }
 
 public enum CreditOutcome: Sendable, Equatable {

@@ -25,6 +25,7 @@ import Testing
         ("1e999", "number out of range at byte 1"),
         ("[1] x", "unexpected text after the document at byte 5"),
         ("tru", "unexpected word at byte 1"),
+        (#"{"account": "acme", "id": "X", "account": "victim"}"#, #"the member "account" is given twice at byte 32"#),
         (String(repeating: "[", count: 65) + String(repeating: "]", count: 65), "nested more than 64 deep"),
     ])
     func saysWhereTheTextGoesWrong(text: String, message: String) {

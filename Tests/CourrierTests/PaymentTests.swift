@@ -56,10 +56,24 @@ import Letters
         let long = String(repeating: "Ł", count: 300)
         let payment = EPCPayment(beneficiary: String(repeating: "Ż", count: 90), iban: try IBAN("BE71096123456769"),
                                  bic: nil, amountCents: 5, reference: nil, text: long)
-        let lines = payment.payload.split(separator: "\n", omittingEmptySubsequences: false)
+        let payload = try #require(payment.payload)
+        let lines = payload.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines[4] == "" && lines[5].count == 70 && lines[7] == "EUR0.05" && lines[9] == "")
         #expect(lines[10].hasPrefix("ŁŁŁ"))
-        #expect(payment.payload.utf8.count <= EPCPayment.maximumBytes)
+        #expect(payload.utf8.count <= EPCPayment.maximumBytes)
+    }
+
+    /// A name whose letters carry marks is cut by whole characters until the
+    /// payload fits 331 bytes: a bank reads the code, and the letter that
+    /// was charged is the letter that prints.
+    @Test func aNameOfStackedMarksIsCutByWholeCharactersToFit() throws {
+        let heavy = String(repeating: "e" + String(repeating: "\u{0301}", count: 8), count: 70)
+        let payment = EPCPayment(beneficiary: heavy, iban: try IBAN("BE71096123456769"), bic: nil, amountCents: 15_730,
+                                 reference: nil, text: String(repeating: "x", count: 140))
+        let payload = try #require(payment.payload)
+        #expect(payload.utf8.count <= EPCPayment.maximumBytes)
+        let name = payload.split(separator: "\n", omittingEmptySubsequences: false)[5]
+        #expect(name.count > 10 && name.allSatisfy { $0.unicodeScalars.count == 9 }, "cut between characters, not inside one")
     }
 
     /// Runs zbarimg, a real QR reader, on a PNG; nil when it finds no code.

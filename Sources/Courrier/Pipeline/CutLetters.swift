@@ -60,11 +60,20 @@ final class CutLetters: PartLetters {
         if ownsStore { store.close() }
     }
 
-    /// A stored letter, ready to draw: its document, terms and logo, and where it goes.
+    /// A stored letter, ready to draw: its document, terms and logo, and where
+    /// it goes. What is wrong with the letter itself is its failure; the
+    /// store's errors stay the cut's.
     private func letter(_ stored: BatchLetter) throws -> BundleLetter {
-        let document = try defaults.apply(to: DocumentParser.parse(Data(stored.document)))
-        let terms = try attachments.terms(for: document.terms, attachmentHash: stored.job.termsHash)
-        let logo = try attachments.logo(for: document.sender.logo, attachmentHash: stored.job.logoHash)
+        let document: Document, terms: LetterTerms?, logo: LetterLogo?
+        do {
+            document = try defaults.apply(to: DocumentParser.parse(Data(stored.document)))
+            terms = try attachments.terms(for: document.terms, attachmentHash: stored.job.termsHash)
+            logo = try attachments.logo(for: document.sender.logo, attachmentHash: stored.job.logoHash)
+        } catch let error as DocumentError {
+            throw BundleWriter.LetterFailure(job: stored.job.id, code: FailureCode.invalidDocument, reason: error.description)
+        } catch let error as RenderError {
+            throw BundleWriter.LetterFailure(job: stored.job.id, code: error.code.rawValue, reason: error.message)
+        }
         let pages = stored.job.pages ?? 0
         let placement = PrintPlacement(stream: stream, sheets: stored.job.sheets ?? stream.sheets(pages: pages),
                                        sortKey: stored.position.sortKey)

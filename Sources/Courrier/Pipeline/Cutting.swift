@@ -61,7 +61,7 @@ final class Cutting {
             }
         }
         for cut in cuts {
-            round.bundles.append(try write(cut, shouldStop: shouldStop))
+            if let bundle = try write(cut, shouldStop: shouldStop) { round.bundles.append(bundle) }
         }
         return round
     }
@@ -131,7 +131,44 @@ final class Cutting {
         return names.isEmpty ? "other files" : names.joined(separator: ", ")
     }
 
-    private func write(_ cut: Cut, shouldStop: @escaping @Sendable () -> Bool) throws -> BundleWriter.Result {
+    /// Writes the bundle of `cut`. Letters that cannot be drawn are taken
+    /// out of it, refunded and failed with their reasons, and the bundle is
+    /// drawn again without them: no cut is held up by one letter. Nil when
+    /// no letter was left to cut.
+    private func write(_ cut: Cut, shouldStop: @escaping @Sendable () -> Bool) throws -> BundleWriter.Result? {
+        var cut = cut
+        while true {
+            do {
+                return try publish(cut, shouldStop: shouldStop)
+            } catch let failed as BundleWriter.LettersFailed {
+                // Each round takes at least one letter out, so this ends.
+                guard let remaining = try withdraw(failed.failures, from: cut) else { return nil }
+                cut.letters = remaining
+            }
+        }
+    }
+
+    /// Takes `failures` out of `cut`; the letters left in it, nil when none is.
+    private func withdraw(_ failures: [BundleWriter.LetterFailure], from cut: Cut) throws -> Int? {
+        var remaining = cut.letters
+        for failure in failures {
+            guard let withdrawal = try store.withdrawFromCut(job: failure.job, batch: cut.batch, worker: claimant.stored,
+                                                             reason: failure.reason, code: failure.code, at: clock()) else {
+                throw MailRoomError("the cut of bundle \(cut.batch) was taken over by another process while job \(failure.job) was being taken out of it")
+            }
+            remaining = withdrawal.remainingLetters
+            log.error("job.failed", ["job": .integer(failure.job), "batch": .string(cut.batch), "code": .string(failure.code),
+                                     "refunded_cents": .integer(withdrawal.refundedCents),
+                                     "reason": .string(failure.reason)])
+        }
+        guard remaining > 0 else {
+            log.info("cut.empty", ["batch": .string(cut.batch), "reason": .string("every letter of the cut failed")])
+            return nil
+        }
+        return remaining
+    }
+
+    private func publish(_ cut: Cut, shouldStop: @escaping @Sendable () -> Bool) throws -> BundleWriter.Result {
         let result: BundleWriter.Result
         do {
             // Nothing is published once another process has taken the cut over.
@@ -145,6 +182,8 @@ final class Cutting {
             log.warning("cut.interrupted", ["batch": .string(cut.batch),
                                             "reason": .string("stopping; the next start finishes this cut")])
             throw interrupted
+        } catch let failed as BundleWriter.LettersFailed {
+            throw failed
         } catch let mismatch as BundleWriter.PageCountMismatch {
             try? store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
             log.error("cut.failed", ["batch": .string(cut.batch), "reason": .string(mismatch.description)])

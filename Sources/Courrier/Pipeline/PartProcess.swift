@@ -11,6 +11,9 @@ import Storage
 /// folder, and writes what it drew as JSON.
 enum PartProcess {
     static let verb = "draw-part"
+    /// The child's exit status when letters of its part could not be drawn;
+    /// its result file then holds `BundleWriter.LettersFailed`.
+    static let lettersFailedStatus: Int32 = 3
 
     /// What the parent asks of the child.
     struct Request: Codable {
@@ -51,6 +54,9 @@ enum PartProcess {
         } catch {
             throw MailRoomError("part \(part.file) of bundle \(drawing.batch) could not be drawn: \(error.description)")
         }
+        if termination == .exited(lettersFailedStatus), let data = FileManager.default.contents(atPath: resultFile.path) {
+            throw try JSONDecoder().decode(BundleWriter.LettersFailed.self, from: data)
+        }
         guard termination == .exited(0), let data = FileManager.default.contents(atPath: resultFile.path) else {
             let said = (try? String(contentsOf: errorFile, encoding: .utf8))?.split(separator: "\n").last.map(String.init)
             throw MailRoomError(said ?? "part \(part.file) of bundle \(drawing.batch) could not be drawn (\(termination))")
@@ -81,6 +87,15 @@ enum PartProcess {
             let written = try drawing.draw(request.part, from: letters)
             try writePrivately(try JSONEncoder().encode(written), to: URL(fileURLWithPath: arguments[1]))
             return 0
+        } catch let failed as BundleWriter.LettersFailed {
+            // The letters' failures, for the parent to take them out of the cut.
+            do {
+                try writePrivately(try JSONEncoder().encode(failed), to: URL(fileURLWithPath: arguments[1]))
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                return 1
+            }
+            return lettersFailedStatus
         } catch {
             FileHandle.standardError.write(Data("\(String(describing: error).replacingOccurrences(of: "\n", with: " "))\n".utf8))
             return 1

@@ -35,7 +35,8 @@ struct FieldReader {
     /// counts as missing.
     ///
     /// Text is printed on paper, written to logs, terminals and CSV: it may be
-    /// at most `limit` characters and hold no control character, nor the
+    /// at most `limit` characters (`TextBounds`: code points and combining
+    /// marks are bounded too) and hold no control character, nor the
     /// Unicode controls that reorder or break what follows them. `multiline`
     /// fields (paragraphs) may hold line breaks; a CR LF counts as one.
     func string(_ key: String, required: Bool = true, limit: Int = FieldReader.textLimit,
@@ -51,8 +52,8 @@ struct FieldReader {
                 if required { report(key, "is empty") }
                 return nil
             }
-            if trimmed.count > limit {
-                report(key, "is \(trimmed.count) characters long; at most \(limit) are allowed")
+            if let problem = TextBounds.problem(in: trimmed, characters: limit) {
+                report(key, problem)
                 return nil
             }
             if let (offset, scalar) = Self.firstForbiddenScalar(in: trimmed, allowingLineBreaks: multiline) {

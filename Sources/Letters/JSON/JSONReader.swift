@@ -74,7 +74,14 @@ struct JSONReader {
         while true {
             skipWhitespace()
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw failure("expected a member name") }
+            let keyOffset = offset
             let key = try string()
+            // RFC 8259 leaves a name given twice to the reader: one keeps the
+            // first, another the last, so the product and Courrier could read
+            // two different documents ("account" twice charges another wallet).
+            guard members[key] == nil else {
+                throw Failure(message: "the member \"\(Self.quoted(key))\" is given twice", offset: keyOffset)
+            }
             skipWhitespace()
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             offset += 1
@@ -160,6 +167,12 @@ struct JSONReader {
         }
         guard let text = String(validating: utf8, as: UTF8.self) else { throw failure("invalid UTF-8 in a string") }
         return text
+    }
+
+    /// A member name as an error quotes it: controls escaped, at most 40 characters.
+    static func quoted(_ key: String) -> String {
+        let shown = ControlCharacters.escaped(String(key.prefix(40)))
+        return key.count > 40 ? shown + "…" : shown
     }
 
     private mutating func hexQuad() throws(Failure) -> UInt32 {

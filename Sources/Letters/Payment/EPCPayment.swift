@@ -37,19 +37,23 @@ public struct EPCPayment: Sendable, Equatable {
                   amountCents: document.totals.grossCents, reference: document.paymentReference, text: text)
     }
 
-    /// The text encoded in the QR code, within 331 bytes: a free text that
-    /// would go over is shortened.
-    public var payload: String {
-        var text = Self.truncated(self.text ?? "", to: 140)
-        var payload = elements(text: text)
-        while payload.utf8.count > Self.maximumBytes && !text.isEmpty {
-            text.removeLast()
-            payload = elements(text: text)
-        }
-        return payload
+    /// The text encoded in the QR code, within 331 bytes, or nil when even
+    /// the shortest allowed form does not fit (the code is then left out,
+    /// as EPC069-12 leaves no way to encode it). The name is cut to 70
+    /// characters and the free text to 140, as the guideline limits them;
+    /// the free text is then shortened to fit, and last the name.
+    public var payload: String? {
+        // Every element but the name and the free text, with their separators.
+        let fixed = elements(name: "", text: "x").utf8.count - (reference == nil ? 1 : 0)
+        guard fixed <= Self.maximumBytes else { return nil }
+        let name = Self.truncated(beneficiary, to: 70, bytes: Self.maximumBytes - fixed)
+        let text = reference == nil
+            ? Self.truncated(self.text ?? "", to: 140, bytes: Self.maximumBytes - fixed - name.utf8.count) : ""
+        let payload = elements(name: name, text: text)
+        return payload.utf8.count <= Self.maximumBytes ? payload : nil
     }
 
-    private func elements(text: String) -> String {
+    private func elements(name: String, text: String) -> String {
         let euros = amountCents / 100, cents = amountCents % 100
         var elements = [
             "BCD",                                   // service tag
@@ -57,7 +61,7 @@ public struct EPCPayment: Sendable, Equatable {
             "1",                                     // character set: UTF-8
             "SCT",                                   // SEPA credit transfer
             bic?.code ?? "",
-            Self.truncated(beneficiary, to: 70),
+            name,
             iban.compact,
             "EUR\(euros).\(cents < 10 ? "0" : "")\(cents)",
             "",                                      // purpose code
@@ -68,8 +72,18 @@ public struct EPCPayment: Sendable, Equatable {
         return elements.joined(separator: "\n")
     }
 
-    /// At most `limit` characters, cut at a character boundary.
-    static func truncated(_ text: String, to limit: Int) -> String {
-        String(text.prefix(limit))
+    /// At most `limit` characters and `bytes` bytes of UTF-8, cut at a
+    /// character boundary: a name with marks stacked on its letters is
+    /// shortened by whole characters.
+    static func truncated(_ text: String, to limit: Int, bytes: Int) -> String {
+        var result = "", used = 0, count = 0
+        for character in text {
+            let size = character.utf8.count
+            guard count < limit, used + size <= bytes else { break }
+            result.append(character)
+            used += size
+            count += 1
+        }
+        return result
     }
 }

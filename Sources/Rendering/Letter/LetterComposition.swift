@@ -415,18 +415,22 @@ struct LetterComposition {
             details.append((labels.reference, reference.description))
         }
         let title = [labels.title[document.kind], document.number].compactMap { $0 }.joined(separator: " ")
-        let payment = EPCPayment(document, text: title)
-        // Encoded once a letter, when it is drawn; its place is the same either way.
-        let qrCode = measuring ? nil : try payment.map { payment throws(RenderError) in
-            try PaymentQRCode(payment.payload)
+        // A payment whose details do not fit a code (EPC069-12's 331 bytes)
+        // is printed without one, as a payment without an IBAN is.
+        let payload = EPCPayment(document, text: title)?.payload
+        // Encoded when the letter is counted too, so that a code that cannot
+        // be made fails the letter before it is charged, never at the cut;
+        // only its image, of a fixed size, waits for the drawing.
+        let qrCode = try payload.map { payload throws(RenderError) in
+            try PaymentQRCode(payload, drawing: !measuring)
         }
         let inset = mm(4)
         let qrSide = mm(30)
-        let qrColumn = payment == nil ? 0 : qrSide + mm(4)
+        let qrColumn = payload == nil ? 0 : qrSide + mm(4)
         let innerWidth = width - 2 * inset - qrColumn
         let heading = TextBlock(labels.payTitle, font: fonts.bold, context: context, width: innerWidth)
         let text = TextBlock(instruction, font: fonts.regular, context: context, width: innerWidth)
-        let caption = payment.map { _ in
+        let caption = payload.map { _ in
             TextBlock(labels.scanToPay, font: fonts.small, context: context, width: qrSide, alignment: .center)
         }
         let labelWidth = mm(32)

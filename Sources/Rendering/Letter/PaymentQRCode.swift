@@ -13,21 +13,27 @@ import Letters
 final class PaymentQRCode {
     /// Modules on a side.
     let size: Int
-    /// One pixel a module, black on white, the quiet zone included.
-    private let image: OpaquePointer
+    /// One pixel a module, black on white, the quiet zone included; nil for
+    /// a code encoded to count a letter's pages, never drawn.
+    private let image: OpaquePointer?
 
     /// The quiet zone the QR specification asks for around the code, in modules.
     static let quietZone = 4
 
     /// Encodes `text` as bytes (its UTF-8, as the EPC payload declares) with
-    /// error correction level M, the version chosen to fit.
-    init(_ text: String) throws(RenderError) {
+    /// error correction level M, the version chosen to fit; `drawing`: makes
+    /// the image too.
+    init(_ text: String, drawing: Bool = true) throws(RenderError) {
         let bytes = Array(text.utf8)
         guard let code = QRcode_encodeData(Int32(bytes.count), bytes, 0, QR_ECLEVEL_M), let data = code.pointee.data else {
             throw RenderError(.qrCode, "the payment QR code could not be encoded (\(bytes.count) bytes)")
         }
         defer { QRcode_free(code) }
         size = Int(code.pointee.width)
+        guard drawing else {
+            image = nil
+            return
+        }
         let modules = size + 2 * Self.quietZone
         guard let image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(modules), Int32(modules)),
               cairo_surface_status(image) == CAIRO_STATUS_SUCCESS, let pixels = cairo_image_surface_get_data(image) else {
@@ -47,12 +53,13 @@ final class PaymentQRCode {
     }
 
     deinit {
-        cairo_surface_destroy(image)
+        if let image { cairo_surface_destroy(image) }
     }
 
     /// Draws the code and its white quiet zone in a square of `side` points
     /// whose top-left corner is `(x, y)`.
     func draw(at x: Double, _ y: Double, side: Double, in context: OpaquePointer) {
+        guard let image else { return }
         let modules = Double(size + 2 * Self.quietZone)
         cairo_save(context)
         cairo_translate(context, x, y)

@@ -121,6 +121,34 @@ extension PostgresStore {
             """) { CutHolder(batch: $0.text(0), worker: $0.text(1), since: $0.text(2)) }
     }
 
+    public func withdrawFromCut(job id: Int64, batch: String, worker: String, reason: String, code: String,
+                                at now: Date) throws -> CutWithdrawal? {
+        try connection.transaction {
+            guard try connection.firstRow("""
+                SELECT batch FROM bundles WHERE batch = $1 AND state = 'cutting' AND claimed_by = $2 FOR UPDATE
+                """, [.text(batch), .text(worker)], { $0.text(0) }) != nil,
+                let job = try connection.firstRow("SELECT \(Self.jobColumns) FROM jobs WHERE id = $1 FOR UPDATE",
+                                                  [.integer(id)], Self.readJob),
+                job.batch == batch, job.state == .prepared else { return nil }
+            let refunded = try refundInTransaction(job: job)
+            try connection.run("""
+                UPDATE jobs SET state = 'failed', reason = $2, reason_code = $3, batch = NULL, updated_at = now()
+                WHERE id = $1
+                """, [.integer(id), .text(reason), .text(code)])
+            let remaining = try connection.firstRow("SELECT count(*) FROM jobs WHERE batch = $1", [.text(batch)]) {
+                $0.int(0)
+            } ?? 0
+            if remaining == 0 {
+                try connection.run("UPDATE cut_slots SET batch = NULL WHERE batch = $1", [.text(batch)])
+                try connection.run("DELETE FROM bundles WHERE batch = $1", [.text(batch)])
+            } else {
+                try connection.run("UPDATE bundles SET letters = $2 WHERE batch = $1",
+                                   [.text(batch), .integer(Int64(remaining))])
+            }
+            return CutWithdrawal(refundedCents: refunded, remainingLetters: remaining)
+        }
+    }
+
     public func completeCut(_ batch: String, worker: String, summary: BundleSummary, at now: Date) throws -> Bool {
         try connection.transaction {
             // Fenced: a worker whose lease ran out and was taken over records nothing.

@@ -97,23 +97,26 @@ extension PostgresStore {
             guard job.state.isCancellable, job.batch == nil else {
                 return .notCancellable(job.batch == nil ? job.state : .bundled)
             }
-            var refunded: Int64 = 0
-            if job.state == .prepared,
-               let (debit, amount) = try connection.firstRow("""
-                   SELECT id, amount_cents FROM ledger WHERE job = $1 AND kind = 'debit'
-                   """, [.integer(id)], { ($0.int64(0), $0.int64(1)) }) {
-                refunded = -amount
-                try connection.run("""
-                    INSERT INTO ledger (account, kind, amount_cents, job, reverses) VALUES ($1, 'refund', $2, $3, $4)
-                    """, [.text(job.account), .integer(refunded), .integer(id), .integer(debit)])
-                try addToWallet(job.account, refunded)
-            }
+            let refunded = job.state == .prepared ? try refundInTransaction(job: job) : 0
             try connection.run("""
                 UPDATE jobs SET state = 'cancelled', claimed_by = NULL, claimed_until = NULL, updated_at = now()
                 WHERE id = $1
                 """, [.integer(id)])
             return .cancelled(refundedCents: refunded)
         }
+    }
+
+    /// Refunds the debit of `job` in the transaction open, as a new entry
+    /// that points at it; returns the amount refunded, 0 when it was never charged.
+    func refundInTransaction(job: Job) throws -> Int64 {
+        guard let (debit, amount) = try connection.firstRow("""
+            SELECT id, amount_cents FROM ledger WHERE job = $1 AND kind = 'debit'
+            """, [.integer(job.id)], { ($0.int64(0), $0.int64(1)) }) else { return 0 }
+        try connection.run("""
+            INSERT INTO ledger (account, kind, amount_cents, job, reverses) VALUES ($1, 'refund', $2, $3, $4)
+            """, [.text(job.account), .integer(-amount), .integer(job.id), .integer(debit)])
+        try addToWallet(job.account, -amount)
+        return -amount
     }
 
     public func credit(account: String, cents: Int64, reference: String, at now: Date) throws -> CreditOutcome {

@@ -118,6 +118,32 @@ extension SQLiteStore {
             }
     }
 
+    public func withdrawFromCut(job id: Int64, batch: String, worker: String, reason: String, code: String,
+                                at now: Date) throws -> CutWithdrawal? {
+        let time = storeTimestamp(now)
+        return try connection.writeTransaction {
+            let held = try connection.prepare("""
+                SELECT count(*) FROM bundles WHERE batch = ?1 AND state = 'cutting' AND claimed_by = ?2
+                """).firstRow([.text(batch), .text(worker)]) { $0.int(0) } ?? 0
+            guard held == 1, let job = try job(id), job.batch == batch, job.state == .prepared else { return nil }
+            let refunded = try refundInTransaction(job: job, at: time)
+            try connection.prepare("""
+                UPDATE jobs SET state = 'failed', reason = ?2, reason_code = ?3, batch = NULL, updated_at = ?4
+                WHERE id = ?1
+                """).run([.integer(id), .text(reason), .text(code), .text(time)])
+            let remaining = try connection.prepare("SELECT count(*) FROM jobs WHERE batch = ?1")
+                .firstRow([.text(batch)]) { $0.int(0) } ?? 0
+            if remaining == 0 {
+                try connection.prepare("UPDATE cut_slots SET batch = NULL WHERE batch = ?1").run([.text(batch)])
+                try connection.prepare("DELETE FROM bundles WHERE batch = ?1").run([.text(batch)])
+            } else {
+                try connection.prepare("UPDATE bundles SET letters = ?2 WHERE batch = ?1")
+                    .run([.text(batch), .integer(Int64(remaining))])
+            }
+            return CutWithdrawal(refundedCents: refunded, remainingLetters: remaining)
+        }
+    }
+
     public func completeCut(_ batch: String, worker: String, summary: BundleSummary, at now: Date) throws -> Bool {
         let time = storeTimestamp(now)
         return try connection.writeTransaction {

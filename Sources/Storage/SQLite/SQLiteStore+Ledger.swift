@@ -108,25 +108,27 @@ extension SQLiteStore {
             guard job.state.isCancellable, job.batch == nil else {
                 return .notCancellable(job.batch == nil ? job.state : .bundled)
             }
-            var refunded: Int64 = 0
-            if job.state == .prepared {
-                let debit = try connection.prepare("""
-                    SELECT id, amount_cents FROM ledger WHERE job = ?1 AND kind = 'debit'
-                    """).firstRow([.integer(id)]) { ($0.int64(0), $0.int64(1)) }
-                if let (debitID, amount) = debit {
-                    refunded = -amount
-                    try connection.prepare("""
-                        INSERT INTO ledger (account, kind, amount_cents, job, reverses, created_at)
-                        VALUES (?1, 'refund', ?2, ?3, ?4, ?5)
-                        """).run([.text(job.account), .integer(refunded), .integer(id), .integer(debitID), .text(time)])
-                    try addToWallet(job.account, refunded)
-                }
-            }
+            let refunded = job.state == .prepared ? try refundInTransaction(job: job, at: time) : 0
             try connection.prepare("""
                 UPDATE jobs SET state = 'cancelled', claimed_by = NULL, claimed_until = NULL, updated_at = ?2 WHERE id = ?1
                 """).run([.integer(id), .text(time)])
             return .cancelled(refundedCents: refunded)
         }
+    }
+
+    /// Refunds the debit of `job` in the transaction open, as a new entry
+    /// that points at it; returns the amount refunded, 0 when it was never charged.
+    func refundInTransaction(job: Job, at time: String) throws -> Int64 {
+        let debit = try connection.prepare("""
+            SELECT id, amount_cents FROM ledger WHERE job = ?1 AND kind = 'debit'
+            """).firstRow([.integer(job.id)]) { ($0.int64(0), $0.int64(1)) }
+        guard let (debitID, amount) = debit else { return 0 }
+        try connection.prepare("""
+            INSERT INTO ledger (account, kind, amount_cents, job, reverses, created_at)
+            VALUES (?1, 'refund', ?2, ?3, ?4, ?5)
+            """).run([.text(job.account), .integer(-amount), .integer(job.id), .integer(debitID), .text(time)])
+        try addToWallet(job.account, -amount)
+        return -amount
     }
 
     public func credit(account: String, cents: Int64, reference: String, at now: Date) throws -> CreditOutcome {
