@@ -28,6 +28,9 @@ public struct Configuration: Sendable {
     public var passphrase: Secret?
     /// The file written last into a delivered bundle's folder.
     public var trigger = DeliverySettings.defaultTrigger
+    /// The mode of the files a `file://` drop writes: the print shop's group
+    /// reads them, others do not.
+    public var dropMode = DropMode.standard
     /// The wait after a first failed delivery; it doubles with each further
     /// failure, up to an hour.
     public var deliveryRetry: TimeInterval = 60
@@ -99,6 +102,13 @@ public struct Configuration: Sendable {
         configuration.passphraseFile = value("COURRIER_SSH_PASSPHRASE_FILE")
         configuration.passphrase = value("COURRIER_SSH_PASSPHRASE").map(Secret.init)
         if let value = value("COURRIER_TRIGGER") { configuration.trigger = value }
+        if let value = value("COURRIER_DROP_MODE") {
+            guard let mode = DropMode.parse(value) else {
+                throw MailRoomError("\(name("COURRIER_DROP_MODE")) is \"\(value.prefix(40))\", expected an octal file mode that the owner reads and writes "
+                                    + "and others cannot read, such as 0640 or 0660")
+            }
+            configuration.dropMode = mode
+        }
         if let value = value("COURRIER_DELIVERY_RETRY") {
             configuration.deliveryRetry = try Duration.parse(value, name: name("COURRIER_DELIVERY_RETRY"), minimum: 0)
         }
@@ -190,7 +200,8 @@ public struct Configuration: Sendable {
             ("COURRIER_DATABASE", database), ("COURRIER_OUTBOX", outbox), ("COURRIER_TARIFF", tariffPath ?? "(built in)"),
             ("COURRIER_DELIVER", deliverURL), ("COURRIER_SSH_KEY", sshKey), ("COURRIER_KNOWN_HOSTS", knownHosts),
             ("COURRIER_SSH_PASSPHRASE_FILE", passphraseFile), ("COURRIER_SSH_PASSPHRASE", passphrase.map { "\($0)" }),
-            ("COURRIER_TRIGGER", trigger), ("COURRIER_DELIVERY_RETRY", duration(deliveryRetry)),
+            ("COURRIER_TRIGGER", trigger), ("COURRIER_DROP_MODE", dropMode.description),
+            ("COURRIER_DELIVERY_RETRY", duration(deliveryRetry)),
             ("COURRIER_ENVELOPE", inserting.foldedEnvelope.rawValue),
             ("COURRIER_FOLDED_SHEETS", String(inserting.maximumFoldedSheets)), ("COURRIER_MARKS", marks.description),
             ("COURRIER_POLL", duration(pollInterval)), ("COURRIER_GRACE", duration(grace)),
@@ -261,7 +272,7 @@ public struct Configuration: Sendable {
             passphrase = try DeliverySettings.passphrase(fromFile: passphraseFile)
         }
         let settings = DeliverySettings(destination: destination, sshKey: sshKey, passphrase: passphrase,
-                                        knownHosts: knownHosts, trigger: trigger)
+                                        knownHosts: knownHosts, trigger: trigger, fileMode: dropMode)
         try settings.validate()
         return settings
     }

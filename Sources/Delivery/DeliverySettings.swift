@@ -14,17 +14,21 @@ public struct DeliverySettings: Sendable {
     public var trigger: String
     /// Seconds to wait for the server to answer the connection.
     public var connectTimeout: Int
+    /// The mode of the files a folder drop writes.
+    public var fileMode: DropMode
 
     public static let defaultTrigger = "READY"
 
     public init(destination: Destination, sshKey: String? = nil, passphrase: Secret? = nil, knownHosts: String? = nil,
-                trigger: String = DeliverySettings.defaultTrigger, connectTimeout: Int = 30) {
+                trigger: String = DeliverySettings.defaultTrigger, connectTimeout: Int = 30,
+                fileMode: DropMode = .standard) {
         self.destination = destination
         self.sshKey = sshKey
         self.passphrase = passphrase
         self.knownHosts = knownHosts
         self.trigger = trigger
         self.connectTimeout = connectTimeout
+        self.fileMode = fileMode
     }
 
     /// Reads a passphrase file: its first line, so that a trailing newline from
@@ -60,8 +64,8 @@ public struct DeliverySettings: Sendable {
         case .sftp(let address):
             return try SFTPDrop(address: address, key: sshKey ?? "", passphrase: passphrase,
                                 knownHosts: knownHosts ?? "", timeout: connectTimeout)
-        case .folder:
-            return FolderDrop()
+        case .folder(let path):
+            return FolderDrop(root: path, fileMode: fileMode)
         }
     }
 }

@@ -4,21 +4,6 @@ import Testing
 @testable import Delivery
 @testable import Storage
 
-/// A mail room with one bundle cut from two fixture letters. Its store and
-/// outbox live in `folder` (the SSH server's, for SFTP tests), which outlives
-/// the mail room.
-private func roomWithBundle(in folder: TemporaryFolder? = nil,
-                            configure: (inout Configuration) -> Void = { _ in }) throws -> (TestMailRoom, URL, String) {
-    let room = try TestMailRoom(folder: folder, configure: configure)
-    let documents = try room.folder.copyFixtureDocuments()
-    _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
-    _ = try room.enqueue(documents.appendingPathComponent("acme-invoice-fr.json"),
-                         documents.appendingPathComponent("acme-entretien-fr.json"))
-    _ = try room.mailRoom.prepareAll()
-    let bundle = try #require(try room.mailRoom.cut().first)
-    return (room, bundle.folder, bundle.batch)
-}
-
 private func settings(_ server: SSHServer, root: String? = nil, key: String? = nil, passphrase: String? = nil,
                       knownHosts: String? = nil) throws -> DeliverySettings {
     DeliverySettings(destination: try Destination(url: server.destination(root)), sshKey: key ?? server.ed25519Key,
@@ -335,7 +320,7 @@ private func deliveryError(_ work: () throws -> Void) -> DeliveryError? {
         // A crash after the trigger was written and before the store heard of it.
         let other = try TemporaryFolder()
         try FileManager.default.createDirectory(at: other.url.appendingPathComponent(batch), withIntermediateDirectories: true)
-        let drop = FolderDrop()
+        let drop = FolderDrop(root: other.url.path)
         _ = try BundleDrop(root: other.url.path).deliver(bundle: bundle, batch: batch, to: drop)
         let repeated = try BundleDrop(root: other.url.path).deliver(bundle: bundle, batch: batch, to: drop)
         #expect(repeated.alreadyDelivered && repeated.bytesSent == 0)

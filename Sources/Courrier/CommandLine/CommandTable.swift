@@ -71,6 +71,8 @@ enum CommandTable {
                 help: "the passphrase itself: environment or file only, never a command line", group: .delivery),
         Setting(key: "COURRIER_TRIGGER", option: "trigger", value: "NAME",
                 help: "file written last into a delivered bundle (default READY)", group: .delivery),
+        Setting(key: "COURRIER_DROP_MODE", option: "drop-mode", value: "MODE",
+                help: "mode of the files a file:// drop writes, for the print shop's group (default 0640)", group: .delivery),
         Setting(key: "COURRIER_DELIVERY_RETRY", option: "delivery-retry", value: "DURATION",
                 help: "wait after a failed delivery, doubled each time up to an hour (default 60s)", group: .delivery),
         Setting(key: "COURRIER_POLL", option: "poll", value: "DURATION",

@@ -1,5 +1,22 @@
 import Foundation
+import Testing
+@testable import Courrier
 @testable import Delivery
+
+/// A mail room with one bundle cut from two fixture letters. Its store and
+/// outbox live in `folder` (the SSH server's, for SFTP tests), which outlives
+/// the mail room.
+func roomWithBundle(in folder: TemporaryFolder? = nil,
+                    configure: (inout Configuration) -> Void = { _ in }) throws -> (TestMailRoom, URL, String) {
+    let room = try TestMailRoom(folder: folder, configure: configure)
+    let documents = try room.folder.copyFixtureDocuments()
+    _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+    _ = try room.enqueue(documents.appendingPathComponent("acme-invoice-fr.json"),
+                         documents.appendingPathComponent("acme-entretien-fr.json"))
+    _ = try room.mailRoom.prepareAll()
+    let bundle = try #require(try room.mailRoom.cut().first)
+    return (room, bundle.folder, bundle.batch)
+}
 
 /// A drop that forwards every operation to a real one and writes down the
 /// ones that change something, so that a test can check their order.
