@@ -29,7 +29,8 @@ public struct PartDrawing: Sendable {
 
     public func draw(_ part: BundlePart, from letters: PartLetters) throws -> Written {
         let stream = part.stream
-        let renderer = LetterRenderer()
+        // Twice the budget of preparation: a letter it took is not failed here by a hair.
+        let renderer = LetterRenderer(layoutBudget: 2 * LetterRenderer.layoutBudget)
         let canvas = try PDFCanvas(path: folder.appendingPathComponent(part.file).path,
                                    metadata: PDFMetadata(title: "Courrier bundle \(batch) \(part.file)", date: createdAt))
         let manifest = try ManifestWriter(folder: folder, part: part.index)

@@ -17,6 +17,8 @@ public struct RenderError: Error, Sendable, Equatable, CustomStringConvertible {
         case missingGlyph = "missing_glyph"
         /// An inserter mark could not be made.
         case marks
+        /// Laying the letter out took more processor time than a letter may.
+        case layoutTooSlow = "layout_too_slow"
     }
 
     public var code: Code

@@ -44,9 +44,20 @@ public final class LetterRenderer {
     /// A context that draws nowhere, for laying letters out to count their pages.
     private let measuringContext = MeasuringContext()
 
+    /// The most processor time laying out one letter may take, in seconds.
+    let layoutBudget: Double
+
+    /// Laying out the largest letter the document limits allow, in any script
+    /// the fonts cover, takes well under a second; a letter over this budget
+    /// is one whose text finds a slow path in the shaper.
+    public static let layoutBudget: Double = 5
+
     /// `fontFamily` is a Pango family list; the first that the machine has wins.
-    public init(fontFamily: String = "Liberation Sans, DejaVu Sans") {
+    /// `layoutBudget` is counted in processor time of the calling thread, so
+    /// a loaded machine does not fail a letter that an idle one would take.
+    public init(fontFamily: String = "Liberation Sans, DejaVu Sans", layoutBudget: Double = LetterRenderer.layoutBudget) {
         fonts = LetterFonts(family: fontFamily)
+        self.layoutBudget = layoutBudget
     }
 
     /// Renders `document`, with the sender's logo when it has one, and its
@@ -82,18 +93,28 @@ public final class LetterRenderer {
 
     private func layout(_ document: Document, terms: LetterTerms?, logo: LetterLogo?,
                         context: OpaquePointer, measuring: Bool = false) throws(RenderError) -> Layout {
+        let started = ProcessorTime.ofThisThread()
+        func checkBudget(_ part: String) throws(RenderError) {
+            let spent = ProcessorTime.ofThisThread() - started
+            guard spent <= layoutBudget else {
+                throw RenderError(.layoutTooSlow, "laying out \(part) took \(String(format: "%.1f", spent)) s of processor time; "
+                                  + "a letter may take \(String(format: "%g", layoutBudget)) s: shorten its text or split it into words")
+            }
+        }
         try coverage.check(document, font: fonts.regular)
         if let source = document.sender.logo, logo == nil {
             throw RenderError(.unreadableLogo, "\(source.name) is missing")
         }
         let composition = try LetterComposition(document: document, logo: logo, fonts: fonts, context: context,
                                                 measuring: measuring)
+        try checkBudget("the letter")
         var textTerms: TermsPages.TextLayout?
         var termsPages = 0
         switch terms {
         case .pdf(let pdf)?: termsPages = pdf.pageCount
         case .text(let text)?:
             let layout = TermsPages.TextLayout(text: text, title: composition.labels.terms, fonts: fonts, context: context)
+            try checkBudget("the letter and its terms")
             textTerms = layout
             termsPages = layout.pageCount
         case nil: break
@@ -145,6 +166,16 @@ public final class LetterRenderer {
             .filter { !$0.isEmpty }.joined(separator: " ")
         return PDFMetadata(title: "\(title) – \(document.sender.address.name)",
                            date: "\(document.issueDate)T00:00:00Z")
+    }
+}
+
+/// Processor time, which a busy machine does not make longer.
+enum ProcessorTime {
+    /// Seconds of processor time the calling thread has used.
+    static func ofThisThread() -> Double {
+        var time = timespec()
+        guard clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time) == 0 else { return 0 }
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }
 
