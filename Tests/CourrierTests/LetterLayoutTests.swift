@@ -313,7 +313,7 @@ func expectAddressAlone(in letter: RenderedLetter, of document: Document) throws
     @Test(arguments: [
         ("jpeg", [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10] as [UInt8], "is not a PNG (it is a JPEG)"),
         ("truncated", [], "is a damaged PNG"),
-        ("missing", nil, "there is no readable file"),
+        ("missing", nil, "which does not exist"),
     ] as [(String, [UInt8]?, String)])
     func aBadLogoFailsItsJobWithTheReason(_ name: String, bytes: [UInt8]?, reason: String) throws {
         let folder = try TemporaryFolder()

@@ -37,11 +37,6 @@ struct Intake {
         self.init(opener: IsolatedOpener(limits: configuration.untrusted), tariff: tariff)
     }
 
-    /// A file's size from its metadata, before anything of it is read.
-    private static func size(of path: String) -> Int {
-        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-    }
-
     func submission(fromFile url: URL) throws(Rejection) -> Submission {
         let data = try Self.read(url)
         let identity: DocumentParser.Identity
@@ -118,16 +113,12 @@ struct Intake {
     }
 
     /// A document file's bytes, refused before reading when it is larger than
-    /// a document may be.
+    /// a document may be, or is not a regular file (a link, a FIFO).
     static func read(_ url: URL) throws(Rejection) -> Data {
-        let size = size(of: url.path)
-        guard size <= DocumentParser.maximumBytes else {
-            throw Rejection(file: url.path, reason: "is \(size / 1024 / 1024) MiB; a document may be at most \(DocumentParser.maximumBytes / 1024 / 1024) MiB, terms and logo included")
-        }
         do {
-            return try Data(contentsOf: url)
+            return Data(try SharedFile.read(url.path, limit: DocumentParser.maximumBytes))
         } catch {
-            throw Rejection(file: url.path, reason: "cannot read the file (\(error.localizedDescription))")
+            throw Rejection(file: url.path, reason: "cannot read the file: it \(error.reason)")
         }
     }
 
@@ -178,22 +169,13 @@ struct Intake {
         }
     }
 
-    /// A file named by a document, relative to the document's folder.
+    /// A file named by a document, inside the document's folder: opened by
+    /// descriptor, through no link, and checked on that descriptor.
     private static func fileBytes(_ path: String, field: String, folder: URL) throws(DocumentError) -> [UInt8] {
-        let file = folder.appendingPathComponent(path).standardizedFileURL
-        // A symbolic link could still lead out of the folder; the resolved path must not.
-        let resolvedFolder = folder.resolvingSymlinksInPath().standardizedFileURL.path
-        let resolvedFile = file.resolvingSymlinksInPath().standardizedFileURL.path
-        guard resolvedFile.hasPrefix(resolvedFolder + "/") else {
-            throw DocumentError(field: field, "is \"\(path)\", which leads out of the document's folder")
+        do {
+            return try SharedFile.read(path, in: folder, limit: DocumentParser.maximumBytes)
+        } catch {
+            throw DocumentError(field: field, "is \"\(path)\", which \(error.reason)")
         }
-        let size = size(of: file.path)
-        guard size <= DocumentParser.maximumBytes else {
-            throw DocumentError(field: field, "is \"\(path)\", a file of \(size / 1024 / 1024) MiB; at most \(DocumentParser.maximumBytes / 1024 / 1024) MiB")
-        }
-        guard let data = FileManager.default.contents(atPath: file.path) else {
-            throw DocumentError(field: field, "is \"\(path)\", but there is no readable file \(file.path)")
-        }
-        return [UInt8](data)
     }
 }
