@@ -103,7 +103,8 @@ public final class MailRoom {
     /// or failed with its reason, and leaves the table in that transaction.
     func enqueueSubmissions() throws {
         while true {
-            let rows = try store.takeSubmissions(limit: Preparation.batchSize, worker: claimant.stored, lease: 300)
+            let rows = try store.takeSubmissions(limit: Preparation.batchSize, worker: claimant.stored, lease: 300,
+                                                  maximumBytes: DocumentParser.maximumBytes)
             guard !rows.isEmpty else { return }
             for row in rows {
                 let outcome = try store.enqueue(intake.submission(from: row), at: clock())

@@ -38,8 +38,9 @@ public protocol LetterStore: AnyObject {
     /// (PostgreSQL's `courrier.submissions`), taken by `worker` for `lease`
     /// seconds, oldest first. They go through the same intake as files, and
     /// `enqueue` removes each (`Submission.source`) in the transaction that
-    /// queues it. Empty for a store without that table.
-    func takeSubmissions(limit: Int, worker: String, lease: TimeInterval) throws -> [ProductSubmission]
+    /// queues it. A column over `maximumBytes` is measured, not loaded: it
+    /// comes back nil, named in `oversized`. Empty for a store without that table.
+    func takeSubmissions(limit: Int, worker: String, lease: TimeInterval, maximumBytes: Int) throws -> [ProductSubmission]
 
     /// The workers holding claims on queued jobs or on deliveries.
     func claimingWorkers() throws -> [String]
@@ -208,14 +209,19 @@ public struct ProductSubmission: Sendable {
     public var document: [UInt8]
     public var terms: [UInt8]?
     public var logo: [UInt8]?
+    /// The columns too large to load, with their size in bytes: their
+    /// values above are empty.
+    public var oversized: [(column: String, bytes: Int64)]
 
-    public init(id: Int64, account: String, documentID: String, document: [UInt8], terms: [UInt8]?, logo: [UInt8]?) {
+    public init(id: Int64, account: String, documentID: String, document: [UInt8], terms: [UInt8]?, logo: [UInt8]?,
+                oversized: [(column: String, bytes: Int64)] = []) {
         self.id = id
         self.account = account
         self.documentID = documentID
         self.document = document
         self.terms = terms
         self.logo = logo
+        self.oversized = oversized
     }
 }
 

@@ -52,6 +52,39 @@ import Storage
         #expect(try server.psql(url: url, "SELECT balance_cents FROM courrier.wallet_balances WHERE account = 'acme'") == "845")
     }
 
+    /// A 600 MB column in the product's table is measured, never loaded: its
+    /// row fails alone naming the column, and the letters beside it, queued
+    /// through the table or the command line, go out.
+    @Test func anOversizedProductRowFailsAloneAndTheRestIsPrepared() throws {
+        let server = try PostgresServer.shared.get()
+        let folder = try TemporaryFolder()
+        let url = try server.makeDatabase()
+        let environment = ["COURRIER_DATABASE": url, "COURRIER_OUTBOX": folder.path("outbox")]
+        let documents = try folder.copyFixtureDocuments()
+        #expect(try runCourrier(["wallet", "credit", "acme", "10", "--reference", "top-up"], environment: environment,
+                                in: folder.url).status == 0)
+        let huge = try fixtureDocument { $0["id"] = "SQL-HUGE" }
+        let good = try fixtureDocument("acme-entretien-fr.json") { $0["id"] = "SQL-GOOD"; $0["terms"] = nil }
+        try server.psql(url: url, """
+            INSERT INTO courrier.submissions (account, document_id, document, terms)
+            VALUES ('acme', 'SQL-HUGE', $doc$\(huge)$doc$, convert_to(repeat('x', 600000000), 'UTF8'));
+            INSERT INTO courrier.submissions (account, document_id, document) VALUES ('acme', 'SQL-GOOD', $doc$\(good)$doc$);
+            """)
+        #expect(try runCourrier(["enqueue", documents.appendingPathComponent("acme-invoice-fr.json").path],
+                                environment: environment, in: folder.url).status == 0)
+
+        let run = try runCourrier(["run"], environment: environment, in: folder.url)
+        #expect(run.status == 0, "\(run.error)")
+        let letters = try server.psql(url: url, """
+            SELECT document_id, state, coalesce(reason, '') FROM courrier.letters ORDER BY document_id
+            """).split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
+        #expect(letters.map { $0[0] } == ["INV-2026-0116", "SQL-GOOD", "SQL-HUGE"])
+        #expect(letters[0][1] == "bundled" && letters[1][1] == "bundled")
+        #expect(letters[2][1] == "failed")
+        #expect(letters[2][2] == "the submission's terms column holds 572 MiB; at most 16 MiB are read", "\(letters[2])")
+        #expect(try server.psql(url: url, "SELECT count(*) FROM courrier.submissions") == "0")
+    }
+
     /// A bundle's folder deleted after the cut is drawn again at delivery,
     /// byte for byte, and `status` says which bundle was rebuilt.
     @Test(arguments: Backend.allCases)

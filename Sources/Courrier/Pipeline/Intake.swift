@@ -57,8 +57,9 @@ struct Intake {
         var submission = Submission(account: row.account, documentID: row.documentID, document: row.document)
         submission.source = row.id
         let data = Data(row.document)
-        guard data.count <= DocumentParser.maximumBytes else {
-            submission.failure = "the document is \(data.count / 1024 / 1024) MiB; a document may be at most \(DocumentParser.maximumBytes / 1024 / 1024) MiB"
+        if let (column, bytes) = row.oversized.first {
+            submission.failure = "the submission's \(column) column holds \(bytes / 1024 / 1024) MiB; "
+                + "at most \(DocumentParser.maximumBytes / 1024 / 1024) MiB are read"
             submission.failureCode = FailureCode.invalidDocument
             return submission
         }

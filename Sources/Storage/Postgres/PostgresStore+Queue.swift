@@ -171,8 +171,11 @@ extension PostgresStore {
     }
 
     /// Documents the product inserted into `submissions`, taken for `lease`
-    /// seconds by `worker`, oldest first; another worker skips them.
-    public func takeSubmissions(limit: Int, worker: String, lease: TimeInterval) throws -> [ProductSubmission] {
+    /// seconds by `worker`, oldest first; another worker skips them. Each
+    /// column's size is read before its value: one over `maximumBytes` is
+    /// left in the table, so that a 600 MB row costs no memory and fails
+    /// alone. The account and id are cut to a length no real one has.
+    public func takeSubmissions(limit: Int, worker: String, lease: TimeInterval, maximumBytes: Int) throws -> [ProductSubmission] {
         let waiting = try connection.firstRow("""
             SELECT EXISTS (SELECT 1 FROM submissions WHERE claimed_until IS NULL OR claimed_until < now())
             """) { $0.bool(0) } ?? false
@@ -182,11 +185,20 @@ extension PostgresStore {
                 UPDATE submissions SET claimed_by = $1, claimed_until = now() + $2 * interval '1 second'
                 WHERE id IN (SELECT id FROM submissions WHERE claimed_until IS NULL OR claimed_until < now()
                              ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-                RETURNING id, account, document_id, document, terms, logo
-                """, [.text(worker), Self.seconds(lease), .integer(Int64(limit))]) { row in
-                    ProductSubmission(id: row.int64(0), account: row.text(1), documentID: row.text(2),
-                                      document: Array(row.text(3).utf8),
-                                      terms: row.isNull(4) ? nil : row.bytes(4), logo: row.isNull(5) ? nil : row.bytes(5))
+                RETURNING id, substr(account, 1, 1000), substr(document_id, 1, 1000),
+                          octet_length(document), CASE WHEN octet_length(document) <= $4 THEN document END,
+                          octet_length(terms), CASE WHEN octet_length(terms) <= $4 THEN terms END,
+                          octet_length(logo), CASE WHEN octet_length(logo) <= $4 THEN logo END
+                """, [.text(worker), Self.seconds(lease), .integer(Int64(limit)), .integer(Int64(maximumBytes))]) { row in
+                    var oversized: [(column: String, bytes: Int64)] = []
+                    for (column, index) in [("document", 3), ("terms", 5), ("logo", 7)] as [(String, Int32)]
+                    where !row.isNull(index) && row.int64(index) > Int64(maximumBytes) {
+                        oversized.append((column, row.int64(index)))
+                    }
+                    return ProductSubmission(id: row.int64(0), account: row.text(1), documentID: row.text(2),
+                                             document: row.isNull(4) ? [] : Array(row.text(4).utf8),
+                                             terms: row.isNull(6) ? nil : row.bytes(6), logo: row.isNull(8) ? nil : row.bytes(8),
+                                             oversized: oversized)
                 }.sorted { $0.id < $1.id }
         }
     }

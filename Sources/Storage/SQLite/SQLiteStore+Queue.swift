@@ -170,7 +170,7 @@ extension SQLiteStore {
 
     /// The embedded store has no table for the product to insert into: the
     /// product queues through `courrier enqueue`.
-    public func takeSubmissions(limit: Int, worker: String, lease: TimeInterval) throws -> [ProductSubmission] {
+    public func takeSubmissions(limit: Int, worker: String, lease: TimeInterval, maximumBytes: Int) throws -> [ProductSubmission] {
         []
     }
 
