@@ -66,7 +66,7 @@ let package = Package(
 
         .testTarget(
             name: "CourrierTests",
-            dependencies: ["Letters", "Checksums", "Rendering", "Storage", "Bundling", "Delivery", "Courrier", "CPoppler", "CDataMatrix",
+            dependencies: ["Letters", "Checksums", "Rendering", "Storage", "Bundling", "Delivery", "Courrier", "CCairo", "CPoppler", "CDataMatrix",
                            "courrier"],
             path: "Tests/CourrierTests"
         ),

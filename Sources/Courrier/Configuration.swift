@@ -61,6 +61,12 @@ public struct Configuration: Sendable {
     /// The bounds of the child process that reads each terms PDF and logo.
     public var untrusted = IsolatedOpener.Limits()
 
+    /// The memory a cut keeps for terms pages it has drawn, to paint them on
+    /// every letter that carries them; least recently used terms go first.
+    /// Shared between the parts drawn at once.
+    public var termsMemory = Configuration.defaultTermsMemory
+    public static let defaultTermsMemory = 512 * 1024 * 1024
+
     /// How long after a letter's story ended `courrier purge` forgets it, in days.
     public var retentionDays: Int?
 
@@ -149,6 +155,9 @@ public struct Configuration: Sendable {
         if let value = value("COURRIER_OPEN_MEMORY") {
             configuration.untrusted.memoryBytes = try parseMemory(value, name: name("COURRIER_OPEN_MEMORY"))
         }
+        if let value = value("COURRIER_TERMS_MEMORY") {
+            configuration.termsMemory = try parseMemory(value, name: name("COURRIER_TERMS_MEMORY"), minimum: 16)
+        }
         configuration.schedule = try CutSchedule.parse(
             at: value("COURRIER_CUT_AT"), days: value("COURRIER_CUT_DAYS"), every: value("COURRIER_CUT_EVERY"),
             timeZone: value("COURRIER_TIME_ZONE"),
@@ -212,6 +221,7 @@ public struct Configuration: Sendable {
             ("COURRIER_THREADS", String(threads)), ("COURRIER_FILE_SHEETS", String(sheetsPerFile)),
             ("COURRIER_OPEN_TIMEOUT", duration(untrusted.time)),
             ("COURRIER_OPEN_MEMORY", "\(untrusted.memoryBytes / 1024 / 1024)M"),
+            ("COURRIER_TERMS_MEMORY", "\(termsMemory / 1024 / 1024)M"),
         ]
         return settings.map { ($0.0, $0.1 ?? "") }
     }
@@ -249,16 +259,16 @@ public struct Configuration: Sendable {
     }
 
     /// An amount of memory: mebibytes (`512M`, or a bare `512`) or gibibytes
-    /// (`2G`), from 256 MiB: less does not start the reader.
-    static func parseMemory(_ text: String, name: String) throws -> Int {
+    /// (`2G`), from `minimum` MiB (256 by default: less does not start the reader).
+    static func parseMemory(_ text: String, name: String, minimum: Int = 256) throws -> Int {
         let mebibytes: Int?
         switch text.uppercased().last {
         case "G": mebibytes = Int(text.dropLast()).flatMap { $0 <= 1024 ? $0 * 1024 : nil }
         case "M": mebibytes = Int(text.dropLast())
         default: mebibytes = Int(text)
         }
-        guard let mebibytes, (256...1024 * 1024).contains(mebibytes) else {
-            throw MailRoomError("\(name) is \"\(text)\", expected an amount of memory from 256M, such as 1024M or 2G")
+        guard let mebibytes, (minimum...1024 * 1024).contains(mebibytes) else {
+            throw MailRoomError("\(name) is \"\(text.prefix(40))\", expected an amount of memory from \(minimum)M, such as 1024M or 2G")
         }
         return mebibytes * 1024 * 1024
     }

@@ -16,10 +16,18 @@ final class AttachmentCache {
     private var logos: [String: LetterLogo] = [:]
     /// Distinct attachments of each kind kept open; customers share a handful each.
     private let capacity = 64
+    /// The terms opened, least recently used first.
+    private var termsUse: [String] = []
+    /// The most memory the terms pages drawn and kept may hold. The terms in
+    /// hand are kept whatever they cost: intake has checked that one PDF can
+    /// be drawn within the reader's memory limit.
+    private let termsBudget: Int
 
-    init(store: LetterStore, intake: Intake) {
+    /// Keeps drawn terms pages while they cost at most `termsBudget` bytes.
+    init(store: LetterStore, intake: Intake, termsBudget: Int = Configuration.defaultTermsMemory) {
         self.store = store
         self.intake = intake
+        self.termsBudget = termsBudget
     }
 
     /// The terms a stored job's document refers to: its attachment for a PDF.
@@ -34,6 +42,7 @@ final class AttachmentCache {
                     : try intake.opener.terms(stored.bytes, name: name, maximumPages: intake.maximumPages).pdf
                 return try LetterTerms.open(source, pdfBytes: bytes, name: name)
             }
+            if let attachmentHash { keepWithinBudget(using: attachmentHash) }
             return terms
         }
     }
@@ -60,6 +69,24 @@ final class AttachmentCache {
         if cache.count >= capacity { cache.removeAll() }
         cache[hash] = value
         return value
+    }
+
+    /// Marks `hash` as the terms in hand, then lets go of the least recently
+    /// used others until the pages drawn of those kept fit the budget.
+    private func keepWithinBudget(using hash: String) {
+        termsUse.removeAll { $0 == hash }
+        termsUse.append(hash)
+        termsUse.removeAll { termsDocuments[$0] == nil }
+        func cost(_ hash: String) -> Int {
+            if case .pdf(let pdf)?? = termsDocuments[hash] { return pdf.drawnBytes }
+            return 0
+        }
+        var total = termsUse.reduce(0) { $0 + cost($1) }
+        while total > termsBudget, termsUse.count > 1 {
+            let oldest = termsUse.removeFirst()
+            total -= cost(oldest)
+            termsDocuments[oldest] = nil
+        }
     }
 
     static func describe(_ source: TermsSource) -> String {

@@ -29,14 +29,14 @@ final class CutLetters: PartLetters {
     /// The `count` letters of `stream` in `batch` after `position` (from the
     /// first when nil). `ownsStore`: close the store when done.
     init(store: LetterStore, ownsStore: Bool, batch: String, stream: PrintStream, after position: PrintPosition?, count: Int,
-         intake: Intake, shouldStop: @escaping @Sendable () -> Bool, advance: @escaping @Sendable () -> Void) {
+         intake: Intake, termsBudget: Int, shouldStop: @escaping @Sendable () -> Bool, advance: @escaping @Sendable () -> Void) {
         self.store = store
         self.ownsStore = ownsStore
         self.batch = batch
         self.stream = stream
         self.position = position
         left = count
-        attachments = AttachmentCache(store: store, intake: intake)
+        attachments = AttachmentCache(store: store, intake: intake, termsBudget: termsBudget)
         defaults = AccountDefaults(store: store)
         self.shouldStop = shouldStop
         self.advance = advance

@@ -41,6 +41,6 @@ final class CutSource: @unchecked Sendable {
     func letters(_ part: BundlePart) throws -> PartLetters {
         CutLetters(store: store, ownsStore: false, batch: batch, stream: part.stream, after: position(before: part),
                    count: part.letters.count, intake: Intake(configuration, tariff: tariff),
-                   shouldStop: shouldStop, advance: advance)
+                   termsBudget: configuration.termsMemory, shouldStop: shouldStop, advance: advance)
     }
 }

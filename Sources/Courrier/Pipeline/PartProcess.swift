@@ -45,6 +45,8 @@ enum PartProcess {
         var environment = ["COURRIER_DATABASE": configuration.database, "COURRIER_THREADS": "1",
                            "COURRIER_OPEN_TIMEOUT": "\(configuration.untrusted.time)s",
                            "COURRIER_OPEN_MEMORY": "\(configuration.untrusted.memoryBytes / 1024 / 1024)M",
+                           // Each of the parts drawn at once keeps its share.
+                           "COURRIER_TERMS_MEMORY": "\(max(16, configuration.termsMemory / configuration.threads / 1024 / 1024))M",
                            "COURRIER_CONFIG": ""]
         environment["COURRIER_TARIFF"] = configuration.tariffPath ?? ""
         let termination: ChildProcess.Termination
@@ -79,7 +81,7 @@ enum PartProcess {
             let letters = CutLetters(store: store, ownsStore: true, batch: request.batch, stream: request.part.stream,
                                      after: position, count: request.part.letters.count,
                                      intake: Intake(configuration, tariff: tariff),
-                                     shouldStop: { false }, advance: {})
+                                     termsBudget: configuration.termsMemory, shouldStop: { false }, advance: {})
             defer { letters.close() }
             let drawing = PartDrawing(batch: request.batch, createdAt: request.createdAt,
                                       folder: URL(fileURLWithPath: request.folder, isDirectory: true),

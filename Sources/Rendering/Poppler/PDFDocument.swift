@@ -68,8 +68,16 @@ public final class PDFDocument {
     /// pages embeds it once.
     private var recordings: [Int: OpaquePointer] = [:]
 
+    /// What the kept recordings hold in memory, as the allocator counted it
+    /// while each was drawn: a 27 KB page holding a 5,000 x 5,000 image
+    /// keeps 100 MB. An estimate (other threads allocate meanwhile), for a
+    /// cache that must stay within a budget.
+    public private(set) var drawnBytes = 0
+
     func recording(ofPage index: Int) throws(RenderError) -> OpaquePointer {
         if let recording = recordings[index] { return recording }
+        let allocated = Int(courrier_allocated_bytes())
+        defer { drawnBytes += max(0, Int(courrier_allocated_bytes()) - allocated) }
         let (width, height) = try pageSize(index)
         var extents = cairo_rectangle_t(x: 0, y: 0, width: width, height: height)
         guard let surface = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &extents),
