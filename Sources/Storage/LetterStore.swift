@@ -42,6 +42,13 @@ public protocol LetterStore: AnyObject {
     /// comes back nil, named in `oversized`. Empty for a store without that table.
     func takeSubmissions(limit: Int, worker: String, lease: TimeInterval, maximumBytes: Int) throws -> [ProductSubmission]
 
+    /// Extends `worker`'s claims on the submissions it took, while their
+    /// files are still being read.
+    func renewSubmissions(worker: String, lease: TimeInterval) throws
+
+    /// Gives back the submissions `worker` took and has not queued.
+    func releaseSubmissions(worker: String) throws
+
     /// The workers holding claims on queued jobs or on deliveries.
     func claimingWorkers() throws -> [String]
 

@@ -51,7 +51,10 @@ import Storage
         #expect(charged.jobs[.bundled] == 3)
         #expect(pages >= 3 + 20, "199,000 letters fill pages of terms: \(pages)")
         // The flood cost nothing; the endless word was charged for every page it printed.
-        let prices = try (1...4).map { try room.store.job(Int64($0))?.priceCents }
+        let prices = try results.prefix(3).map { result -> Int64? in
+            guard case .queued(let outcome) = result else { return nil }
+            return try room.store.job(outcome.job.id)?.priceCents
+        }
         #expect(prices[2] == nil)
         #expect(try room.mailRoom.balance(account: "acme") == 10_000 - (prices[0] ?? 0) - (prices[1] ?? 0))
         #expect((prices[1] ?? 0) > 300, "a flat C4 letter of many pages")

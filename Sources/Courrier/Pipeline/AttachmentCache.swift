@@ -37,7 +37,7 @@ final class AttachmentCache {
         case .text(let text)?: return .text(text)
         case .pdfFile?, .pdfData?:
             let name = source.map(Self.describe) ?? "terms"
-            let terms = try cached(attachmentHash, name: name, code: .unreadableTerms, in: &termsDocuments) { stored throws(RenderError) in
+            let terms = try cached(attachmentHash, name: name, code: .unreadableTerms, in: &termsDocuments) { stored in
                 let bytes = stored.normalized ? stored.bytes
                     : try intake.opener.terms(stored.bytes, name: name, maximumPages: intake.maximumPages).pdf
                 return try LetterTerms.open(source, pdfBytes: bytes, name: name)
@@ -50,14 +50,14 @@ final class AttachmentCache {
     /// The logo a stored job's document carries.
     func logo(for source: LogoSource?, attachmentHash: String?) throws -> LetterLogo? {
         guard let source else { return nil }
-        return try cached(attachmentHash, name: source.name, code: .unreadableLogo, in: &logos) { stored throws(RenderError) in
+        return try cached(attachmentHash, name: source.name, code: .unreadableLogo, in: &logos) { stored in
             let bytes = stored.normalized ? stored.bytes : try intake.opener.logo(stored.bytes, name: source.name)
             return try LetterLogo(png: bytes, name: source.name)
         }
     }
 
     private func cached<Value>(_ hash: String?, name: String, code: RenderError.Code, in cache: inout [String: Value],
-                               open: (StoredAttachment) throws(RenderError) -> Value) throws -> Value {
+                               open: (StoredAttachment) throws -> Value) throws -> Value {
         guard let hash else {
             throw RenderError(code, "\(name) was not stored with the document")
         }

@@ -32,17 +32,38 @@ enum ChildProcess {
         var description: String { "cannot start \(executable): \(String(cString: strerror(code)))" }
     }
 
+    /// Where a child's standard streams go.
+    enum Stream {
+        /// /dev/null.
+        case null
+        /// A file created (or emptied) for this user only.
+        case file(String)
+        /// An open descriptor of the parent's, shared from its current offset.
+        case descriptor(Int32)
+    }
+
     /// Runs `arguments` (the executable first) with standard input and output
     /// on /dev/null and standard error into the file `standardError`; kills it
     /// with SIGKILL when it is still running after `timeout` seconds.
     static func run(_ arguments: [String], standardError: String, timeout: TimeInterval,
                     environment overrides: [String: String] = [:]) throws(SpawnError) -> Termination {
+        try run(arguments, input: .null, output: .null, error: .file(standardError), timeout: timeout, environment: overrides)
+    }
+
+    /// Runs `arguments` with its standard streams on `input`, `output` and
+    /// `error`; kills it with SIGKILL when it is still running after `timeout` seconds.
+    static func run(_ arguments: [String], input: Stream, output: Stream, error: Stream, timeout: TimeInterval,
+                    environment overrides: [String: String] = [:]) throws(SpawnError) -> Termination {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, standardError, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        for (number, stream) in [(Int32(0), input), (1, output), (2, error)] {
+            switch stream {
+            case .null: posix_spawn_file_actions_addopen(&actions, number, "/dev/null", number == 0 ? O_RDONLY : O_WRONLY, 0)
+            case .file(let path): posix_spawn_file_actions_addopen(&actions, number, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            case .descriptor(let descriptor): posix_spawn_file_actions_adddup2(&actions, descriptor, number)
+            }
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -6,7 +6,7 @@ import Storage
 /// Turns a document file into a submission for the queue: reads the JSON,
 /// checks it, and brings along the terms PDF and logo it names, each read in
 /// isolation and replaced by Courrier's own copy.
-struct Intake {
+struct Intake: Sendable {
     /// A file that cannot become a job at all: unreadable, or without an account
     /// and id to file it under.
     struct Rejection: Error, CustomStringConvertible {
@@ -37,7 +37,21 @@ struct Intake {
         self.init(opener: IsolatedOpener(limits: configuration.untrusted), tariff: tariff)
     }
 
-    func submission(fromFile url: URL) throws(Rejection) -> Submission {
+    /// A document read and identified, whose files are still to be read:
+    /// the cheap half of intake, done first so that the slow half can be
+    /// shared fairly between accounts.
+    struct Identified: Sendable {
+        var submission: Submission
+        /// Where its files come from; nil when its failure is already known.
+        var files: Files?
+    }
+
+    func submission(fromFile url: URL) throws -> Submission {
+        try complete(try identify(fileURL: url))
+    }
+
+    /// Reads a document file and names its account and id.
+    func identify(fileURL url: URL) throws(Rejection) -> Identified {
         let data = try Self.read(url)
         let identity: DocumentParser.Identity
         do {
@@ -46,14 +60,19 @@ struct Intake {
             throw Rejection(file: url.path, reason: error.description)
         }
         let submission = Submission(account: identity.account, documentID: identity.id, document: [UInt8](data))
-        return checked(submission, files: .folder(url.deletingLastPathComponent()))
+        return Identified(submission: submission, files: .folder(url.deletingLastPathComponent()))
     }
 
     /// A document the product inserted into the store's submissions table:
     /// checked as a file is, its terms and logo taken from the row. It has
     /// an account and id of its own, so whatever is wrong with it is recorded
     /// as that letter's failure, for the product to show.
-    func submission(from row: ProductSubmission) -> Submission {
+    func submission(from row: ProductSubmission) throws -> Submission {
+        try complete(identify(row))
+    }
+
+    /// A submission's row, its account and id checked against its document.
+    func identify(_ row: ProductSubmission) -> Identified {
         var submission = Submission(account: row.account, documentID: row.documentID, document: row.document)
         submission.source = row.id
         let data = Data(row.document)
@@ -61,7 +80,7 @@ struct Intake {
             submission.failure = "the submission's \(column) column holds \(bytes / 1024 / 1024) MiB; "
                 + "at most \(DocumentParser.maximumBytes / 1024 / 1024) MiB are read"
             submission.failureCode = FailureCode.invalidDocument
-            return submission
+            return Identified(submission: submission, files: nil)
         }
         do throws(DocumentError) {
             let identity = try DocumentParser.identity(of: data)
@@ -73,13 +92,13 @@ struct Intake {
         } catch {
             submission.failure = error.description
             submission.failureCode = FailureCode.invalidDocument
-            return submission
+            return Identified(submission: submission, files: nil)
         }
-        return checked(submission, files: .submitted(terms: row.terms, logo: row.logo))
+        return Identified(submission: submission, files: .submitted(terms: row.terms, logo: row.logo))
     }
 
     /// Where the files a document names come from.
-    enum Files {
+    enum Files: Sendable {
         /// Beside the document, in its folder.
         case folder(URL)
         /// In the submission's row: the terms PDF and the logo PNG whatever their names.
@@ -91,9 +110,12 @@ struct Intake {
         case terms, logo
     }
 
-    /// Parses the document and brings its attachments, or records why it cannot be mailed.
-    private func checked(_ submission: Submission, files: Files) -> Submission {
-        var submission = submission
+    /// Parses the document and brings its attachments, or records why it
+    /// cannot be mailed: the slow half of intake. Throws only `MachineFault`,
+    /// when this machine could not read the files.
+    func complete(_ identified: Identified) throws -> Submission {
+        var submission = identified.submission
+        guard let files = identified.files else { return submission }
         do {
             let document = try DocumentParser.parse(Data(submission.document))
             let attachments = try attachments(of: document, files: files)
@@ -106,9 +128,6 @@ struct Intake {
             // The terms PDF or the logo: damaged, hostile, too large, forbidden to print.
             submission.failure = error.description
             submission.failureCode = error.code.rawValue
-        } catch {
-            submission.failure = String(describing: error)
-            submission.failureCode = FailureCode.invalidDocument
         }
         return submission
     }

@@ -2,15 +2,19 @@ import Foundation
 import Letters
 import Rendering
 
-/// `courrier open-untrusted terms|logo INPUT OUTPUT ...`: the child that
-/// `IsolatedOpener` starts. It limits itself before it reads a byte, opens the
-/// customer's file, and writes Courrier's copy of it; nothing else.
+/// `courrier open-untrusted terms|logo ...`: the child that `IsolatedOpener`
+/// starts. It limits itself before it reads a byte, reads the customer's file
+/// on standard input, and writes Courrier's copy of it on standard output;
+/// nothing else.
 ///
 /// Not a verb for people: it is left out of the usage text.
 public enum UntrustedChild {
     public static let verb = "open-untrusted"
     /// The exit status of a file refused with a reason, written on standard error.
     static let refusedStatus: Int32 = 3
+    /// The exit status when the machine failed the reader (no input, no room
+    /// for the copy): the letter is not to blame.
+    static let machineStatus: Int32 = 4
 
     enum Kind: String {
         case terms
@@ -32,16 +36,19 @@ public enum UntrustedChild {
                 index += 1
             }
         }
-        guard positional.count == 3, let kind = Kind(rawValue: positional[0]),
+        guard positional.count == 1, let kind = Kind(rawValue: positional[0]),
               let cpuSeconds = options["cpu-seconds"].flatMap(Int.init), let memory = options["memory-bytes"].flatMap(Int.init) else {
-            FileHandle.standardError.write(Data("courrier \(verb): usage: terms|logo INPUT OUTPUT --name NAME --cpu-seconds N --memory-bytes N\n".utf8))
+            FileHandle.standardError.write(Data("courrier \(verb): usage: terms|logo --name NAME --cpu-seconds N --memory-bytes N < INPUT > COPY\n".utf8))
             return 2
         }
         limit(cpuSeconds: cpuSeconds, memoryBytes: memory)
         let name = options["name"] ?? "the file"
-        guard let input = FileManager.default.contents(atPath: positional[1]) else {
-            FileHandle.standardError.write(Data("\(name) cannot be read: no input\n".utf8))
-            return 2
+        let input: Data
+        do {
+            input = try FileHandle.standardInput.readToEnd() ?? Data()
+        } catch {
+            FileHandle.standardError.write(Data("\(name) could not be read: no input (\(error.localizedDescription))\n".utf8))
+            return machineStatus
         }
         do {
             let output: [UInt8]
@@ -56,10 +63,11 @@ public enum UntrustedChild {
             case .logo:
                 output = try AttachmentNormalizer.logo([UInt8](input), name: name)
             }
-            guard FileManager.default.createFile(atPath: positional[2], contents: Data(output),
-                                                 attributes: [.posixPermissions: 0o600]) else {
-                FileHandle.standardError.write(Data("\(name): cannot write its copy\n".utf8))
-                return 2
+            do {
+                try FileHandle.standardOutput.write(contentsOf: Data(output))
+            } catch {
+                FileHandle.standardError.write(Data("\(name) could not be read: its copy could not be written (\(error.localizedDescription))\n".utf8))
+                return machineStatus
             }
             return 0
         } catch {
@@ -77,7 +85,7 @@ public enum UntrustedChild {
 
     private static func checkDrawingCost(seconds: Double, pages: Int, name: String) throws(RenderError) {
         guard seconds <= drawingSecondsPerPage * Double(pages) else {
-            throw RenderError(.unreadableTerms, "\(name) takes \(String(format: "%.1f", seconds)) s to draw its \(pages) pages; terms may take at most \(Int(drawingSecondsPerPage)) s a page")
+            throw RenderError(.unreadableTerms, "\(name) takes \(String(format: "%.1f", seconds)) s of processor time to draw its \(pages) pages; terms may take at most \(Int(drawingSecondsPerPage)) s a page")
         }
         let peak = peakResidentBytes()
         guard peak <= drawingMemory else {

@@ -1,5 +1,4 @@
 import CCairo
-import Dispatch
 import Letters
 
 /// Turns a file a customer gave (a terms PDF, a logo PNG) into a copy that
@@ -61,14 +60,15 @@ public enum AttachmentNormalizer {
     }
 
     /// Draws every page of a copy into a throwaway PDF, as a cut draws terms
-    /// into a print stream; returns the seconds it took.
+    /// into a print stream; returns the seconds of processor time it took,
+    /// which a loaded machine does not make longer.
     public static func timeToDraw(_ copy: [UInt8], name: String) throws(RenderError) -> Double {
         let pdf = try PDFDocument(bytes: copy, name: name)
         let canvas = try PDFCanvas(metadata: PDFMetadata(title: "Terms", date: "2000-01-01T00:00:00Z"))
-        let start = DispatchTime.now().uptimeNanoseconds
+        let start = ProcessorTime.ofThisThread()
         try TermsPages.draw(pdf, leftBand: 0, on: canvas)
         _ = try canvas.finish()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return ProcessorTime.ofThisThread() - start
     }
 
     /// Decodes a logo (its size read from the header first) and writes its

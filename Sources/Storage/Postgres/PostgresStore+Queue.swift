@@ -171,7 +171,9 @@ extension PostgresStore {
     }
 
     /// Documents the product inserted into `submissions`, taken for `lease`
-    /// seconds by `worker`, oldest first; another worker skips them. Each
+    /// seconds by `worker`: the oldest of each account in turn, so that one
+    /// account's thousand rows do not hold up another's one; another worker
+    /// skips them. Each
     /// column's size is read before its value: one over `maximumBytes` is
     /// left in the table, so that a 600 MB row costs no memory and fails
     /// alone. The account and id are cut to a length no real one has.
@@ -183,8 +185,11 @@ extension PostgresStore {
         return try connection.transaction {
             try connection.rows("""
                 UPDATE submissions SET claimed_by = $1, claimed_until = now() + $2 * interval '1 second'
-                WHERE id IN (SELECT id FROM submissions WHERE claimed_until IS NULL OR claimed_until < now()
-                             ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+                WHERE id IN (SELECT id FROM submissions WHERE id IN (
+                                 SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY account ORDER BY id) AS turn
+                                                 FROM submissions WHERE claimed_until IS NULL OR claimed_until < now()) waiting
+                                 ORDER BY turn, id LIMIT $3)
+                             FOR UPDATE SKIP LOCKED)
                 RETURNING id, substr(account, 1, 1000), substr(document_id, 1, 1000),
                           octet_length(document), CASE WHEN octet_length(document) <= $4 THEN document END,
                           octet_length(terms), CASE WHEN octet_length(terms) <= $4 THEN terms END,
@@ -201,6 +206,17 @@ extension PostgresStore {
                                              oversized: oversized)
                 }.sorted { $0.id < $1.id }
         }
+    }
+
+    public func renewSubmissions(worker: String, lease: TimeInterval) throws {
+        try connection.run("""
+            UPDATE submissions SET claimed_until = now() + $2 * interval '1 second' WHERE claimed_by = $1
+            """, [.text(worker), Self.seconds(lease)])
+    }
+
+    public func releaseSubmissions(worker: String) throws {
+        try connection.run("UPDATE submissions SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1",
+                           [.text(worker)])
     }
 
     static func optional(_ text: String?) -> PostgresValue {

@@ -174,6 +174,10 @@ extension SQLiteStore {
         []
     }
 
+    public func renewSubmissions(worker: String, lease: TimeInterval) throws {}
+
+    public func releaseSubmissions(worker: String) throws {}
+
     /// The job a write of this transaction just made or changed.
     private func insertedJob(_ id: Int64) throws -> Job {
         guard let job = try job(id) else { throw StoreError("job \(id) was written and cannot be read back") }
