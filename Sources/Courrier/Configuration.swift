@@ -250,6 +250,15 @@ public struct Configuration: Sendable {
             }
             return
         }
+        // host=db.example.be password=… is libpq's other way to name a
+        // database; taken for a path, it would become a file named with the
+        // password. The value is not repeated: it may hold that password.
+        let keywords = ["host", "hostaddr", "port", "dbname", "user", "password", "passfile", "sslmode", "service"]
+        if let first = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).first, let equals = first.firstIndex(of: "="),
+           keywords.contains(first[..<equals].lowercased()) {
+            throw MailRoomError("\(name) looks like a libpq connection string (\(first[..<equals])=…); give a "
+                                + "postgres://USER@HOST:PORT/DATABASE URL, with the password in PGPASSFILE")
+        }
         guard let range = text.range(of: "://") else { return }
         let scheme = String(text[..<range.lowerBound])
         guard !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }) else {

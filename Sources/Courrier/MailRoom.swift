@@ -398,9 +398,22 @@ public final class MailRoom {
          configuration.schedule.nextSlot(after: clock()))
     }
 
+    /// The most a wallet may hold: far above any postage, far below where
+    /// sums of cents overflow 64 bits (or turn into SQLite's floating point).
+    public static let maximumBalanceCents: Int64 = 10_000_000_000
+
     public func credit(account: String, cents: Int64, reference: String) throws -> CreditOutcome {
         guard DocumentParser.Identity.isValidAccount(account) else {
             throw MailRoomError("account \"\(account)\" is not a valid account name")
+        }
+        guard !reference.isEmpty, reference.count <= 200, !ControlCharacters.occur(in: reference) else {
+            throw MailRoomError("the reference \"\(ControlCharacters.escaped(String(reference.prefix(60))))\" must be one line "
+                                + "of at most 200 characters, without control characters")
+        }
+        let balance = try store.balance(account: account)
+        guard cents <= Self.maximumBalanceCents - max(0, balance) else {
+            throw MailRoomError("crediting \(Cents.decimalString(cents)) would take the wallet of \(account) over "
+                                + "\(Cents.decimalString(Self.maximumBalanceCents)), the most a wallet may hold")
         }
         let outcome = try store.credit(account: account, cents: cents, reference: reference, at: clock())
         if case .credited(let balance) = outcome {

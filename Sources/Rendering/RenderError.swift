@@ -17,6 +17,8 @@ public struct RenderError: Error, Sendable, Equatable, CustomStringConvertible {
         case missingGlyph = "missing_glyph"
         /// An inserter mark could not be made.
         case marks
+        /// A block of the letter (a table row, the totals) is taller than a page.
+        case doesNotFit = "does_not_fit"
         /// Laying the letter out took more processor time than a letter may.
         case layoutTooSlow = "layout_too_slow"
     }

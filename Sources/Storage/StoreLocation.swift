@@ -9,7 +9,20 @@ public enum StoreLocation {
         if PostgresLocation.isURL(location) {
             return readOnly ? try PostgresStore(readingURL: location) : try PostgresStore(url: location)
         }
+        try checkFile(location)
         return readOnly ? try SQLiteStore(readingPath: location) : try SQLiteStore(path: location)
+    }
+
+    /// An SQLite store is a regular file, or none yet: a FIFO or a device
+    /// named by mistake would hang the first read or be written over.
+    static func checkFile(_ path: String) throws {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return }
+        let kind = status.st_mode & S_IFMT
+        guard kind == S_IFREG else {
+            let what = kind == S_IFIFO ? "a FIFO" : kind == S_IFDIR ? "a folder" : kind == S_IFSOCK ? "a socket" : "a device"
+            throw StoreError("the store \(path) is \(what), not an SQLite file")
+        }
     }
 
     /// The location as it may be shown: a URL without its password.

@@ -15,6 +15,8 @@ public enum ConfigFile {
     }
 
     static func parse(_ text: String, file: String) throws -> [String: String] {
+        // Editors on some systems begin a UTF-8 file with a byte-order mark.
+        let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         var values: [String: String] = [:]
         var pending = ""
         var lineNumber = 0
@@ -47,6 +49,10 @@ public enum ConfigFile {
                 if first == "\"" { value = value.replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(of: "\\\\", with: "\\") }
             }
             values[key] = value
+        }
+        guard pending.isEmpty else {
+            // systemd would join the line to nothing; a setting would be lost without a word.
+            throw MailRoomError("\(file) line \(lineNumber) ends with a backslash, which joins a next line the file does not have")
         }
         return values
     }

@@ -8,9 +8,14 @@ import Foundation
 enum Duration {
     static let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
 
-    /// The seconds `text` says, at least `minimum`; an error names the
-    /// setting (`name`) and shows the grammar.
+    /// The longest duration any setting takes: ten years. Beyond it, seconds
+    /// no longer fit the clocks and integers they are turned into.
+    static let maximum: TimeInterval = 3650 * 86_400
+
+    /// The seconds `text` says, from `minimum` to ten years; an error names
+    /// the setting (`name`) and shows the grammar.
     static func parse(_ text: String, name: String, minimum: TimeInterval = 0.001) throws -> TimeInterval {
+        let shown = text.count > 40 ? "\(text.prefix(40))…" : text
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
             let number = trimmed.dropLast(suffix.count)
@@ -19,11 +24,14 @@ enum Duration {
                   let value = Double(number) else { continue }
             let seconds = value * factor
             guard seconds >= minimum else {
-                throw MailRoomError("\(name) is \"\(text)\", shorter than \(describe(minimum)), the least it may be")
+                throw MailRoomError("\(name) is \"\(shown)\", shorter than \(describe(minimum)), the least it may be")
+            }
+            guard seconds <= maximum else {
+                throw MailRoomError("\(name) is \"\(shown)\", longer than \(describe(maximum)), the most it may be")
             }
             return seconds
         }
-        throw MailRoomError("\(name) is \"\(text)\", expected a duration with its unit, such as 90s, 15m, 2h or 90d")
+        throw MailRoomError("\(name) is \"\(shown)\", expected a duration with its unit, such as 90s, 15m, 2h or 90d")
     }
 
     /// Seconds as the grammar writes them back: `30s`, `15m`, `2h`, `90d`.

@@ -30,7 +30,7 @@ public enum DocumentParser {
         let account = reader.string("account")
         let id = reader.string("id")
         if let account, !Identity.isValidAccount(account) {
-            reader.report("account", "is \"\(account)\", expected letters, digits, '.', '-' or '_' (at most 100)")
+            reader.report("account", "is \(DocumentProblem.quoted(account)), expected letters, digits, '.', '-' or '_' (at most 100)")
         }
         if let id, id.count > 200 {
             reader.report("id", "is \(id.count) characters long, at most 200 are allowed")
@@ -43,6 +43,9 @@ public enum DocumentParser {
     /// is drawn: a letter may have 50 pages, which no more lines than these fill.
     public static let maximumBytes = 16 * 1024 * 1024
     public static let maximumLines = 1_000
+    /// The most VAT rates one document's totals list: Belgium has four, and
+    /// a longer list would push the totals and the payment slip off the page.
+    public static let maximumVATRates = 12
     public static let descriptionLimit = 1_000
     public static let paragraphsLimit = 10_000
     public static let termsTextLimit = 200_000
@@ -56,7 +59,7 @@ public enum DocumentParser {
         let reader = FieldReader(root: root, problems: problems)
 
         if let format = reader.string("format"), format != Document.format {
-            reader.report("format", "is \"\(format)\", expected \"\(Document.format)\"")
+            reader.report("format", "is \(DocumentProblem.quoted(format)), expected \"\(Document.format)\"")
         }
         let account = reader.string("account")
         let id = reader.string("id")
@@ -70,7 +73,7 @@ public enum DocumentParser {
         }
         let currency = reader.string("currency", required: false) ?? "EUR"
         if currency != "EUR" {
-            reader.report("currency", "is \"\(currency)\"; Courrier mails documents in EUR only")
+            reader.report("currency", "is \(DocumentProblem.quoted(currency)); Courrier mails documents in EUR only")
         }
         let sender = reader.object("sender").flatMap { readSender($0) }
         let recipient = reader.object("recipient").flatMap { readAddress($0) }
@@ -80,6 +83,9 @@ public enum DocumentParser {
             reader.report("lines", "is empty; a \(kind!.rawValue) lists at least one line")
         }
         let totals = InvoiceTotals(lines: lines)
+        if totals.vatGroups.count > Self.maximumVATRates {
+            reader.report("lines", "use \(totals.vatGroups.count) different VAT rates; a letter lists at most \(Self.maximumVATRates) in its totals")
+        }
         if let stated = reader.object("totals", required: false) {
             checkTotals(stated, against: totals)
         }
@@ -189,7 +195,7 @@ public enum DocumentParser {
     private static func readColor(_ reader: FieldReader, _ key: String) -> RGBColor? {
         guard let text = reader.string(key, required: false) else { return nil }
         guard let color = RGBColor(hex: text) else {
-            reader.report(key, "is \"\(text)\", expected a colour written #RRGGBB such as #1F4E79")
+            reader.report(key, "is \(DocumentProblem.quoted(text)), expected a colour written #RRGGBB such as #1F4E79")
             return nil
         }
         return color
@@ -242,7 +248,7 @@ public enum DocumentParser {
     private static func readRelativePath(_ reader: FieldReader, _ key: String) -> String? {
         guard let path = reader.string(key) else { return nil }
         guard isInsideFolder(path) else {
-            reader.report(key, "is \"\(path)\", which leaves the document's folder; give a path relative to it")
+            reader.report(key, "is \(DocumentProblem.quoted(path)), which leaves the document's folder; give a path relative to it")
             return nil
         }
         return path

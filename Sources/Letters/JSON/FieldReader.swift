@@ -100,7 +100,7 @@ struct FieldReader {
             return nil
         case .string(let text)?:
             guard let value = DecimalNumber(text) else {
-                report(key, "is \"\(text)\", expected a decimal such as \"65.00\"")
+                report(key, "is \(DocumentProblem.quoted(text)), expected a decimal such as \"65.00\"")
                 return nil
             }
             return value
@@ -120,7 +120,7 @@ struct FieldReader {
         guard let text = string(key, required: required ?? (defaultValue == nil)) else { return defaultValue }
         guard let value = T(rawValue: text) else {
             let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
-            report(key, "is \"\(text)\", expected one of \(allowed)")
+            report(key, "is \(DocumentProblem.quoted(text)), expected one of \(allowed)")
             return defaultValue
         }
         return value
@@ -129,7 +129,7 @@ struct FieldReader {
     func date(_ key: String, required: Bool = true) -> CivilDate? {
         guard let text = string(key, required: required) else { return nil }
         guard let date = CivilDate(text) else {
-            report(key, "is \"\(text)\", expected a date written YYYY-MM-DD")
+            report(key, "is \(DocumentProblem.quoted(text)), expected a date written YYYY-MM-DD")
             return nil
         }
         return date

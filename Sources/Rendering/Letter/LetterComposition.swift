@@ -45,6 +45,14 @@ struct LetterComposition {
         self.pages = Self.paginate(try Self.bodyElements(document, labels: labels, fonts: fonts, colors: colors, context: context,
                                                          measuring: measuring),
                                    tableHeader: Self.tableHeader(document, labels: labels, fonts: fonts, colors: colors, context: context))
+        // Every block is on the page: one that runs past the body would be
+        // printed cut off, yet charged.
+        for (number, page) in pages.enumerated() {
+            for placement in page where placement.y + placement.element.height > Self.bodyBottom + 0.5 {
+                throw RenderError(.doesNotFit, "a block on page \(number + 1) (a table row, the totals or the payment slip) "
+                                  + "is \(Int((placement.element.height / mm(1)).rounded())) mm tall and runs off the page; shorten it")
+            }
+        }
     }
 
     // MARK: Address
