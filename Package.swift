@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(name: "courrier", dependencies: ["Courrier"]),
         .executableTarget(
             name: "courrier-benchmark",
-            dependencies: ["Courrier", "Letters", "Rendering", "Storage", "Delivery"],
+            dependencies: ["Courrier", "Letters", "Rendering", "Storage", "Delivery", "CCairo"],
             path: "Sources/CourrierBenchmark"
         ),
 

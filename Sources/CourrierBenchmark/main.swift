@@ -26,6 +26,11 @@ import Storage
 //                 once, on SQLite and on a fresh database of the PostgreSQL
 //                 server at URL; and how long an idle `courrier worker` takes
 //                 to prepare a letter queued by another process
+//   shapes FIXTURES (`courrier-benchmark shapes Fixtures/documents`) each
+//                 hostile shape a customer can send (mark floods, endless
+//                 words, image terms, slow files, 300 VAT rates) among 50 good
+//                 letters: what became of them, enqueue and run times, and the
+//                 run's peak memory
 
 let arguments = CommandLine.arguments
 let binaryFolder = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent()
@@ -39,6 +44,10 @@ if arguments.count > 1 && arguments[1] == "upload" {
 }
 if arguments.count > 2 && arguments[1] == "corpus" {
     try benchmarkCorpus(URL(fileURLWithPath: arguments[2]))
+    exit(0)
+}
+if arguments.count > 2 && arguments[1] == "shapes" {
+    try benchmarkShapes(fixtures: URL(fileURLWithPath: arguments[2]))
     exit(0)
 }
 if arguments.count > 4 && arguments[1] == "workers" {
