@@ -91,7 +91,7 @@ public final class MailRoom {
             }
         }
         let intake = self.intake
-        try FairReading.run(identified, account: { $0.document.submission.account },
+        try FairReading.run(identified, key: { .init(account: $0.document.submission.account, document: $0.document.submission.documentID) },
                             threads: configuration.threads,
                             read: { item in Result { try intake.complete(item.document) } }) { position, read in
             let index = identified[position].index
@@ -142,7 +142,7 @@ public final class MailRoom {
             let identified = rows.map { intake.identify($0) }
             var renewed = Date()
             var fault: MachineFault?
-            try FairReading.run(identified, account: { $0.submission.account },
+            try FairReading.run(identified, key: { .init(account: $0.submission.account, document: $0.submission.documentID) },
                                 threads: configuration.threads,
                                 read: { item in Result { try intake.complete(item) } }) { index, read in
                 switch read {

@@ -46,6 +46,12 @@ if arguments.count > 2 && arguments[1] == "corpus" {
     try benchmarkCorpus(URL(fileURLWithPath: arguments[2]))
     exit(0)
 }
+if arguments.count > 3 && arguments[1] == "grey-terms" {
+    for variant in 0..<(Int(arguments[3]) ?? 20) {
+        greyImagePDF(URL(fileURLWithPath: arguments[2]).appendingPathComponent("grey-\(variant).pdf"), variant: variant)
+    }
+    exit(0)
+}
 if arguments.count > 2 && arguments[1] == "shapes" {
     try benchmarkShapes(fixtures: URL(fileURLWithPath: arguments[2]))
     exit(0)
@@ -103,7 +109,16 @@ print(String(format: "prepare count  %6.0f letters/s   (%.2f ms each: what `run`
 
 // 2. Whole runs, each in a process of its own so its peak memory is its own.
 func spawn(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, seconds: Double, maxRSSKiB: Int) {
+    try spawn(courrier, arguments, environment: environment)
+}
+
+/// Runs `executable` with `arguments`; its exit status, wall time and peak
+/// resident memory. The peak counts from this process's own at the start
+/// (Linux keeps it across exec), so this process stays small.
+func spawn(_ executable: String, _ arguments: [String], environment: [String: String]) throws
+    -> (status: Int32, seconds: Double, maxRSSKiB: Int) {
     var pid: pid_t = 0
+    let courrier = executable
     let argv = ([courrier] + arguments).map { strdup($0) } + [nil]
     let environ = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer { argv.forEach { free($0) }; environ.forEach { free($0) } }

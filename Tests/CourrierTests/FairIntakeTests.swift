@@ -40,9 +40,10 @@ import Storage
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }.filter { ["job.queued", "job.failed"].contains($0["event"] as? String) }
         #expect(events.count == 21, "\(enqueue.error.suffix(500))")
-        // Accounts in turn: the other account's letter is the second written, after one slow read.
-        #expect(events.prefix(3).compactMap { $0["account"] as? String } == ["acme", "bakkerij-peeters", "acme"],
-                "\(events.prefix(3))")
+        // Reading time is shared between accounts: the other account's letter is
+        // read beside the first slow file, and queued before the second.
+        let position = events.firstIndex { ($0["account"] as? String) == "bakkerij-peeters" }
+        #expect(position.map { $0 <= 1 } == true, "\(events.prefix(3))")
         let slowFailures = events.filter { ($0["account"] as? String) == "acme" }
         #expect(slowFailures.count == 20)
         for event in slowFailures {
@@ -77,9 +78,9 @@ import Storage
 
         let run = try runCourrier(["run"], environment: environment, in: folder.url)
         #expect(run.status == 0, "\(run.error.suffix(500))")
-        // Jobs are numbered as they are queued: the other account's row came second, after one read.
-        let order = try server.psql(url: url, "SELECT account FROM courrier.jobs ORDER BY id LIMIT 3")
-        #expect(order.split(separator: "\n").map(String.init) == ["acme", "bakkerij-peeters", "acme"], "\(order)")
+        // Jobs are numbered as they are queued: the other account's row is among the first two.
+        let order = try server.psql(url: url, "SELECT account FROM courrier.jobs ORDER BY id LIMIT 2")
+        #expect(order.split(separator: "\n").contains("bakkerij-peeters"), "\(order)")
         #expect(try server.psql(url: url, "SELECT state FROM courrier.letters WHERE account = 'bakkerij-peeters'") == "bundled")
         #expect(try server.psql(url: url, "SELECT count(*) FROM courrier.letters WHERE state = 'failed'") == "20")
     }
