@@ -58,6 +58,11 @@ public struct Configuration: Sendable {
     /// cut into parts, which the cut draws at once.
     public var sheetsPerFile = 1000
 
+    /// How long a store transaction that failed for a reason that passes (a
+    /// busy SQLite file, a PostgreSQL deadlock, a lost connection) is tried
+    /// again before its round fails.
+    public var storeRetry: TimeInterval = 60
+
     /// The bounds of the child process that reads each terms PDF and logo.
     public var untrusted = IsolatedOpener.Limits()
 
@@ -133,6 +138,12 @@ public struct Configuration: Sendable {
         }
         if let value = value("COURRIER_RETENTION") {
             configuration.retentionDays = Int(try Duration.parse(value, name: name("COURRIER_RETENTION"), minimum: 86_400) / 86_400)
+        }
+        if let value = value("COURRIER_STORE_RETRY") {
+            configuration.storeRetry = try Duration.parse(value, name: name("COURRIER_STORE_RETRY"), minimum: 0)
+        }
+        if let value = value("COURRIER_STORE_RETRY") {
+            configuration.storeRetry = try Duration.parse(value, name: name("COURRIER_STORE_RETRY"), minimum: 0)
         }
         if let value = value("COURRIER_POLL") { configuration.pollInterval = try Duration.parse(value, name: name("COURRIER_POLL")) }
         if let value = value("COURRIER_GRACE") { configuration.grace = try Duration.parse(value, name: name("COURRIER_GRACE")) }
@@ -214,6 +225,7 @@ public struct Configuration: Sendable {
             ("COURRIER_ENVELOPE", inserting.foldedEnvelope.rawValue),
             ("COURRIER_FOLDED_SHEETS", String(inserting.maximumFoldedSheets)), ("COURRIER_MARKS", marks.description),
             ("COURRIER_POLL", duration(pollInterval)), ("COURRIER_GRACE", duration(grace)),
+            ("COURRIER_STORE_RETRY", duration(storeRetry)),
         ] + schedule + [
             ("COURRIER_METRICS", metricsPath), ("COURRIER_LOG_LEVEL", logLevel.rawValue),
             ("COURRIER_LOG_FORMAT", logFormat.rawValue), ("COURRIER_WORKER_ID", workerID),

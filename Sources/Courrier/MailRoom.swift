@@ -51,6 +51,7 @@ public final class MailRoom {
     /// the tariff. `readOnly`: the store must exist, and is opened to read only.
     public static func open(_ configuration: Configuration, log: EventLog, readOnly: Bool = false) throws -> MailRoom {
         let tariff = try configuration.loadTariff()
+        Self.watchStore(retry: configuration.storeRetry, log: log)
         let store: LetterStore
         do {
             store = try StoreLocation.open(configuration.database, readOnly: readOnly)
@@ -65,6 +66,22 @@ public final class MailRoom {
 
     public func close() {
         store.close()
+    }
+
+    /// Every store of this process tries again for `retry` seconds, and
+    /// what it goes through is logged.
+    static func watchStore(retry: TimeInterval, log: EventLog) {
+        StoreHealth.shared.retryBudget = retry
+        StoreHealth.shared.observe { event in
+            switch event {
+            case .retrying(let attempt, let reason):
+                log.warning("store.retrying", ["attempt": .integer(Int64(attempt)), "reason": .string(reason)])
+            case .unavailable(let reason):
+                log.error("store.unavailable", ["reason": .string(reason)])
+            case .reconnected(let seconds):
+                log.info("store.reconnected", ["seconds_away": .string(String(format: "%.1f", seconds))])
+            }
+        }
     }
 
     // MARK: Enqueue
@@ -298,8 +315,15 @@ public final class MailRoom {
     public func run() throws -> RunReport {
         // A wrong destination is reported before anything is charged.
         let settings = try configuration.deliverySettings()
-        let prepare = try prepareAll()
-        let round = try cutRound(slot: nil, openingNew: true, shouldStop: { false })
+        // A run that fails gives back what it holds at once, for the next process.
+        let prepare: PrepareReport, round: Cutting.Round
+        do {
+            prepare = try prepareAll()
+            round = try cutRound(slot: nil, openingNew: true, shouldStop: { false })
+        } catch {
+            try? store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
+            throw error
+        }
         let bundles = round.bundles
         let delivery = try settings.map { try deliver(with: $0, ignoringBackoff: false) }
         try writeMetrics()

@@ -9,11 +9,12 @@ extension MailRoom {
     public func writeMetrics(schedule: CutSchedule? = nil) throws {
         guard let path = configuration.metricsPath else { return }
         // The slot after the last one recorded: any worker of the store tells the same.
-        let scheduledCut = try schedule.flatMap { schedule in
+        // A store out of reach still gets a file, saying how long it has been away.
+        let scheduledCut = try? schedule.flatMap { schedule in
             try store.latestCutSlot().flatMap(UTCTimestamp.date).flatMap { schedule.nextSlot(after: $0) }
         }
-        let text = MetricsText.render(try store.metrics(), worker: configuration.workerID, now: clock(),
-                                      scheduledCut: scheduledCut)
+        let text = MetricsText.render(try? store.metrics(), worker: configuration.workerID, now: clock(),
+                                      scheduledCut: scheduledCut ?? nil)
         let target = URL(fileURLWithPath: path)
         let temporary = target.deletingLastPathComponent()
             .appendingPathComponent(".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")

@@ -8,7 +8,9 @@ import Storage
 enum MetricsText {
     /// `scheduledCut`: the first slot of the worker's schedule that the store
     /// has not answered for (cut, or found empty); in the past when a cut is late.
-    static func render(_ metrics: StoreMetrics, worker: String, now: Date, scheduledCut: Date? = nil) -> String {
+    /// The store's figures, or only the process's own when `metrics` is nil:
+    /// the store could not be read, and what is written says so.
+    static func render(_ metrics: StoreMetrics?, worker: String, now: Date, scheduledCut: Date? = nil) -> String {
         var text = ""
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
             text += "# HELP courrier_\(name) \(help)\n# TYPE courrier_\(name) \(type)\n"
@@ -19,6 +21,16 @@ enum MetricsText {
         func one(_ value: some BinaryInteger) -> [(labels: String, value: String)] { [("", String(value))] }
         func seconds(_ date: Date) -> String { String(Int64(date.timeIntervalSince1970)) }
 
+        let health = StoreHealth.shared
+        metric("store_unreachable_seconds", "gauge", "How long the store has been out of reach; 0 when it answers.",
+               [("", String(Int64(health.unreachableSince.map { max(0, now.timeIntervalSince($0)) } ?? 0)))])
+        metric("store_retries_total", "counter", "Store transactions run again after a busy store, a lost race or a lost connection.",
+               one(health.retries))
+        guard let metrics else {
+            metric("metrics_timestamp_seconds", "gauge", "When this file was written, and by which worker.",
+                   [("worker=\"\(label(worker))\"", seconds(now))])
+            return text
+        }
         metric("jobs", "gauge", "Letters by state.",
                JobState.allCases.map { ("state=\"\($0.rawValue)\"", String(metrics.jobs[$0] ?? 0)) })
         let oldest = metrics.oldestQueuedAt.flatMap(UTCTimestamp.date).map { max(0, now.timeIntervalSince($0)) } ?? 0

@@ -44,6 +44,8 @@ public final class Worker {
                     log.info("worker.stopping", ["signal": .string(number == SIGTERM ? "SIGTERM" : "SIGINT")])
                 }
                 stop.request()
+                // A store waiting for its database stops waiting.
+                StoreHealth.shared.stop()
             }
             source.resume()
             return source
@@ -61,8 +63,12 @@ public final class Worker {
                 break
             } catch {
                 // A store that is busy or a disk that is full now may be fine at
-                // the next round; the error is logged and the worker goes on.
+                // the next round; the error is logged, what the round held is
+                // given back at once (not when its leases run out), and the
+                // worker goes on.
                 mailRoom.log.error("worker.error", ["reason": .string(String(describing: error))])
+                try? mailRoom.store.releaseClaims(of: [mailRoom.claimant.stored], crashed: false, at: mailRoom.clock())
+                try? mailRoom.writeMetrics(schedule: configuration.schedule)
             }
             waitForNews()
         }

@@ -15,33 +15,58 @@ enum PostgresValue {
 /// be called; `deinit` only checks that it was.
 final class PostgresConnection {
     private var handle: OpaquePointer?
+    private let url: String
     /// The URL without its password, for messages.
     let location: String
     /// Statements prepared on this connection, by their SQL.
     private var prepared: [String: String] = [:]
     /// Notifications received so far, for `changeCounter`.
     private(set) var notifications: Int64 = 0
+    /// What each session runs first (UTC, so that times are written and
+    /// compared in UTC whatever the server's zone; the search path; LISTEN):
+    /// run again on a connection opened again.
+    private var sessionSetup: [String] = ["SET TIME ZONE 'UTC'"]
+    /// Whether a transaction is open: statements inside it are run again
+    /// only with all of it.
+    private var inTransaction = false
 
     /// Connects to `url` (`postgres://USER@HOST:PORT/DB?…`, as libpq reads it).
     init(url: String) throws {
+        self.url = url
         location = PostgresLocation.redacted(url)
+        try open()
+    }
+
+    private func open() throws {
         guard let handle = PQconnectdb(url) else {
             throw StoreError("cannot connect to \(location): libpq could not allocate a connection")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = Self.message(PQerrorMessage(handle))
             PQfinish(handle)
-            throw StoreError("cannot connect to \(location): \(message)")
+            throw PostgresError(state: "08001", message: "cannot connect to \(location): \(message)", sql: "", location: location)
         }
         self.handle = handle
         courrier_pq_silence_notices(handle)
+        prepared = [:]
         do {
-            // Times are written and compared in UTC, whatever the server's zone.
-            try execute("SET TIME ZONE 'UTC'")
+            for statement in sessionSetup { try execute(statement) }
         } catch {
             close()
             throw error
         }
+    }
+
+    /// Opens the connection again after it was lost.
+    private func reopen() throws {
+        close()
+        try open()
+    }
+
+    /// Runs `statement` now and on every connection opened again later.
+    func keep(_ statement: String) throws {
+        try execute(statement)
+        sessionSetup.append(statement)
     }
 
     deinit {
@@ -54,27 +79,55 @@ final class PostgresConnection {
         self.handle = nil
     }
 
-    private var connection: OpaquePointer {
-        guard let handle else { preconditionFailure("PostgresConnection to \(location) used after close()") }
+    /// Runs `body` alone (outside a transaction) through the runner, so that a
+    /// statement of its own is tried again as a transaction would be.
+    private func guarded<T>(_ body: () throws -> T) throws -> T {
+        guard !inTransaction else { return try body() }
+        return try TransactionRunner.run(classify: classify, reconnect: reopen, body)
+    }
+
+    /// Whether an error passes: SQLSTATE classes 40 (a lost race), 55P03 (a
+    /// lock not available), 57P (the server shutting down), 08 and 53300
+    /// (connections), and any error that left the connection broken.
+    private func classify(_ error: Error) -> Transience {
+        guard let error = error as? PostgresError else { return .permanent }
+        if handle.map({ PQstatus($0) != CONNECTION_OK }) ?? true { return .connection }
+        switch error.state {
+        case "40001", "40P01", "55P03": return .race
+        case "57P01", "57P02", "57P03", "53300": return .connection
+        case let state where state.hasPrefix("08"): return .connection
+        default: return .permanent
+        }
+    }
+
+    private func connection() throws -> OpaquePointer {
+        // A connection lost and not yet opened again.
+        guard let handle else {
+            throw PostgresError(state: "08003", message: "no connection to \(location)", sql: "", location: location)
+        }
         return handle
     }
 
     /// Runs statements that return no rows (several, separated by `;`, may be given).
     func execute(_ sql: String) throws {
-        let result = PQexec(connection, sql)
-        defer { PQclear(result) }
-        try check(result, sql: sql)
+        try guarded {
+            let result = PQexec(try connection(), sql)
+            defer { PQclear(result) }
+            try check(result, sql: sql)
+        }
     }
 
     /// Runs one statement with `values` as $1, $2, …, and reads each row with `read`.
     /// Each statement is prepared once per connection.
     func rows<T>(_ sql: String, _ values: [PostgresValue] = [], _ read: (PostgresRow) throws -> T) throws -> [T] {
-        let result = try result(sql, values)
-        defer { PQclear(result) }
-        let row = PostgresRow(result: result)
-        return try (0..<PQntuples(result)).map { index in
-            row.index = index
-            return try read(row)
+        try guarded {
+            let result = try result(sql, values)
+            defer { PQclear(result) }
+            let row = PostgresRow(result: result)
+            return try (0..<PQntuples(result)).map { index in
+                row.index = index
+                return try read(row)
+            }
         }
     }
 
@@ -85,9 +138,11 @@ final class PostgresConnection {
     /// Runs one statement and returns how many rows it changed.
     @discardableResult
     func run(_ sql: String, _ values: [PostgresValue] = []) throws -> Int {
-        let result = try result(sql, values)
-        defer { PQclear(result) }
-        return Int(String(cString: PQcmdTuples(result))) ?? 0
+        try guarded {
+            let result = try result(sql, values)
+            defer { PQclear(result) }
+            return Int(String(cString: PQcmdTuples(result))) ?? 0
+        }
     }
 
     private func result(_ sql: String, _ values: [PostgresValue]) throws -> OpaquePointer? {
@@ -96,7 +151,7 @@ final class PostgresConnection {
             name = known
         } else {
             name = "courrier_\(prepared.count + 1)"
-            let result = PQprepare(connection, name, sql, Int32(values.count), nil)
+            let result = PQprepare(try connection(), name, sql, Int32(values.count), nil)
             defer { PQclear(result) }
             try check(result, sql: sql)
             prepared[sql] = name
@@ -124,8 +179,9 @@ final class PostgresConnection {
             if case .bytes = value { return 1 }
             return 0
         }
+        let handle = try connection()
         let result = withPointers(to: buffers) { pointers in
-            PQexecPrepared(connection, name, Int32(values.count), pointers, lengths, formats, 0)
+            PQexecPrepared(handle, name, Int32(values.count), pointers, lengths, formats, 0)
         }
         do {
             try check(result, sql: sql)
@@ -151,30 +207,41 @@ final class PostgresConnection {
         try transaction(beginning: "BEGIN; SET LOCAL synchronous_commit = off", body)
     }
 
+    /// The whole transaction goes through the runner: a lost race or a lost
+    /// connection runs `body` again from its start. A transaction inside
+    /// another is part of it.
     private func transaction<T>(beginning begin: String, _ body: () throws -> T) throws -> T {
-        try execute(begin)
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
+        guard !inTransaction else { return try body() }
+        return try TransactionRunner.run(classify: classify, reconnect: reopen) {
+            inTransaction = true
+            defer { inTransaction = false }
+            try execute(begin)
+            do {
+                let result = try body()
+                try execute("COMMIT")
+                return result
+            } catch {
+                try? execute("ROLLBACK")
+                throw error
+            }
         }
     }
 
     /// Starts listening on `channel`; each notification then counts once.
     func listen(_ channel: String) throws {
-        try execute("LISTEN \(channel)")
+        try keep("LISTEN \(channel)")
     }
 
     /// Reads what the server sent since the last look, without waiting, and
-    /// counts the notifications among it.
+    /// counts the notifications among it. A connection found lost is opened
+    /// again once, without waiting: the next statement waits if need be.
     func takeNotifications() throws {
-        guard PQconsumeInput(connection) == 1 else {
-            throw StoreError("the connection to \(location) was lost: \(Self.message(PQerrorMessage(connection)))")
+        guard let handle, PQconsumeInput(handle) == 1 else {
+            let reason = handle.map { Self.message(PQerrorMessage($0)) } ?? "not connected"
+            try? reopen()
+            throw StoreError("the connection to \(location) was lost: \(reason)")
         }
-        while let notification = PQnotifies(connection) {
+        while let notification = PQnotifies(handle) {
             notifications += 1
             PQfreemem(notification)
         }
@@ -185,7 +252,7 @@ final class PostgresConnection {
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
             let state = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }
             let message = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "M"))) }.map { String(cString: $0) }
-                ?? Self.message(PQerrorMessage(connection))
+                ?? (handle.map { Self.message(PQerrorMessage($0)) } ?? "no connection")
             throw PostgresError(state: state ?? "", message: message, sql: sql, location: location)
         }
     }

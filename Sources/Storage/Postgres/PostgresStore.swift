@@ -38,7 +38,7 @@ public final class PostgresStore: LetterStore {
                     ? "the database \(connection.location) has Courrier's schema version \(version), older than this Courrier's \(Self.schemaVersion); a verb that writes (run, enqueue) upgrades it"
                     : "the database \(connection.location) has Courrier's schema version \(version); this Courrier knows \(Self.schemaVersion) at most, upgrade Courrier")
             }
-            try connection.execute("SET search_path TO courrier")
+            try connection.keep("SET search_path TO courrier")
         } catch {
             connection.close()
             throw error

@@ -70,20 +70,37 @@ final class SQLiteConnection {
     /// (`BEGIN IMMEDIATE`): two writers never both read a balance and then
     /// both spend it. Rolls back when `body` throws.
     func writeTransaction<T>(_ body: () throws -> T) throws -> T {
-        // Threads of this process wait their turn here rather than in SQLite's
-        // busy handler, which sleeps in steps of up to 100 ms; other processes
-        // still meet the busy timeout.
-        Self.writers.lock()
-        defer { Self.writers.unlock() }
-        try execute("BEGIN IMMEDIATE")
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
+        guard !inTransaction else { return try body() }
+        // Busy or locked after the busy timeout (another process held the
+        // write lock that long): the whole transaction is run again.
+        return try TransactionRunner.run(classify: Self.classify, reconnect: {}) {
+            // Threads of this process wait their turn here rather than in SQLite's
+            // busy handler, which sleeps in steps of up to 100 ms; other processes
+            // still meet the busy timeout.
+            Self.writers.lock()
+            defer { Self.writers.unlock() }
+            inTransaction = true
+            defer { inTransaction = false }
+            try execute("BEGIN IMMEDIATE")
+            do {
+                let result = try body()
+                try execute("COMMIT")
+                return result
+            } catch {
+                try? execute("ROLLBACK")
+                throw error
+            }
         }
+    }
+
+    /// Whether a write transaction is open on this connection.
+    private var inTransaction = false
+
+    /// SQLITE_BUSY and SQLITE_LOCKED, with their extended codes, pass.
+    private static func classify(_ error: Error) -> Transience {
+        guard let error = error as? SQLiteError else { return .permanent }
+        let primary = error.code & 0xFF
+        return primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? .race : .permanent
     }
 
     /// A write that must survive the process being killed but not a power

@@ -26,6 +26,12 @@ final class PostgresServer: Sendable {
         }
     }()
 
+    /// A server of its own, for a test that stops or restarts it: the shared
+    /// one serves every other test meanwhile. `stop()` it when done.
+    static func dedicated() throws -> PostgresServer {
+        try PostgresServer()
+    }
+
     private static let runsAsNobody = geteuid() == 0
     private static let counter = Counter()
 
@@ -48,13 +54,7 @@ final class PostgresServer: Sendable {
             throw TestFailure("initdb failed: \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
         }
         // fsync off: a throwaway server whose data need not survive a power cut.
-        let options = "-c listen_addresses=127.0.0.1 -c port=\(port) -c unix_socket_directories='' "
-            + "-c fsync=off -c max_connections=200"
-        guard try Self.run(binaries + "/pg_ctl", ["start", "-D", data, "-w", "-t", "60", "-l", folder + "/server.log",
-                                                  "-o", options], output: output) == 0 else {
-            let log = (try? String(contentsOfFile: folder + "/server.log", encoding: .utf8)) ?? ""
-            throw TestFailure("pg_ctl start failed: \(log)")
-        }
+        try start()
     }
 
     /// The URL of the maintenance database, for creating others.
@@ -84,6 +84,22 @@ final class PostgresServer: Sendable {
     @discardableResult
     func psql(url: String, _ sql: String) throws -> String {
         try psql(database: String(url.split(separator: "/").last ?? ""), sql)
+    }
+
+    /// Stops the server at once, as a crash or `pg_ctl stop -m immediate` would.
+    func kill() throws {
+        guard try Self.run(binaries + "/pg_ctl", ["stop", "-D", folder + "/data", "-m", "immediate", "-w"],
+                           output: folder + "/programs.log") == 0 else { throw TestFailure("pg_ctl stop failed") }
+    }
+
+    /// Starts the server again after `kill()`, on the same port.
+    func start() throws {
+        let options = "-c listen_addresses=127.0.0.1 -c port=\(port) -c unix_socket_directories='' "
+            + "-c fsync=off -c max_connections=200"
+        guard try Self.run(binaries + "/pg_ctl", ["start", "-D", folder + "/data", "-w", "-t", "60", "-l", folder + "/server.log",
+                                                  "-o", options], output: folder + "/programs.log") == 0 else {
+            throw TestFailure("pg_ctl start failed: \((try? String(contentsOfFile: folder + "/server.log", encoding: .utf8)) ?? "")")
+        }
     }
 
     func stop() {
