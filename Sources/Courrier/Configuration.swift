@@ -204,6 +204,20 @@ public struct Configuration: Sendable {
         }
     }
 
+    /// The settings in force as the environment of a child Courrier (a part
+    /// of a cut, a letter prepared alone): whatever gave them to this process
+    /// (options, a file), the child works under the same, secrets aside.
+    /// How the parent cuts its work (threads, sheets a file) is its own: a
+    /// child does one piece of it, on one thread.
+    func childEnvironment() -> [String: String] {
+        var environment = ["COURRIER_CONFIG": "", "COURRIER_TARIFF": tariffPath ?? "", "COURRIER_THREADS": "1"]
+        let parents = ["COURRIER_TARIFF", "COURRIER_THREADS", "COURRIER_FILE_SHEETS"]
+        for (key, value) in effectiveSettings() where !ConfigFile.secretKeys.contains(key) && !parents.contains(key) {
+            environment[key] = value
+        }
+        return environment
+    }
+
     /// Every setting as a `COURRIER_…` key and the value in force, secrets
     /// masked: what `courrier config` prints.
     public func effectiveSettings() -> [(key: String, value: String)] {

@@ -249,7 +249,7 @@ public final class MailRoom {
     func releaseClaimsOfGoneWorkers() throws {
         let gone = try store.claimingWorkers().filter(Configuration.isGoneLocalWorker)
         if !gone.isEmpty {
-            try store.releaseClaims(of: gone, crashed: true, at: clock())
+            try store.releaseClaims(of: gone, at: clock())
             log.warning("claims.released", ["workers": .string(gone.joined(separator: ","))])
         }
     }
@@ -321,7 +321,7 @@ public final class MailRoom {
             prepare = try prepareAll()
             round = try cutRound(slot: nil, openingNew: true, shouldStop: { false })
         } catch {
-            try? store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
+            try? store.releaseClaims(of: [claimant.stored], at: clock())
             throw error
         }
         let bundles = round.bundles

@@ -13,9 +13,8 @@ public protocol LetterStore: AnyObject {
     /// Takes up to `limit` of the oldest queued jobs for `worker` for `lease`
     /// seconds, with their documents; empty when nothing is queued. Claiming a
     /// few at a time saves a transaction (and a sync to disk) per letter.
-    ///
-    /// A letter whose lease ran out after `crashLimit` attempts (see
-    /// `startPreparing`) fails as `crashed` instead.
+    /// Each comes with its attempts: more than none, it was in hand when a
+    /// process died, and is prepared alone.
     func claimQueued(limit: Int, worker: String, lease: TimeInterval, at now: Date) throws -> [ClaimedJob]
 
     /// Counts an attempt at preparing a claimed job, just before it starts:
@@ -52,12 +51,13 @@ public protocol LetterStore: AnyObject {
     /// The workers holding claims on queued jobs or on deliveries.
     func claimingWorkers() throws -> [String]
 
-    /// Gives back the claims of `workers`. `crashed`: they are gone (a crashed
-    /// process), so their letters are prepared and their bundles delivered
-    /// now rather than when the lease runs out, and a letter that was in their
-    /// hands `crashLimit` times fails as `crashed`. Otherwise a worker
-    /// stopping gives back what it did not start: those claims count no attempt.
-    func releaseClaims(of workers: [String], crashed: Bool, at now: Date) throws
+    /// Gives back the claims of `workers`: a worker stopping, or a round that
+    /// failed, gives back what it holds; the claims of processes that are gone
+    /// are given back so that their letters are prepared and their bundles
+    /// delivered now rather than when the leases run out. No letter is failed
+    /// for it: a letter in hand when its process died keeps the attempt it
+    /// counted, and is prepared alone next.
+    func releaseClaims(of workers: [String], at now: Date) throws
 
     /// Jobs waiting for their account to be topped up, oldest first.
     func jobsAwaitingFunds() throws -> [Job]
@@ -276,6 +276,14 @@ public struct EnqueueOutcome: Sendable {
 public struct ClaimedJob: Sendable {
     public var job: Job
     public var document: [UInt8]
+    /// Attempts counted before this claim: letters in hand when a process died.
+    public var attempts: Int
+
+    public init(job: Job, document: [UInt8], attempts: Int) {
+        self.job = job
+        self.document = document
+        self.attempts = attempts
+    }
 }
 
 public enum ChargeOutcome: Sendable, Equatable {
@@ -330,14 +338,6 @@ public struct CutHolder: Sendable, Equatable {
     public var worker: String
     public var since: String
 }
-
-/// Preparing a letter may end its process this many times; then the letter
-/// fails as `crashed`, and the rest of the queue goes on.
-public let crashLimit = 2
-
-/// The reason a letter set aside after `crashLimit` crashes is given.
-let crashedReason = "preparing this letter ended the process that prepared it \(crashLimit) times; "
-    + "it was set aside so that the other letters go on. Send it again once its document or files are checked"
 
 /// A batch being cut.
 public struct Cut: Sendable, Equatable {

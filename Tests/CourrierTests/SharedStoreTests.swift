@@ -202,9 +202,9 @@ import Storage
         let store = try PostgresStore(url: database)
         defer { store.close() }
         let jobs = try (1...Int64(count)).compactMap { try store.job($0) }
+        // Kills from outside blame no letter.
         let crashed = jobs.filter { $0.state == .failed }
-        #expect(crashed.allSatisfy { $0.reason?.contains("ended the process") == true })
-        #expect(crashed.count <= kills / 2)
+        #expect(crashed.isEmpty, "\(crashed.map { $0.reason ?? "" })")
         let delivered = jobs.filter { $0.state == .delivered }
         let states = try store.status(failureLimit: 3).jobs
         #expect(delivered.count == paid, "\(states)")
@@ -220,6 +220,7 @@ import Storage
         #expect(inDrop.count == paid && Set(inDrop) == Set(delivered.map(\.id)), "each paid letter once in the drop")
         #expect(amount == -debits.reduce(0) { $0 + $1.amountCents })
         Swift.print("shared store: \(kills) kills, \(outboxesLost) outboxes lost, \(crashed.count) crashed, "
+
                     + "\(try store.status(failureLimit: 1).bundles.filter { $0.rebuilt > 0 }.count) bundles rebuilt")
     }
 

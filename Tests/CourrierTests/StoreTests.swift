@@ -45,6 +45,23 @@ import Letters
 
     static let placement = PrintPlacement(stream: PrintStream(name: "color-simplex-c56")!, sheets: 1, sortKey: "0 BE 1000")
 
+    /// A letter in hand at a death, then failed and corrected: it comes back
+    /// with no attempts, as any new letter, on both stores.
+    @Test(arguments: Backend.allCases)
+    func queueingAgainAfterAFailureStartsTheAttemptsAfresh(backend: Backend) throws {
+        let test = try TestStore(backend)
+        let job = try #require(try test.enqueue(1).first)
+        let claimed = try test.store.claimQueued(limit: 1, worker: "host-a:1:aaaa:a", lease: 300, at: Date())
+        #expect(claimed.first?.attempts == 0)
+        #expect(try test.store.startPreparing(job: job, worker: "host-a:1:aaaa:a", finished: nil))
+        _ = try test.store.settle([.fail(job: job, reason: "the address does not fit", code: "address_does_not_fit")],
+                                  worker: "host-a:1:aaaa:a", at: Date())
+        let again = try test.store.enqueue(Submission(account: "acme", documentID: "DOC-0", document: Array("{ }".utf8)), at: Date())
+        #expect(again.created && again.job.id == job && again.job.state == .queued)
+        let reclaimed = try test.store.claimQueued(limit: 1, worker: "host-b:1:bbbb:b", lease: 300, at: Date())
+        #expect(reclaimed.first?.attempts == 0, "a corrected letter is not suspected of an earlier death")
+    }
+
     @Test(arguments: Backend.allCases)
     func aWorkerThatLostItsClaimChargesNothing(backend: Backend) throws {
         let test = try TestStore(backend)

@@ -87,6 +87,10 @@ public struct CourrierCommand {
         if arguments.first == UntrustedChild.verb {
             return UntrustedChild.main(Array(arguments.dropFirst()))
         }
+        // Courrier run again to prepare, alone, a letter that was in hand when a process died.
+        if arguments.first == IsolatedPreparation.verb {
+            return IsolatedPreparation.main(environment: environment)
+        }
         // Courrier run again to draw one part of a cut beside others.
         if arguments.first == PartProcess.verb {
             return PartProcess.main(Array(arguments.dropFirst()), environment: environment)

@@ -178,26 +178,26 @@ final class Cutting {
                 }
             }
         } catch let interrupted as BundleWriter.Interrupted {
-            try store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
+            try store.releaseClaims(of: [claimant.stored], at: clock())
             log.warning("cut.interrupted", ["batch": .string(cut.batch),
                                             "reason": .string("stopping; the next start finishes this cut")])
             throw interrupted
         } catch let failed as BundleWriter.LettersFailed {
             throw failed
         } catch let mismatch as BundleWriter.PageCountMismatch {
-            try? store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
+            try? store.releaseClaims(of: [claimant.stored], at: clock())
             log.error("cut.failed", ["batch": .string(cut.batch), "reason": .string(mismatch.description)])
             throw MailRoomError(mismatch.description)
         } catch let error as MailRoomError {
             // Taken over by another process, or a part's process failed: in their own words.
-            try? store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
+            try? store.releaseClaims(of: [claimant.stored], at: clock())
             log.error("cut.failed", ["batch": .string(cut.batch), "reason": .string(error.message)])
             throw error
         } catch {
             // A full disk, a folder that cannot be written: the letters stay in
             // this cut, and the next run finishes it.
             let reason = String(describing: error)
-            try? store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
+            try? store.releaseClaims(of: [claimant.stored], at: clock())
             log.error("cut.failed", ["batch": .string(cut.batch), "outbox": .string(configuration.outbox),
                                      "reason": .string(reason)])
             throw MailRoomError("bundle \(cut.batch) could not be written in \(configuration.outbox): \(reason); its letters stay in the cut, and the next run finishes it")

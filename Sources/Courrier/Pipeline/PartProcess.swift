@@ -42,13 +42,10 @@ enum PartProcess {
                               afterJob: position?.job)
         try writePrivately(try JSONEncoder().encode(request), to: requestFile)
         // The settings the child needs, whatever gave them to this process (options, a file).
-        var environment = ["COURRIER_DATABASE": configuration.database, "COURRIER_THREADS": "1",
-                           "COURRIER_OPEN_TIMEOUT": "\(configuration.untrusted.time)s",
-                           "COURRIER_OPEN_MEMORY": "\(configuration.untrusted.memoryBytes / 1024 / 1024)M",
-                           // Each of the parts drawn at once keeps its share.
-                           "COURRIER_TERMS_MEMORY": "\(max(16, configuration.termsMemory / configuration.threads / 1024 / 1024))M",
-                           "COURRIER_CONFIG": ""]
-        environment["COURRIER_TARIFF"] = configuration.tariffPath ?? ""
+        let environment = configuration.childEnvironment().merging([
+            // Each of the parts drawn at once keeps its share.
+            "COURRIER_TERMS_MEMORY": "\(max(16, configuration.termsMemory / configuration.threads / 1024 / 1024))M",
+        ]) { $1 }
         let termination: ChildProcess.Termination
         do {
             termination = try ChildProcess.run([executable, verb, requestFile.path, resultFile.path],

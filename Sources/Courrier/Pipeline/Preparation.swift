@@ -58,12 +58,15 @@ final class Preparation {
                 // kills its process is known by name.
                 guard try store.startPreparing(job: job.job.id, worker: claimant.stored, finished: previous) else { continue }
                 previous = job.job.id
-                decisions.append((job, try decide(job)))
+                // In hand when a process died: prepared alone, so that only a
+                // letter that kills that process too is blamed.
+                let decision = job.attempts > 0 ? try IsolatedPreparation.decide(job, configuration: configuration) : try decide(job)
+                decisions.append((job, decision))
                 advance()
             }
             try settle(decisions, into: &report)
             if stopping {
-                try store.releaseClaims(of: [claimant.stored], crashed: false, at: clock())
+                try store.releaseClaims(of: [claimant.stored], at: clock())
                 return report
             }
         }
@@ -74,6 +77,11 @@ final class Preparation {
     /// of the round, and the letter stays queued.
     func decide(_ claimed: ClaimedJob) throws -> PreparationDecision {
         let job = claimed.job
+        #if DEBUG
+        // A failpoint of test builds only (never compiled into a release): a
+        // poison letter that kills the process preparing it.
+        if job.documentID.hasPrefix("FAILPOINT-CRASH") { abort() }
+        #endif
         do {
             let document = try defaults.apply(to: DocumentParser.parse(Data(claimed.document)))
             try tariff.checkEstimate(document)

@@ -67,7 +67,7 @@ public final class Worker {
                 // given back at once (not when its leases run out), and the
                 // worker goes on.
                 mailRoom.log.error("worker.error", ["reason": .string(String(describing: error))])
-                try? mailRoom.store.releaseClaims(of: [mailRoom.claimant.stored], crashed: false, at: mailRoom.clock())
+                try? mailRoom.store.releaseClaims(of: [mailRoom.claimant.stored], at: mailRoom.clock())
                 try? mailRoom.writeMetrics(schedule: configuration.schedule)
             }
             waitForNews()

@@ -73,17 +73,14 @@ extension PostgresStore {
         guard waiting else { return [] }
         // A claim lost with the database's machine is taken again when its lease runs out.
         return try connection.lightTransaction {
-            // A letter whose lease ran out in the hands of a process that never
-            // came back, as often as a letter may: it is what killed them.
-            try failCrashed(where: "claimed_by IS NOT NULL AND claimed_until < now()", [])
-            return try connection.rows("""
+            try connection.rows("""
                 UPDATE jobs SET claimed_by = $1, claimed_until = now() + $2 * interval '1 second'
                 WHERE id IN (SELECT id FROM jobs WHERE state = 'queued'
                                  AND (claimed_until IS NULL OR claimed_until < now())
                              ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-                RETURNING \(Self.jobColumns), document
+                RETURNING \(Self.jobColumns), document, attempts
                 """, [.text(worker), Self.seconds(lease), .integer(Int64(limit))]) { row in
-                    ClaimedJob(job: Self.readJob(row), document: row.bytes(14))
+                    ClaimedJob(job: Self.readJob(row), document: row.bytes(14), attempts: Int(row.int64(15)))
                 }.sorted { $0.job.id < $1.job.id }
         }
     }
@@ -116,17 +113,6 @@ extension PostgresStore {
         }
     }
 
-    /// Fails the queued letters matching `condition` that were claimed
-    /// `crashLimit` times: each time, their process died with them in hand.
-    func failCrashed(where condition: String, _ values: [PostgresValue]) throws {
-        let next = values.count + 1
-        try connection.run("""
-            UPDATE jobs SET state = 'failed', reason = $\(next), reason_code = 'crashed', claimed_by = NULL,
-                claimed_until = NULL, updated_at = now()
-            WHERE state = 'queued' AND attempts >= \(crashLimit) AND \(condition)
-            """, values + [.text(crashedReason)])
-    }
-
     public func claimingWorkers() throws -> [String] {
         try connection.rows("""
             SELECT claimed_by FROM jobs WHERE state = 'queued' AND claimed_by IS NOT NULL
@@ -136,12 +122,9 @@ extension PostgresStore {
             """) { $0.text(0) }
     }
 
-    public func releaseClaims(of workers: [String], crashed: Bool, at now: Date) throws {
+    public func releaseClaims(of workers: [String], at now: Date) throws {
         try connection.transaction {
             for worker in workers {
-                if crashed {
-                    try failCrashed(where: "claimed_by = $1", [.text(worker)])
-                }
                 try connection.run("""
                     UPDATE jobs SET claimed_by = NULL, claimed_until = NULL WHERE state = 'queued' AND claimed_by = $1
                     """, [.text(worker)])

@@ -43,7 +43,7 @@ extension SQLiteStore {
                 try connection.prepare("""
                     UPDATE jobs SET state = ?2, document = ?3, document_hash = ?4, terms_hash = ?5, reason = ?6,
                         pages = NULL, price_cents = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = ?7,
-                        logo_hash = ?8, reason_code = ?9
+                        logo_hash = ?8, reason_code = ?9, attempts = 0
                     WHERE id = ?1
                     """).run([.integer(job.id), .text(state.rawValue), .blob(submission.document), .text(documentHash),
                               termsHash.map(SQLiteValue.text) ?? .null, submission.failure.map(SQLiteValue.text) ?? .null,
@@ -73,16 +73,13 @@ extension SQLiteStore {
             """).firstRow([.text(time)]) { $0.int(0) } ?? 0
         guard waiting > 0 else { return [] }
         return try connection.writeTransaction {
-            // A letter whose lease ran out in the hands of a process that never
-            // came back, as often as a letter may: it is what killed them.
-            try failCrashed(where: "claimed_by IS NOT NULL AND claimed_until < ?1", [.text(time)], at: now)
-            return try connection.prepare("""
+            try connection.prepare("""
                 UPDATE jobs SET claimed_by = ?1, claimed_until = ?2
                 WHERE id IN (SELECT id FROM jobs WHERE state = 'queued'
                              AND (claimed_until IS NULL OR claimed_until < ?3) ORDER BY id LIMIT ?4)
-                RETURNING \(Self.jobColumns), document
+                RETURNING \(Self.jobColumns), document, attempts
                 """).rows([.text(worker), Self.until(now, lease), .text(time), .integer(Int64(limit))]) { row in
-                    ClaimedJob(job: Self.readJob(row), document: row.blob(14))
+                    ClaimedJob(job: Self.readJob(row), document: row.blob(14), attempts: Int(row.int64(15)))
                 }.sorted { $0.job.id < $1.job.id }
         }
     }
@@ -115,17 +112,6 @@ extension SQLiteStore {
         }
     }
 
-    /// Fails the queued letters matching `condition` that were claimed
-    /// `crashLimit` times: each time, their process died with them in hand.
-    func failCrashed(where condition: String, _ values: [SQLiteValue], at now: Date) throws {
-        let next = values.count + 1
-        try connection.prepare("""
-            UPDATE jobs SET state = 'failed', reason = ?\(next), reason_code = 'crashed', claimed_by = NULL,
-                claimed_until = NULL, updated_at = ?\(next + 1)
-            WHERE state = 'queued' AND attempts >= \(crashLimit) AND \(condition)
-            """).run(values + [.text(crashedReason), .text(storeTimestamp(now))])
-    }
-
     public func claimingWorkers() throws -> [String] {
         try connection.prepare("""
             SELECT claimed_by FROM jobs WHERE state = 'queued' AND claimed_by IS NOT NULL
@@ -134,7 +120,7 @@ extension SQLiteStore {
             """).rows([]) { $0.text(0) }
     }
 
-    public func releaseClaims(of workers: [String], crashed: Bool, at now: Date) throws {
+    public func releaseClaims(of workers: [String], at now: Date) throws {
         try connection.writeTransaction {
             let releaseJobs = try connection.prepare("""
                 UPDATE jobs SET claimed_by = NULL, claimed_until = NULL WHERE state = 'queued' AND claimed_by = ?1
@@ -147,9 +133,6 @@ extension SQLiteStore {
                 WHERE state = 'cutting' AND claimed_by = ?1
                 """)
             for worker in workers {
-                if crashed {
-                    try failCrashed(where: "claimed_by = ?1", [.text(worker)], at: now)
-                }
                 try releaseJobs.run([.text(worker)])
                 try releaseDeliveries.run([.text(worker)])
                 try releaseCuts.run([.text(worker)])
