@@ -99,8 +99,17 @@ extension PostgresStore {
     }
 
     public func settle(_ decisions: [PreparationDecision], worker: String, at now: Date) throws -> [ChargeOutcome?] {
-        try connection.transaction {
-            try decisions.map { decision in
+        let charged: [Int64] = decisions.compactMap { if case .charge(let job, _, _, _) = $0 { job } else { nil } }
+        return try connection.transaction {
+            // The wallets are locked first, in account order: two workers
+            // charging the same accounts in another order would deadlock.
+            if !charged.isEmpty {
+                try connection.run("""
+                    SELECT 1 FROM wallets WHERE account IN (SELECT account FROM jobs WHERE id = ANY($1::bigint[]))
+                    ORDER BY account FOR UPDATE
+                    """, [.text("{" + charged.map(String.init).joined(separator: ",") + "}")])
+            }
+            return try decisions.map { decision in
                 switch decision {
                 case .charge(let job, let pages, let price, let placement):
                     return try chargeInTransaction(job: job, pages: pages, priceCents: price, placement: placement,
