@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Courrier
+import Bundling
+import Letters
 @testable import Storage
 
 /// The database goes away, restarts, drops connections, or is held by
@@ -61,6 +63,95 @@ import Testing
         #expect(try worker.waitFor(seconds: 20) { try states(server, url)["prepared"] == 3 }, "\(worker.errorText.suffix(1500))")
         #expect(worker.process.isRunning)
         #expect(worker.terminate(within: 30) == 0, "\(worker.errorText.suffix(500))")
+    }
+
+    /// Two workers and a stream of `courrier run`s on one PostgreSQL, five
+    /// accounts with different balances, letters arriving in waves, while
+    /// the server is restarted (`pg_ctl stop -m immediate`, then started) and
+    /// Courrier's connections are cut at random: no worker exits, every paid
+    /// letter reaches the print shop's drop once, charged once, and no letter
+    /// fails for it.
+    @Test func theMailGoesOnThroughRestartsAndCutConnections() throws {
+        let server = try PostgresServer.dedicated()
+        defer { server.stop() }
+        let folder = try TemporaryFolder()
+        _ = try folder.copyFixtureDocuments()
+        let url = try server.makeDatabase()
+        let drop = folder.url.appendingPathComponent("print-shop")
+        try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
+        let shared = ["COURRIER_DATABASE": url, "COURRIER_DELIVER": "file://\(drop.path)", "COURRIER_DELIVERY_RETRY": "0s",
+                      "COURRIER_POLL": "1s", "COURRIER_STORE_RETRY": "3s", "COURRIER_LOG_LEVEL": "info"]
+        func environment(_ name: String) -> [String: String] {
+            shared.merging(["COURRIER_OUTBOX": folder.path("outbox-\(name)"), "COURRIER_WORKER_ID": name]) { $1 }
+        }
+        // One-page letters at 1.45 EUR: the accounts pay for 0, 3, 10, 25 and all 40 of theirs.
+        let accounts = [("a0", 0), ("a1", 3), ("a2", 10), ("a3", 25), ("a4", 40)]
+        for (account, paid) in accounts where paid > 0 {
+            #expect(try runCourrier(["wallet", "credit", account, Cents.decimalString(Int64(paid) * 145), "--reference", "top-up-\(account)"],
+                                    environment: environment("setup"), in: folder.url).status == 0)
+        }
+        func wave(_ number: Int) throws -> [String] {
+            try accounts.flatMap { account, _ in
+                try (0..<8).map { index in
+                    try folder.write("documents/\(account)-\(number)-\(index).json", try fixtureDocument("acme-entretien-fr.json") {
+                        $0["account"] = account
+                        $0["id"] = "\(account)-\(number)-\(index)"
+                    }).path
+                }
+            }
+        }
+        let workers = try ["w1", "w2"].map { try WorkerProcess(environment: environment($0), in: folder.url) }
+        defer { for worker in workers where worker.process.isRunning { _ = worker.terminate(within: 30) } }
+
+        var generator = SystemRandomNumberGenerator()
+        for number in 0..<5 {
+            // A wave queued while the database is up; a run beside the workers.
+            let queued = try runCourrier(["enqueue"] + wave(number), environment: environment("queue"), in: folder.url)
+            #expect(queued.status == 0, "\(queued.error.suffix(300))")
+            let run = Process()
+            run.executableURL = try Paths.courrierBinary
+            run.arguments = ["run"]
+            run.currentDirectoryURL = folder.url
+            run.environment = ProcessInfo.processInfo.environment.merging(environment("run-\(number)")) { $1 }
+            run.standardOutput = FileHandle.nullDevice
+            run.standardError = FileHandle.nullDevice
+            try run.run()
+            usleep(UInt32.random(in: 100_000...800_000, using: &generator))
+            if Bool.random(using: &generator) {
+                try server.kill()
+                usleep(UInt32.random(in: 500_000...4_000_000, using: &generator))
+                try server.start()
+            } else {
+                try server.psql(url: url, """
+                    SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                    WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    """)
+            }
+            run.waitUntilExit()
+        }
+        for worker in workers {
+            #expect(worker.process.isRunning, "a worker stayed up: \(worker.errorText.suffix(600))")
+        }
+        let final = try runCourrier(["run"], environment: environment("final"), in: folder.url)
+        #expect(final.status == 0, "\(final.error.suffix(600))")
+        #expect(try runCourrier(["deliver", "--now"], environment: environment("final"), in: folder.url).status == 0)
+
+        let store = try PostgresStore(url: url)
+        defer { store.close() }
+        let status = try store.status(failureLimit: 5)
+        #expect(status.jobs[.failed] == nil, "no letter is blamed: \(status.failures)")
+        let manifests = try deliveredManifests(in: drop)
+        let inDrop = manifests.flatMap { $0.letters.map(\.job) }
+        #expect(inDrop.count == Set(inDrop).count, "each letter once in the drop")
+        let debits = try accounts.flatMap { try store.history(account: $0.0).filter { $0.kind == .debit } }
+        #expect(Set(debits.compactMap(\.job)) == Set(inDrop) && debits.count == inDrop.count, "charged once, each one delivered")
+        #expect(inDrop.count == accounts.reduce(0) { $0 + $1.1 }, "every paid letter went out: \(status.jobs)")
+        for (account, paid) in accounts {
+            #expect(try store.balance(account: account) == 0 || paid == 0)
+        }
+        #expect(status.jobs[.awaitingFunds] == 5 * 8 * accounts.count - inDrop.count)
+        let reconnected = workers.map { $0.errorText.contains("\"event\":\"store.reconnected\"") }
+        #expect(reconnected.contains(true), "the workers lived through it: \(workers[0].errorText.suffix(600))")
     }
 
     @Test func aWorkerWaitsWhileAnotherProcessHoldsTheSQLiteWriteLock() throws {
