@@ -62,7 +62,15 @@ import Letters
         try enqueue("AFTER-TERMINATE")
         #expect(try worker.waitFor(seconds: 20) { try states(server, url)["prepared"] == 3 }, "\(worker.errorText.suffix(1500))")
         #expect(worker.process.isRunning)
+
+        // SIGTERM while the worker waits for a database that is gone: it stops
+        // waiting and exits cleanly, well within its grace.
+        let outages = worker.errorText.components(separatedBy: "store.unavailable").count
+        try server.kill()
+        #expect(worker.waitFor(seconds: 20) { worker.errorText.components(separatedBy: "store.unavailable").count > outages })
+        let asked = Date()
         #expect(worker.terminate(within: 30) == 0, "\(worker.errorText.suffix(500))")
+        #expect(Date().timeIntervalSince(asked) < 10, "stopped \(Date().timeIntervalSince(asked)) s after SIGTERM")
     }
 
     /// Two workers and a stream of `courrier run`s on one PostgreSQL, five
@@ -152,6 +160,10 @@ import Letters
         #expect(status.jobs[.awaitingFunds] == 5 * 8 * accounts.count - inDrop.count)
         let reconnected = workers.map { $0.errorText.contains("\"event\":\"store.reconnected\"") }
         #expect(reconnected.contains(true), "the workers lived through it: \(workers[0].errorText.suffix(600))")
+        let retries = workers.map { $0.errorText.components(separatedBy: "\"event\":\"store.retrying\"").count - 1 }
+        let outages = workers.map { $0.errorText.components(separatedBy: "\"event\":\"store.unavailable\"").count - 1 }
+        Swift.print("store outages: \(inDrop.count) letters delivered; the workers retried \(retries) transactions "
+                    + "and lost the store \(outages) times")
     }
 
     @Test func aWorkerWaitsWhileAnotherProcessHoldsTheSQLiteWriteLock() throws {
