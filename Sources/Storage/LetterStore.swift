@@ -178,6 +178,21 @@ public protocol LetterStore: AnyObject {
 }
 
 /// A document as it enters the queue.
+/// The rules of queueing, the same for every store.
+extension Submission {
+    /// The state the letter is filed in: queued, or failed when intake found it wrong.
+    var initialState: JobState { failure == nil ? .queued : .failed }
+
+    /// Whether this submission replaces `job`, already filed under its
+    /// account and id with the document whose hash is `storedHash`: a failed
+    /// document may be corrected and sent again under the same id (and then
+    /// starts afresh: no price, no claim, no attempts); anything else is the
+    /// same request made twice, and changes nothing.
+    func replaces(_ job: Job, storedHash: String, newHash: String) -> Bool {
+        job.state == .failed && storedHash != newHash
+    }
+}
+
 public struct Submission: Sendable {
     public var account: String
     public var documentID: String

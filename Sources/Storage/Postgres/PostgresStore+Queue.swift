@@ -17,7 +17,7 @@ extension PostgresStore {
         let documentHash = SHA256.hex(submission.document)
         let termsHash = submission.terms.map { SHA256.hex($0) }
         let logoHash = submission.logo.map { SHA256.hex($0) }
-        let state: JobState = submission.failure == nil ? .queued : .failed
+        let state = submission.initialState
         return try connection.transaction {
             for (bytes, hash) in [(submission.terms, termsHash), (submission.logo, logoHash)] {
                 if let bytes, let hash {
@@ -47,9 +47,7 @@ extension PostgresStore {
                 """, [.text(submission.account), .text(submission.documentID)], { (Self.readJob($0), $0.text(14)) }) else {
                 throw StoreError("job \(submission.account)/\(submission.documentID) was neither inserted nor found")
             }
-            // A failed document may be corrected and sent again under the same id;
-            // anything else is the same request made twice.
-            guard job.state == .failed, hash != documentHash else {
+            guard submission.replaces(job, storedHash: hash, newHash: documentHash) else {
                 return EnqueueOutcome(job: job, created: false)
             }
             let replaced = try connection.firstRow("""

@@ -28,16 +28,14 @@ extension SQLiteStore {
                     try storeAttachment.run([.text(hash), .blob(bytes), .integer(Int64(bytes.count)), .text(time)])
                 }
             }
-            let state: JobState = submission.failure == nil ? .queued : .failed
+            let state = submission.initialState
             let existing = try connection.prepare("""
                 SELECT \(Self.jobColumns), document_hash FROM jobs WHERE account = ?1 AND document_id = ?2
                 """).firstRow([.text(submission.account), .text(submission.documentID)]) { row in
                     (Self.readJob(row), row.text(14))
                 }
             if let (job, hash) = existing {
-                // A failed document may be corrected and sent again under the same id;
-                // anything else is the same request made twice.
-                guard job.state == .failed, hash != documentHash else {
+                guard submission.replaces(job, storedHash: hash, newHash: documentHash) else {
                     return EnqueueOutcome(job: job, created: false)
                 }
                 try connection.prepare("""
