@@ -8,6 +8,10 @@ protocol StoreRow {
     func optionalText(_ column: Int32) -> String?
 }
 
+extension StoreRow {
+    func int(_ column: Int32) -> Int { Int(int64(column)) }
+}
+
 extension SQLiteStatement: StoreRow {}
 extension PostgresRow: StoreRow {}
 

@@ -8,8 +8,10 @@ import Letters
 ///
 /// Times given to its methods (`at now`) are not used for what it records:
 /// workers' clocks differ, the database's `now()` does not.
-public final class PostgresStore: LetterStore {
+public final class PostgresStore: SQLStore {
     let connection: PostgresConnection
+    /// The connection, as the rules written once in `Shared/` use it.
+    var database: SQLDatabase { connection }
     private var listening = false
 
     /// The schema this build writes.

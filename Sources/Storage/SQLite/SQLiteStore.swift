@@ -4,8 +4,10 @@ import Letters
 /// The embedded store: one SQLite file, in WAL mode, shared safely by the
 /// processes of one machine. Every transaction that writes takes the write
 /// lock first (`BEGIN IMMEDIATE`).
-public final class SQLiteStore: LetterStore {
+public final class SQLiteStore: SQLStore {
     let connection: SQLiteConnection
+    /// The connection, as the rules written once in `Shared/` use it.
+    var database: SQLDatabase { connection }
 
     /// The schema this build writes; `PRAGMA user_version` records it.
     public static var schemaVersion: Int { migrations.count }

@@ -1,0 +1,182 @@
+import CSQLite
+import Foundation
+import Letters
+
+/// A value bound to a statement's parameter, on either backend.
+enum SQLValue {
+    case integer(Int64)
+    case text(String)
+    case bytes([UInt8])
+    case null
+
+    static func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
+}
+
+/// What differs between the backends in a statement written once: how a
+/// parameter is written, and whose clock a time is read from.
+enum SQLDialect {
+    /// `?1`; times are the caller's (`at now`), as text.
+    case sqlite
+    /// `$1`; times are the database's own (`now()`), never a worker's.
+    case postgres
+}
+
+/// A statement written once for both stores, with its values in place, as
+/// string interpolation: `"… WHERE batch = \(batch)"` binds a parameter,
+/// `\(now: date)` is the time now on the store's clock, `\(now: date, plus:
+/// seconds)` a lease's end, `\(time: "column")` a time column read back as
+/// `UTCTimestamp` text, `\(forUpdate)` a row lock where the backend needs one.
+struct SQL: ExpressibleByStringInterpolation {
+    fileprivate enum Piece {
+        case text(String)
+        case value(SQLValue)
+        case now(Date, plus: TimeInterval)
+        case time(String)
+        case forUpdate
+    }
+
+    fileprivate var pieces: [Piece] = []
+
+    init(stringLiteral value: String) {
+        pieces = [.text(value)]
+    }
+
+    init(stringInterpolation: StringInterpolation) {
+        pieces = stringInterpolation.pieces
+    }
+
+    struct StringInterpolation: StringInterpolationProtocol {
+        fileprivate var pieces: [Piece] = []
+
+        init(literalCapacity: Int, interpolationCount: Int) {}
+
+        mutating func appendLiteral(_ literal: String) { pieces.append(.text(literal)) }
+        mutating func appendInterpolation(_ value: SQLValue) { pieces.append(.value(value)) }
+        mutating func appendInterpolation(_ text: String) { pieces.append(.value(.text(text))) }
+        mutating func appendInterpolation(_ text: String?) { pieces.append(.value(.optional(text))) }
+        mutating func appendInterpolation(_ number: Int64) { pieces.append(.value(.integer(number))) }
+        mutating func appendInterpolation(_ number: Int) { pieces.append(.value(.integer(Int64(number)))) }
+        /// The time now: the caller's on SQLite, the database's on PostgreSQL.
+        mutating func appendInterpolation(now: Date, plus seconds: TimeInterval = 0) {
+            pieces.append(.now(now, plus: seconds))
+        }
+        /// A time column as `UTCTimestamp` text.
+        mutating func appendInterpolation(time column: String) { pieces.append(.time(column)) }
+        /// `FOR UPDATE` where the backend locks rows so (SQLite locks the file).
+        mutating func appendInterpolation(_ lock: RowLock) { pieces.append(.forUpdate) }
+    }
+
+    enum RowLock { case forUpdate }
+
+    /// The text and the values in the dialect's words.
+    func rendered(for dialect: SQLDialect) -> (text: String, values: [SQLValue]) {
+        var text = ""
+        var values: [SQLValue] = []
+        func bind(_ value: SQLValue) {
+            values.append(value)
+            text += dialect == .sqlite ? "?\(values.count)" : "$\(values.count)"
+        }
+        for piece in pieces {
+            switch piece {
+            case .text(let literal): text += literal
+            case .value(let value): bind(value)
+            case .now(let date, let seconds):
+                switch dialect {
+                case .sqlite:
+                    // In whole seconds, as every time the store writes (and compares).
+                    bind(.text(storeTimestamp(date.addingTimeInterval(seconds))))
+                case .postgres:
+                    // Whole seconds, rounded up: a lease or a wait never ends early.
+                    text += seconds == 0 ? "now()" : "(now() + "
+                    if seconds != 0 {
+                        bind(.integer(Int64(seconds.rounded(.up))))
+                        text += " * interval '1 second')"
+                    }
+                }
+            case .time(let column): text += dialect == .sqlite ? column : "iso_utc(\(column))"
+            case .forUpdate: text += dialect == .sqlite ? "" : "FOR UPDATE"
+            }
+        }
+        return (text, values)
+    }
+}
+
+/// A store whose rules are written once, in `Shared/`, over its backend's
+/// connection; each backend keeps its schema and migrations.
+protocol SQLStore: LetterStore {
+    var database: SQLDatabase { get }
+}
+
+/// What the store written once asks of a backend's connection. Every
+/// transaction goes through `TransactionRunner`.
+protocol SQLDatabase: AnyObject {
+    var dialect: SQLDialect { get }
+    /// Runs `sql` and reads each row.
+    func query<T>(_ sql: SQL, _ read: (any StoreRow) throws -> T) throws -> [T]
+    /// Runs `sql`; the rows it changed.
+    @discardableResult func perform(_ sql: SQL) throws -> Int
+    /// Runs `body` in a transaction that writes: run again whole when it fails
+    /// for a reason that passes.
+    func write<T>(_ body: () throws -> T) throws -> T
+}
+
+extension SQLDatabase {
+    func queryFirst<T>(_ sql: SQL, _ read: (any StoreRow) throws -> T) throws -> T? {
+        try query(sql, read).first
+    }
+}
+
+extension SQLiteConnection: SQLDatabase {
+    var dialect: SQLDialect { .sqlite }
+
+    func query<T>(_ sql: SQL, _ read: (any StoreRow) throws -> T) throws -> [T] {
+        let (text, values) = sql.rendered(for: .sqlite)
+        return try prepare(text).rows(values.map(SQLiteValue.init)) { try read($0) }
+    }
+
+    func perform(_ sql: SQL) throws -> Int {
+        let (text, values) = sql.rendered(for: .sqlite)
+        try prepare(text).run(values.map(SQLiteValue.init))
+        return Int(sqlite3_changes(database))
+    }
+
+    func write<T>(_ body: () throws -> T) throws -> T { try writeTransaction(body) }
+}
+
+extension SQLiteValue {
+    init(_ value: SQLValue) {
+        switch value {
+        case .integer(let number): self = .integer(number)
+        case .text(let text): self = .text(text)
+        case .bytes(let bytes): self = .blob(bytes)
+        case .null: self = .null
+        }
+    }
+}
+
+extension PostgresConnection: SQLDatabase {
+    var dialect: SQLDialect { .postgres }
+
+    func query<T>(_ sql: SQL, _ read: (any StoreRow) throws -> T) throws -> [T] {
+        let (text, values) = sql.rendered(for: .postgres)
+        return try rows(text, values.map(PostgresValue.init)) { try read($0) }
+    }
+
+    func perform(_ sql: SQL) throws -> Int {
+        let (text, values) = sql.rendered(for: .postgres)
+        return try run(text, values.map(PostgresValue.init))
+    }
+
+    func write<T>(_ body: () throws -> T) throws -> T { try transaction(body) }
+}
+
+extension PostgresValue {
+    init(_ value: SQLValue) {
+        switch value {
+        case .integer(let number): self = .integer(number)
+        case .text(let text): self = .text(text)
+        case .bytes(let bytes): self = .bytes(bytes)
+        case .null: self = .null
+        }
+    }
+}
