@@ -33,6 +33,7 @@ struct SQL: ExpressibleByStringInterpolation {
         case now(Date, plus: TimeInterval)
         case time(String)
         case forUpdate
+        case jobColumns
     }
 
     fileprivate var pieces: [Piece] = []
@@ -64,9 +65,12 @@ struct SQL: ExpressibleByStringInterpolation {
         mutating func appendInterpolation(time column: String) { pieces.append(.time(column)) }
         /// `FOR UPDATE` where the backend locks rows so (SQLite locks the file).
         mutating func appendInterpolation(_ lock: RowLock) { pieces.append(.forUpdate) }
+        /// The columns `Job.read` reads, its times as `UTCTimestamp` text.
+        mutating func appendInterpolation(_ columns: Columns) { pieces.append(.jobColumns) }
     }
 
     enum RowLock { case forUpdate }
+    enum Columns { case job }
 
     /// The text and the values in the dialect's words.
     func rendered(for dialect: SQLDialect) -> (text: String, values: [SQLValue]) {
@@ -95,6 +99,7 @@ struct SQL: ExpressibleByStringInterpolation {
                 }
             case .time(let column): text += dialect == .sqlite ? column : "iso_utc(\(column))"
             case .forUpdate: text += dialect == .sqlite ? "" : "FOR UPDATE"
+            case .jobColumns: text += dialect == .sqlite ? Job.columns() : Job.columns { "iso_utc(\($0))" }
             }
         }
         return (text, values)
