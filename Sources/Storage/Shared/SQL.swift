@@ -31,6 +31,7 @@ struct SQL: ExpressibleByStringInterpolation {
         case text(String)
         case value(SQLValue)
         case now(Date, plus: TimeInterval)
+        case moment(Date)
         case time(String)
         case forUpdate
         case jobColumns
@@ -61,6 +62,8 @@ struct SQL: ExpressibleByStringInterpolation {
         mutating func appendInterpolation(now: Date, plus seconds: TimeInterval = 0) {
             pieces.append(.now(now, plus: seconds))
         }
+        /// A given time (not now), to compare time columns with.
+        mutating func appendInterpolation(moment: Date) { pieces.append(.moment(moment)) }
         /// A time column as `UTCTimestamp` text.
         mutating func appendInterpolation(time column: String) { pieces.append(.time(column)) }
         /// `FOR UPDATE` where the backend locks rows so (SQLite locks the file).
@@ -97,6 +100,14 @@ struct SQL: ExpressibleByStringInterpolation {
                         text += " * interval '1 second')"
                     }
                 }
+            case .moment(let date):
+                switch dialect {
+                case .sqlite: bind(.text(storeTimestamp(date)))
+                case .postgres:
+                    text += "to_timestamp("
+                    bind(.integer(Int64(date.timeIntervalSince1970)))
+                    text += ")"
+                }
             case .time(let column): text += dialect == .sqlite ? column : "iso_utc(\(column))"
             case .forUpdate: text += dialect == .sqlite ? "" : "FOR UPDATE"
             case .jobColumns: text += dialect == .sqlite ? Job.columns() : Job.columns { "iso_utc(\($0))" }
@@ -123,6 +134,9 @@ protocol SQLDatabase: AnyObject {
     /// Runs `body` in a transaction that writes: run again whole when it fails
     /// for a reason that passes.
     func write<T>(_ body: () throws -> T) throws -> T
+    /// Runs `body` (which writes) so that what it deletes or overwrites
+    /// leaves nothing readable behind in the database's files.
+    func forgetting<T>(_ body: () throws -> T) throws -> T
 }
 
 extension SQLDatabase {
@@ -146,6 +160,16 @@ extension SQLiteConnection: SQLDatabase {
     }
 
     func write<T>(_ body: () throws -> T) throws -> T { try writeTransaction(body) }
+
+    /// Deleted and overwritten content is zeroed in the file, not left in
+    /// free pages, and nothing of the old pages stays in the write-ahead log.
+    func forgetting<T>(_ body: () throws -> T) throws -> T {
+        try execute("PRAGMA secure_delete = ON")
+        defer { try? execute("PRAGMA secure_delete = OFF") }
+        let result = try body()
+        try execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return result
+    }
 }
 
 extension SQLiteValue {
@@ -173,6 +197,9 @@ extension PostgresConnection: SQLDatabase {
     }
 
     func write<T>(_ body: () throws -> T) throws -> T { try transaction(body) }
+
+    /// Dead rows are reclaimed by the server's vacuum, an administrator's concern.
+    func forgetting<T>(_ body: () throws -> T) throws -> T { try body() }
 }
 
 extension PostgresValue {
