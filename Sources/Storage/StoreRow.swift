@@ -6,13 +6,16 @@ protocol StoreRow {
     func optionalInt64(_ column: Int32) -> Int64?
     func text(_ column: Int32) -> String
     func optionalText(_ column: Int32) -> String?
+    func bytes(_ column: Int32) -> [UInt8]
 }
 
 extension StoreRow {
     func int(_ column: Int32) -> Int { Int(int64(column)) }
 }
 
-extension SQLiteStatement: StoreRow {}
+extension SQLiteStatement: StoreRow {
+    func bytes(_ column: Int32) -> [UInt8] { blob(column) }
+}
 extension PostgresRow: StoreRow {}
 
 extension Job {

@@ -176,3 +176,14 @@ extension PostgresStore {
             """, [.text(account), .integer(cents)]) { $0.int64(0) } ?? 0
     }
 }
+
+extension PostgresStore {
+    /// An advisory lock for the rest of the transaction: workers opening a cut at once take turns.
+    func takeCutLock() throws {
+        try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.cutLock)])
+    }
+
+    func refundInTransaction(job: Job, at now: Date) throws -> Int64 {
+        try refundInTransaction(job: job)
+    }
+}

@@ -169,3 +169,12 @@ extension SQLiteStore {
             }
     }
 }
+
+extension SQLiteStore {
+    /// The write lock every writing transaction takes first is the cut's lock too.
+    func takeCutLock() throws {}
+
+    func refundInTransaction(job: Job, at now: Date) throws -> Int64 {
+        try refundInTransaction(job: job, at: storeTimestamp(now))
+    }
+}

@@ -34,6 +34,8 @@ struct SQL: ExpressibleByStringInterpolation {
         case moment(Date)
         case time(String)
         case forUpdate
+        case skipLocked
+        case bytewise
         case jobColumns
     }
 
@@ -67,12 +69,21 @@ struct SQL: ExpressibleByStringInterpolation {
         /// A time column as `UTCTimestamp` text.
         mutating func appendInterpolation(time column: String) { pieces.append(.time(column)) }
         /// `FOR UPDATE` where the backend locks rows so (SQLite locks the file).
-        mutating func appendInterpolation(_ lock: RowLock) { pieces.append(.forUpdate) }
+        mutating func appendInterpolation(_ lock: RowLock) {
+            pieces.append(lock == .forUpdate ? .forUpdate : .skipLocked)
+        }
+        /// Text compared byte by byte, whatever the database's collation.
+        mutating func appendInterpolation(_ collation: Collation) { pieces.append(.bytewise) }
         /// The columns `Job.read` reads, its times as `UTCTimestamp` text.
         mutating func appendInterpolation(_ columns: Columns) { pieces.append(.jobColumns) }
     }
 
-    enum RowLock { case forUpdate }
+    enum RowLock {
+        case forUpdate
+        /// `FOR UPDATE SKIP LOCKED`: rows another transaction holds are passed over.
+        case skipLocked
+    }
+    enum Collation { case bytewise }
     enum Columns { case job }
 
     /// The text and the values in the dialect's words.
@@ -110,6 +121,8 @@ struct SQL: ExpressibleByStringInterpolation {
                 }
             case .time(let column): text += dialect == .sqlite ? column : "iso_utc(\(column))"
             case .forUpdate: text += dialect == .sqlite ? "" : "FOR UPDATE"
+            case .skipLocked: text += dialect == .sqlite ? "" : "FOR UPDATE SKIP LOCKED"
+            case .bytewise: text += dialect == .sqlite ? "" : "COLLATE \"C\""
             case .jobColumns: text += dialect == .sqlite ? Job.columns() : Job.columns { "iso_utc(\($0))" }
             }
         }
@@ -121,6 +134,12 @@ struct SQL: ExpressibleByStringInterpolation {
 /// connection; each backend keeps its schema and migrations.
 protocol SQLStore: LetterStore {
     var database: SQLDatabase { get }
+    /// Makes workers opening a cut at the same moment take turns, for the
+    /// rest of the transaction (SQLite's write lock does it already).
+    func takeCutLock() throws
+    /// Refunds the debit of `job` in the transaction open, as a new entry that
+    /// points at it; the amount refunded, 0 when it was never charged.
+    func refundInTransaction(job: Job, at now: Date) throws -> Int64
 }
 
 /// What the store written once asks of a backend's connection. Every
