@@ -111,9 +111,9 @@ extension PostgresStore {
                 switch decision {
                 case .charge(let job, let pages, let price, let placement):
                     return try chargeInTransaction(job: job, pages: pages, priceCents: price, placement: placement,
-                                                   claimedBy: worker)
+                                                   claimedBy: worker, at: now)
                 case .fail(let job, let reason, let code):
-                    try failInTransaction(job: job, reason: reason, code: code, claimedBy: worker)
+                    try failInTransaction(job: job, reason: reason, code: code, claimedBy: worker, at: now)
                     return nil
                 }
             }

@@ -137,9 +137,12 @@ protocol SQLStore: LetterStore {
     /// Makes workers opening a cut at the same moment take turns, for the
     /// rest of the transaction (SQLite's write lock does it already).
     func takeCutLock() throws
-    /// Refunds the debit of `job` in the transaction open, as a new entry that
-    /// points at it; the amount refunded, 0 when it was never charged.
-    func refundInTransaction(job: Job, at now: Date) throws -> Int64
+    /// Charges a job in the transaction open: the wallet debited if it holds
+    /// enough, the debit written and the job prepared, or the job left
+    /// awaiting funds. `claimedBy`: a queued job only while that worker still
+    /// holds it; a worker whose lease ran out and was taken over charges nothing.
+    func chargeInTransaction(job id: Int64, pages: Int, priceCents: Int64, placement: PrintPlacement?,
+                             claimedBy worker: String?, at now: Date) throws -> ChargeOutcome
 }
 
 /// What the store written once asks of a backend's connection. Every
