@@ -9,10 +9,6 @@ extension PostgresStore {
 
     static func readJob(_ row: PostgresRow) -> Job { Job.read(row) }
 
-    public func job(_ id: Int64) throws -> Job? {
-        try connection.firstRow("SELECT \(Self.jobColumns) FROM jobs WHERE id = $1", [.integer(id)], Self.readJob)
-    }
-
     public func enqueue(_ submission: Submission, at now: Date) throws -> EnqueueOutcome {
         let documentHash = SHA256.hex(submission.document)
         let termsHash = submission.terms.map { SHA256.hex($0) }
@@ -83,43 +79,6 @@ extension PostgresStore {
         }
     }
 
-    public func startPreparing(job: Int64, worker: String, finished: Int64?) throws -> Bool {
-        // One statement: the letter before given back its attempt, this one counted.
-        try connection.lightTransaction {
-            try connection.firstRow("""
-                WITH finished AS (
-                    UPDATE jobs SET attempts = greatest(0, attempts - 1)
-                    WHERE id = $3 AND state = 'queued' AND claimed_by = $2)
-                UPDATE jobs SET attempts = attempts + 1 WHERE id = $1 AND state = 'queued' AND claimed_by = $2
-                RETURNING id
-                """, [.integer(job), .text(worker), finished.map(PostgresValue.integer) ?? .null]) { $0.int64(0) } != nil
-        }
-    }
-
-    public func settle(_ decisions: [PreparationDecision], worker: String, at now: Date) throws -> [ChargeOutcome?] {
-        let charged: [Int64] = decisions.compactMap { if case .charge(let job, _, _, _) = $0 { job } else { nil } }
-        return try connection.transaction {
-            // The wallets are locked first, in account order: two workers
-            // charging the same accounts in another order would deadlock.
-            if !charged.isEmpty {
-                try connection.run("""
-                    SELECT 1 FROM wallets WHERE account IN (SELECT account FROM jobs WHERE id = ANY($1::bigint[]))
-                    ORDER BY account FOR UPDATE
-                    """, [.text("{" + charged.map(String.init).joined(separator: ",") + "}")])
-            }
-            return try decisions.map { decision in
-                switch decision {
-                case .charge(let job, let pages, let price, let placement):
-                    return try chargeInTransaction(job: job, pages: pages, priceCents: price, placement: placement,
-                                                   claimedBy: worker, at: now)
-                case .fail(let job, let reason, let code):
-                    try failInTransaction(job: job, reason: reason, code: code, claimedBy: worker, at: now)
-                    return nil
-                }
-            }
-        }
-    }
-
     public func claimingWorkers() throws -> [String] {
         try connection.rows("""
             SELECT claimed_by FROM jobs WHERE state = 'queued' AND claimed_by IS NOT NULL
@@ -127,37 +86,6 @@ extension PostgresStore {
             UNION SELECT claimed_by FROM bundles WHERE state = 'cutting' AND claimed_by IS NOT NULL
             UNION SELECT claimed_by FROM submissions WHERE claimed_by IS NOT NULL
             """) { $0.text(0) }
-    }
-
-    public func releaseClaims(of workers: [String], at now: Date) throws {
-        try connection.transaction {
-            for worker in workers {
-                try connection.run("""
-                    UPDATE jobs SET claimed_by = NULL, claimed_until = NULL WHERE state = 'queued' AND claimed_by = $1
-                    """, [.text(worker)])
-                try connection.run("""
-                    UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1
-                    """, [.text(worker)])
-                try connection.run("""
-                    UPDATE bundles SET claimed_by = NULL, claimed_until = NULL, claimed_at = NULL
-                    WHERE state = 'cutting' AND claimed_by = $1
-                    """, [.text(worker)])
-                try connection.run("""
-                    UPDATE submissions SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1
-                    """, [.text(worker)])
-            }
-        }
-    }
-
-    public func jobsAwaitingFunds() throws -> [Job] {
-        try connection.rows("SELECT \(Self.jobColumns) FROM jobs WHERE state = 'awaiting_funds' ORDER BY id", [],
-                            Self.readJob)
-    }
-
-    public func attachment(hash: String) throws -> StoredAttachment? {
-        try connection.firstRow("SELECT bytes, normalized FROM attachments WHERE hash = $1", [.text(hash)]) {
-            StoredAttachment(bytes: $0.bytes(0), normalized: $0.bool(1))
-        }
     }
 
     /// Documents the product inserted into `submissions`, taken for `lease`

@@ -8,11 +8,6 @@ extension SQLiteStore {
 
     static func readJob(_ row: SQLiteStatement) -> Job { Job.read(row) }
 
-    public func job(_ id: Int64) throws -> Job? {
-        try connection.prepare("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?1")
-            .firstRow([.integer(id)], Self.readJob)
-    }
-
     public func enqueue(_ submission: Submission, at now: Date) throws -> EnqueueOutcome {
         let time = storeTimestamp(now)
         let documentHash = SHA256.hex(submission.document)
@@ -82,71 +77,12 @@ extension SQLiteStore {
         }
     }
 
-    public func startPreparing(job: Int64, worker: String, finished: Int64?) throws -> Bool {
-        try connection.lightWriteTransaction {
-            if let finished {
-                try connection.prepare("""
-                    UPDATE jobs SET attempts = max(0, attempts - 1) WHERE id = ?1 AND state = 'queued' AND claimed_by = ?2
-                    """).run([.integer(finished), .text(worker)])
-            }
-            return try connection.prepare("""
-                UPDATE jobs SET attempts = attempts + 1 WHERE id = ?1 AND state = 'queued' AND claimed_by = ?2 RETURNING id
-                """).rows([.integer(job), .text(worker)]) { $0.int64(0) }.count == 1
-        }
-    }
-
-    public func settle(_ decisions: [PreparationDecision], worker: String, at now: Date) throws -> [ChargeOutcome?] {
-        try connection.writeTransaction {
-            try decisions.map { decision in
-                switch decision {
-                case .charge(let job, let pages, let price, let placement):
-                    return try chargeInTransaction(job: job, pages: pages, priceCents: price, placement: placement,
-                                                   claimedBy: worker, at: now)
-                case .fail(let job, let reason, let code):
-                    try failInTransaction(job: job, reason: reason, code: code, claimedBy: worker, at: now)
-                    return nil
-                }
-            }
-        }
-    }
-
     public func claimingWorkers() throws -> [String] {
         try connection.prepare("""
             SELECT claimed_by FROM jobs WHERE state = 'queued' AND claimed_by IS NOT NULL
             UNION SELECT claimed_by FROM deliveries WHERE claimed_by IS NOT NULL
             UNION SELECT claimed_by FROM bundles WHERE state = 'cutting' AND claimed_by IS NOT NULL
             """).rows([]) { $0.text(0) }
-    }
-
-    public func releaseClaims(of workers: [String], at now: Date) throws {
-        try connection.writeTransaction {
-            let releaseJobs = try connection.prepare("""
-                UPDATE jobs SET claimed_by = NULL, claimed_until = NULL WHERE state = 'queued' AND claimed_by = ?1
-                """)
-            let releaseDeliveries = try connection.prepare("""
-                UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?1
-                """)
-            let releaseCuts = try connection.prepare("""
-                UPDATE bundles SET claimed_by = NULL, claimed_until = NULL, claimed_at = NULL
-                WHERE state = 'cutting' AND claimed_by = ?1
-                """)
-            for worker in workers {
-                try releaseJobs.run([.text(worker)])
-                try releaseDeliveries.run([.text(worker)])
-                try releaseCuts.run([.text(worker)])
-            }
-        }
-    }
-
-    public func jobsAwaitingFunds() throws -> [Job] {
-        try connection.prepare("SELECT \(Self.jobColumns) FROM jobs WHERE state = 'awaiting_funds' ORDER BY id")
-            .rows([], Self.readJob)
-    }
-
-    public func attachment(hash: String) throws -> StoredAttachment? {
-        try connection.prepare("SELECT bytes, normalized FROM attachments WHERE hash = ?1").firstRow([.text(hash)]) {
-            StoredAttachment(bytes: $0.blob(0), normalized: $0.int(1) != 0)
-        }
     }
 
     /// The embedded store has no table for the product to insert into: the

@@ -60,6 +60,13 @@ struct SQL: ExpressibleByStringInterpolation {
         mutating func appendInterpolation(_ text: String?) { pieces.append(.value(.optional(text))) }
         mutating func appendInterpolation(_ number: Int64) { pieces.append(.value(.integer(number))) }
         mutating func appendInterpolation(_ number: Int) { pieces.append(.value(.integer(Int64(number)))) }
+        /// Values separated by commas, for `IN (…)`.
+        mutating func appendInterpolation(list numbers: [Int64]) {
+            for (index, number) in numbers.enumerated() {
+                if index > 0 { pieces.append(.text(", ")) }
+                pieces.append(.value(.integer(number)))
+            }
+        }
         /// The time now: the caller's on SQLite, the database's on PostgreSQL.
         mutating func appendInterpolation(now: Date, plus seconds: TimeInterval = 0) {
             pieces.append(.now(now, plus: seconds))
@@ -156,6 +163,10 @@ protocol SQLDatabase: AnyObject {
     /// Runs `body` in a transaction that writes: run again whole when it fails
     /// for a reason that passes.
     func write<T>(_ body: () throws -> T) throws -> T
+    /// A write that must survive the process being killed but not a crash of
+    /// the database's machine: committed without waiting for the disk. For
+    /// claims and attempts, never for money.
+    func lightWrite<T>(_ body: () throws -> T) throws -> T
     /// Runs `body` (which writes) so that what it deletes or overwrites
     /// leaves nothing readable behind in the database's files.
     func forgetting<T>(_ body: () throws -> T) throws -> T
@@ -182,6 +193,7 @@ extension SQLiteConnection: SQLDatabase {
     }
 
     func write<T>(_ body: () throws -> T) throws -> T { try writeTransaction(body) }
+    func lightWrite<T>(_ body: () throws -> T) throws -> T { try lightWriteTransaction(body) }
 
     /// Deleted and overwritten content is zeroed in the file, not left in
     /// free pages, and nothing of the old pages stays in the write-ahead log.
@@ -219,6 +231,7 @@ extension PostgresConnection: SQLDatabase {
     }
 
     func write<T>(_ body: () throws -> T) throws -> T { try transaction(body) }
+    func lightWrite<T>(_ body: () throws -> T) throws -> T { try lightTransaction(body) }
 
     /// Dead rows are reclaimed by the server's vacuum, an administrator's concern.
     func forgetting<T>(_ body: () throws -> T) throws -> T { try body() }

@@ -1,0 +1,76 @@
+import Foundation
+import Letters
+
+/// Claims on letters and their settling: who holds which letter, the attempt
+/// counted before each is prepared, the batch of decisions recorded at once.
+/// Written once for both stores; queueing and claiming, which differ in how
+/// each backend skips what another worker holds, stay with each backend.
+extension SQLStore {
+    public func job(_ id: Int64) throws -> Job? {
+        try database.queryFirst("SELECT \(.job) FROM jobs WHERE id = \(id)") { Job.read($0) }
+    }
+
+    public func jobsAwaitingFunds() throws -> [Job] {
+        try database.query("SELECT \(.job) FROM jobs WHERE state = 'awaiting_funds' ORDER BY id") { Job.read($0) }
+    }
+
+    public func attachment(hash: String) throws -> StoredAttachment? {
+        try database.queryFirst("""
+            SELECT bytes, CASE WHEN normalized THEN 1 ELSE 0 END FROM attachments WHERE hash = \(hash)
+            """) { StoredAttachment(bytes: $0.bytes(0), normalized: $0.int(1) != 0) }
+    }
+
+    public func startPreparing(job: Int64, worker: String, finished: Int64?) throws -> Bool {
+        try database.lightWrite {
+            if let finished {
+                try database.perform("""
+                    UPDATE jobs SET attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+                    WHERE id = \(finished) AND state = 'queued' AND claimed_by = \(worker)
+                    """)
+            }
+            return try database.perform("""
+                UPDATE jobs SET attempts = attempts + 1 WHERE id = \(job) AND state = 'queued' AND claimed_by = \(worker)
+                """) == 1
+        }
+    }
+
+    public func settle(_ decisions: [PreparationDecision], worker: String, at now: Date) throws -> [ChargeOutcome?] {
+        let charged: [Int64] = decisions.compactMap { if case .charge(let job, _, _, _) = $0 { job } else { nil } }
+        return try database.write {
+            // The wallets are locked first, in account order: two workers
+            // charging the same accounts in another order would deadlock.
+            if !charged.isEmpty {
+                _ = try database.query("""
+                    SELECT 1 FROM wallets WHERE account IN (SELECT account FROM jobs WHERE id IN (\(list: charged)))
+                    ORDER BY account \(.forUpdate)
+                    """) { $0.int(0) }
+            }
+            return try decisions.map { decision in
+                switch decision {
+                case .charge(let job, let pages, let price, let placement):
+                    return try chargeInTransaction(job: job, pages: pages, priceCents: price, placement: placement,
+                                                   claimedBy: worker, at: now)
+                case .fail(let job, let reason, let code):
+                    try failInTransaction(job: job, reason: reason, code: code, claimedBy: worker, at: now)
+                    return nil
+                }
+            }
+        }
+    }
+
+    public func releaseClaims(of workers: [String], at now: Date) throws {
+        try database.write {
+            for worker in workers {
+                try database.perform("""
+                    UPDATE jobs SET claimed_by = NULL, claimed_until = NULL WHERE state = 'queued' AND claimed_by = \(worker)
+                    """)
+                try database.perform("UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = \(worker)")
+                try database.perform("""
+                    UPDATE bundles SET claimed_by = NULL, claimed_until = NULL, claimed_at = NULL
+                    WHERE state = 'cutting' AND claimed_by = \(worker)
+                    """)
+                try releaseSubmissions(worker: worker)
+            }
+        }
+    }
+}
