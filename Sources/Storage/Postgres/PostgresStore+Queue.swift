@@ -59,26 +59,6 @@ extension PostgresStore {
         }
     }
 
-    public func claimQueued(limit: Int, worker: String, lease: TimeInterval, at now: Date) throws -> [ClaimedJob] {
-        // Looked at first: a worker polling an empty queue locks nothing.
-        let waiting = try connection.firstRow("""
-            SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND (claimed_until IS NULL OR claimed_until < now()))
-            """) { $0.bool(0) } ?? false
-        guard waiting else { return [] }
-        // A claim lost with the database's machine is taken again when its lease runs out.
-        return try connection.lightTransaction {
-            try connection.rows("""
-                UPDATE jobs SET claimed_by = $1, claimed_until = now() + $2 * interval '1 second'
-                WHERE id IN (SELECT id FROM jobs WHERE state = 'queued'
-                                 AND (claimed_until IS NULL OR claimed_until < now())
-                             ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-                RETURNING \(Self.jobColumns), document, attempts
-                """, [.text(worker), Self.seconds(lease), .integer(Int64(limit))]) { row in
-                    ClaimedJob(job: Self.readJob(row), document: row.bytes(14), attempts: Int(row.int64(15)))
-                }.sorted { $0.job.id < $1.job.id }
-        }
-    }
-
     public func claimingWorkers() throws -> [String] {
         try connection.rows("""
             SELECT claimed_by FROM jobs WHERE state = 'queued' AND claimed_by IS NOT NULL

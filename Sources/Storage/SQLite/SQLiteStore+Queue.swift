@@ -57,26 +57,6 @@ extension SQLiteStore {
         }
     }
 
-    public func claimQueued(limit: Int, worker: String, lease: TimeInterval, at now: Date) throws -> [ClaimedJob] {
-        let time = storeTimestamp(now)
-        // Looked at first: a worker polling an empty queue takes no write lock.
-        let waiting = try connection.prepare("""
-            SELECT count(*) FROM (SELECT 1 FROM jobs WHERE state = 'queued'
-                                  AND (claimed_until IS NULL OR claimed_until < ?1) LIMIT 1)
-            """).firstRow([.text(time)]) { $0.int(0) } ?? 0
-        guard waiting > 0 else { return [] }
-        return try connection.writeTransaction {
-            try connection.prepare("""
-                UPDATE jobs SET claimed_by = ?1, claimed_until = ?2
-                WHERE id IN (SELECT id FROM jobs WHERE state = 'queued'
-                             AND (claimed_until IS NULL OR claimed_until < ?3) ORDER BY id LIMIT ?4)
-                RETURNING \(Self.jobColumns), document, attempts
-                """).rows([.text(worker), Self.until(now, lease), .text(time), .integer(Int64(limit))]) { row in
-                    ClaimedJob(job: Self.readJob(row), document: row.blob(14), attempts: Int(row.int64(15)))
-                }.sorted { $0.job.id < $1.job.id }
-        }
-    }
-
     public func claimingWorkers() throws -> [String] {
         try connection.prepare("""
             SELECT claimed_by FROM jobs WHERE state = 'queued' AND claimed_by IS NOT NULL

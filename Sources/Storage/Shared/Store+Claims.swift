@@ -3,9 +3,29 @@ import Letters
 
 /// Claims on letters and their settling: who holds which letter, the attempt
 /// counted before each is prepared, the batch of decisions recorded at once.
-/// Written once for both stores; queueing and claiming, which differ in how
-/// each backend skips what another worker holds, stay with each backend.
+/// Written once for both stores; queueing stays with each backend.
 extension SQLStore {
+    public func claimQueued(limit: Int, worker: String, lease: TimeInterval, at now: Date) throws -> [ClaimedJob] {
+        // Looked at first: a worker polling an empty queue takes no lock.
+        let waiting = try database.queryFirst("""
+            SELECT count(*) FROM (SELECT 1 FROM jobs WHERE state = 'queued'
+                                  AND (claimed_until IS NULL OR claimed_until < \(now: now)) LIMIT 1) AS waiting
+            """) { $0.int(0) } ?? 0
+        guard waiting > 0 else { return [] }
+        // A claim lost with the database's machine is taken again when its lease runs out.
+        return try database.lightWrite {
+            try database.query("""
+                UPDATE jobs SET claimed_by = \(worker), claimed_until = \(now: now, plus: lease)
+                WHERE id IN (SELECT id FROM jobs WHERE state = 'queued'
+                                 AND (claimed_until IS NULL OR claimed_until < \(now: now))
+                             ORDER BY id LIMIT \(limit) \(.skipLocked))
+                RETURNING \(.job), document, attempts
+                """) { row in
+                    ClaimedJob(job: Job.read(row), document: row.bytes(14), attempts: row.int(15))
+                }.sorted { $0.job.id < $1.job.id }
+        }
+    }
+
     public func job(_ id: Int64) throws -> Job? {
         try database.queryFirst("SELECT \(.job) FROM jobs WHERE id = \(id)") { Job.read($0) }
     }
