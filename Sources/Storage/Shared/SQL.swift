@@ -37,6 +37,7 @@ struct SQL: ExpressibleByStringInterpolation {
         case skipLocked
         case bytewise
         case jobColumns
+        case printOrder
     }
 
     fileprivate var pieces: [Piece] = []
@@ -82,7 +83,11 @@ struct SQL: ExpressibleByStringInterpolation {
         /// Text compared byte by byte, whatever the database's collation.
         mutating func appendInterpolation(_ collation: Collation) { pieces.append(.bytewise) }
         /// The columns `Job.read` reads, its times as `UTCTimestamp` text.
-        mutating func appendInterpolation(_ columns: Columns) { pieces.append(.jobColumns) }
+        mutating func appendInterpolation(_ columns: Columns) {
+            pieces.append(columns == .job ? .jobColumns : .printOrder)
+        }
+        /// Another statement's text and values, in place.
+        mutating func appendInterpolation(_ fragment: SQL) { pieces += fragment.pieces }
     }
 
     enum RowLock {
@@ -91,7 +96,12 @@ struct SQL: ExpressibleByStringInterpolation {
         case skipLocked
     }
     enum Collation { case bytewise }
-    enum Columns { case job }
+    enum Columns {
+        case job
+        /// A letter's place in print order, `sort_key` compared byte by byte,
+        /// as the index `jobs_in_print_order` holds it.
+        case printOrder
+    }
 
     /// The text and the values in the dialect's words.
     func rendered(for dialect: SQLDialect) -> (text: String, values: [SQLValue]) {
@@ -131,6 +141,7 @@ struct SQL: ExpressibleByStringInterpolation {
             case .skipLocked: text += dialect == .sqlite ? "" : "FOR UPDATE SKIP LOCKED"
             case .bytewise: text += dialect == .sqlite ? "" : "COLLATE \"C\""
             case .jobColumns: text += dialect == .sqlite ? Job.columns() : Job.columns { "iso_utc(\($0))" }
+            case .printOrder: text += dialect == .sqlite ? "sort_key" : "coalesce(sort_key, '') COLLATE \"C\""
             }
         }
         return (text, values)

@@ -41,16 +41,14 @@ extension SQLStore {
     }
 
     public func startPreparing(job: Int64, worker: String, finished: Int64?) throws -> Bool {
+        // One statement: the letter before given back its attempt, this one counted.
         try database.lightWrite {
-            if let finished {
-                try database.perform("""
-                    UPDATE jobs SET attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
-                    WHERE id = \(finished) AND state = 'queued' AND claimed_by = \(worker)
-                    """)
-            }
-            return try database.perform("""
-                UPDATE jobs SET attempts = attempts + 1 WHERE id = \(job) AND state = 'queued' AND claimed_by = \(worker)
-                """) == 1
+            try database.query("""
+                UPDATE jobs SET attempts = CASE WHEN id = \(job) THEN attempts + 1
+                                                WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+                WHERE id IN (\(job), \(finished ?? job)) AND state = 'queued' AND claimed_by = \(worker)
+                RETURNING id
+                """) { $0.int64(0) }.contains(job)
         }
     }
 

@@ -85,12 +85,17 @@ extension SQLStore {
         try database.query("SELECT DISTINCT coalesce(stream, '') FROM jobs WHERE batch = \(batch) ORDER BY 1") { $0.text(0) }
     }
 
+    /// The letters of `stream` (empty: letters priced before streams were
+    /// recorded) in `batch`, as the print order index finds them.
+    private func inStream(_ batch: String, _ stream: String) -> SQL {
+        stream.isEmpty ? "batch = \(batch) AND stream IS NULL" : "batch = \(batch) AND stream = \(stream)"
+    }
+
     public func slots(in batch: String, stream: String) throws -> [(position: PrintPosition, sheets: Int)] {
         try database.query("""
             SELECT coalesce(sort_key, ''), id,
                 coalesce(sheets, CASE WHEN stream LIKE '%-duplex-%' THEN (pages + 1) / 2 ELSE pages END, 1)
-            FROM jobs WHERE batch = \(batch) AND coalesce(stream, '') = \(stream)
-            ORDER BY coalesce(sort_key, '') \(.bytewise), id
+            FROM jobs WHERE \(inStream(batch, stream)) ORDER BY \(.printOrder), id
             """) { (PrintPosition(sortKey: $0.text(0), job: $0.int64(1)), $0.int(2)) }
     }
 
@@ -98,9 +103,8 @@ extension SQLStore {
                         limit: Int) throws -> [BatchLetter] {
         try database.query("""
             SELECT \(.job), document, coalesce(sort_key, '') FROM jobs
-            WHERE batch = \(batch) AND coalesce(stream, '') = \(stream)
-                AND (coalesce(sort_key, '') \(.bytewise), id) > (\(position?.sortKey ?? "") \(.bytewise), \(position?.job ?? 0))
-            ORDER BY coalesce(sort_key, '') \(.bytewise), id LIMIT \(limit)
+            WHERE \(inStream(batch, stream)) AND (\(.printOrder), id) > (\(position?.sortKey ?? "") \(.bytewise), \(position?.job ?? 0))
+            ORDER BY \(.printOrder), id LIMIT \(limit)
             """) {
                 BatchLetter(job: Job.read($0), document: $0.bytes(14), position: PrintPosition(sortKey: $0.text(15), job: $0.int64(0)))
             }
