@@ -120,6 +120,20 @@ enum TransactionRunner {
         }
     }
 
+    /// One attempt: `begin`, then `body`, then COMMIT; ROLLBACK when either
+    /// throws, and the error is the attempt's.
+    static func attempt<T>(begin: String, execute: (String) throws -> Void, _ body: () throws -> T) throws -> T {
+        try execute(begin)
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
     /// 50 ms doubled each attempt up to 2 s, each drawn between half and the
     /// whole of it, so that processes that collided do not collide again.
     private static func pause(_ attempt: Int) {

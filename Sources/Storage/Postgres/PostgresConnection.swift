@@ -215,15 +215,7 @@ final class PostgresConnection {
         return try TransactionRunner.run(classify: classify, reconnect: reopen) {
             inTransaction = true
             defer { inTransaction = false }
-            try execute(begin)
-            do {
-                let result = try body()
-                try execute("COMMIT")
-                return result
-            } catch {
-                try? execute("ROLLBACK")
-                throw error
-            }
+            return try TransactionRunner.attempt(begin: begin, execute: execute, body)
         }
     }
 

@@ -81,15 +81,7 @@ final class SQLiteConnection {
             defer { Self.writers.unlock() }
             inTransaction = true
             defer { inTransaction = false }
-            try execute("BEGIN IMMEDIATE")
-            do {
-                let result = try body()
-                try execute("COMMIT")
-                return result
-            } catch {
-                try? execute("ROLLBACK")
-                throw error
-            }
+            return try TransactionRunner.attempt(begin: "BEGIN IMMEDIATE", execute: execute, body)
         }
     }
 
