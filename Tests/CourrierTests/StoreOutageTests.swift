@@ -73,7 +73,7 @@ import Letters
         #expect(Date().timeIntervalSince(asked) < 10, "stopped \(Date().timeIntervalSince(asked)) s after SIGTERM")
     }
 
-    /// Two workers and a stream of `courrier run`s on one PostgreSQL, five
+    /// Three workers and a stream of `courrier run`s on one PostgreSQL, five
     /// accounts with different balances, letters arriving in waves, while
     /// the server is restarted (`pg_ctl stop -m immediate`, then started) and
     /// Courrier's connections are cut at random: no worker exits, every paid
@@ -108,7 +108,7 @@ import Letters
                 }
             }
         }
-        let workers = try ["w1", "w2"].map { try WorkerProcess(environment: environment($0), in: folder.url) }
+        let workers = try ["w1", "w2", "w3"].map { try WorkerProcess(environment: environment($0), in: folder.url) }
         defer { for worker in workers where worker.process.isRunning { _ = worker.terminate(within: 30) } }
 
         var generator = SystemRandomNumberGenerator()
