@@ -247,3 +247,30 @@ import Storage
         }
     }
 }
+
+/// A child Courrier (a part of a cut, a letter prepared alone) works under
+/// the settings in force in its parent, whatever gave them: what the parent
+/// hands down reads back as the same settings. A child that refused them
+/// would fail every round that needs it.
+@Suite struct ChildSettingsTests {
+    @Test func whatAParentHandsDownReadsBackTheSame() throws {
+        let parent = try Configuration.fromEnvironment([
+            "COURRIER_DATABASE": "postgres://courrier@db.example.be:5432/mail", "COURRIER_OUTBOX": "/srv/outbox",
+            "COURRIER_DELIVER": "file:///mnt/print-shop", "COURRIER_TRIGGER": "GO", "COURRIER_DROP_MODE": "0660",
+            "COURRIER_DELIVERY_RETRY": "90s", "COURRIER_ENVELOPE": "DL", "COURRIER_FOLDED_SHEETS": "3",
+            "COURRIER_MARKS": "omr+datamatrix", "COURRIER_POLL": "250ms", "COURRIER_GRACE": "2m",
+            "COURRIER_STORE_RETRY": "0s", "COURRIER_CUT_AT": "09:30,15:00", "COURRIER_CUT_DAYS": "mon,wed,fri",
+            "COURRIER_TIME_ZONE": "Europe/Amsterdam", "COURRIER_METRICS": "/var/lib/prom/courrier.prom",
+            "COURRIER_LOG_LEVEL": "warning", "COURRIER_LOG_FORMAT": "text", "COURRIER_WORKER_ID": "mail-2",
+            "COURRIER_RETENTION": "400d", "COURRIER_OPEN_TIMEOUT": "7s", "COURRIER_OPEN_MEMORY": "2G",
+            "COURRIER_TERMS_MEMORY": "96M", "COURRIER_SSH_PASSPHRASE": "hunter2",
+        ])
+        let handed = parent.childEnvironment()
+        #expect(handed["COURRIER_SSH_PASSPHRASE"] == nil, "a secret is not handed down")
+        let child = try Configuration.fromEnvironment(handed)
+        let parentSettings = Dictionary(uniqueKeysWithValues: parent.effectiveSettings().map { ($0.key, $0.value) })
+        for (key, value) in child.effectiveSettings() where !["COURRIER_THREADS", "COURRIER_SSH_PASSPHRASE"].contains(key) {
+            #expect(value == parentSettings[key], "\(key): the child reads \(value), the parent had \(parentSettings[key] ?? "nothing")")
+        }
+    }
+}

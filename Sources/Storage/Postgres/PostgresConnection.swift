@@ -50,7 +50,8 @@ final class PostgresConnection {
         courrier_pq_silence_notices(handle)
         prepared = [:]
         do {
-            for statement in sessionSetup { try execute(statement) }
+            // Once, not through the runner: opening is itself what the runner retries.
+            for statement in sessionSetup { try executeOnce(statement) }
         } catch {
             close()
             throw error
@@ -110,11 +111,13 @@ final class PostgresConnection {
 
     /// Runs statements that return no rows (several, separated by `;`, may be given).
     func execute(_ sql: String) throws {
-        try guarded {
-            let result = PQexec(try connection(), sql)
-            defer { PQclear(result) }
-            try check(result, sql: sql)
-        }
+        try guarded { try executeOnce(sql) }
+    }
+
+    private func executeOnce(_ sql: String) throws {
+        let result = PQexec(try connection(), sql)
+        defer { PQclear(result) }
+        try check(result, sql: sql)
     }
 
     /// Runs one statement with `values` as $1, $2, …, and reads each row with `read`.
