@@ -84,8 +84,8 @@ public final class PostgresStore: SQLStore {
         return connection.notifications
     }
 
-    /// A lease as an interval, for `now() + $n * interval '1 second'`.
-    static func seconds(_ lease: TimeInterval) -> PostgresValue {
-        .integer(Int64(lease.rounded(.up)))
+    /// An advisory lock for the rest of the transaction: workers opening a cut at once take turns.
+    func takeCutLock() throws {
+        try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.cutLock)])
     }
 }

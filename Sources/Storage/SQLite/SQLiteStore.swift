@@ -257,4 +257,7 @@ public final class SQLiteStore: SQLStore {
         UPDATE deliveries SET retry_at = strftime('%Y-%m-%dT%H:%M:%SZ', retry_at, 'unixepoch')
             WHERE typeof(retry_at) = 'integer';
         """
+
+    /// The write lock every writing transaction takes first is the cut's lock too.
+    func takeCutLock() throws {}
 }

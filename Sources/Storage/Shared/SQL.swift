@@ -19,6 +19,10 @@ enum SQLDialect {
     case sqlite
     /// `$1`; times are the database's own (`now()`), never a worker's.
     case postgres
+
+    /// Whether the store has the product's `submissions` table (PostgreSQL's
+    /// only: on SQLite the product queues through `courrier enqueue`).
+    var hasSubmissions: Bool { self == .postgres }
 }
 
 /// A statement written once for both stores, with its values in place, as
@@ -30,6 +34,7 @@ struct SQL: ExpressibleByStringInterpolation {
     fileprivate enum Piece {
         case text(String)
         case value(SQLValue)
+        case boolean(Bool)
         case now(Date, plus: TimeInterval)
         case moment(Date)
         case time(String)
@@ -61,6 +66,9 @@ struct SQL: ExpressibleByStringInterpolation {
         mutating func appendInterpolation(_ text: String?) { pieces.append(.value(.optional(text))) }
         mutating func appendInterpolation(_ number: Int64) { pieces.append(.value(.integer(number))) }
         mutating func appendInterpolation(_ number: Int) { pieces.append(.value(.integer(Int64(number)))) }
+        mutating func appendInterpolation(_ number: Int?) { pieces.append(.value(number.map { .integer(Int64($0)) } ?? .null)) }
+        /// A boolean column's value: `1` or `0` on SQLite, `true` or `false` on PostgreSQL.
+        mutating func appendInterpolation(_ flag: Bool) { pieces.append(.boolean(flag)) }
         /// Values separated by commas, for `IN (…)`.
         mutating func appendInterpolation(list numbers: [Int64]) {
             for (index, number) in numbers.enumerated() {
@@ -115,6 +123,7 @@ struct SQL: ExpressibleByStringInterpolation {
             switch piece {
             case .text(let literal): text += literal
             case .value(let value): bind(value)
+            case .boolean(let flag): text += dialect == .sqlite ? (flag ? "1" : "0") : (flag ? "true" : "false")
             case .now(let date, let seconds):
                 switch dialect {
                 case .sqlite:
@@ -155,12 +164,6 @@ protocol SQLStore: LetterStore {
     /// Makes workers opening a cut at the same moment take turns, for the
     /// rest of the transaction (SQLite's write lock does it already).
     func takeCutLock() throws
-    /// Charges a job in the transaction open: the wallet debited if it holds
-    /// enough, the debit written and the job prepared, or the job left
-    /// awaiting funds. `claimedBy`: a queued job only while that worker still
-    /// holds it; a worker whose lease ran out and was taken over charges nothing.
-    func chargeInTransaction(job id: Int64, pages: Int, priceCents: Int64, placement: PrintPlacement?,
-                             claimedBy worker: String?, at now: Date) throws -> ChargeOutcome
 }
 
 /// What the store written once asks of a backend's connection. Every

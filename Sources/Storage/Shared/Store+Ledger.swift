@@ -2,9 +2,7 @@ import Foundation
 import Letters
 
 /// Accounts and the wallets' ledger: credits, refunds and failures, each in
-/// the transaction that changes the job. Written once for both stores;
-/// charging, whose one statement on PostgreSQL checks the balance as it
-/// debits it, is each backend's `chargeInTransaction`.
+/// the transaction that changes the job. Written once for both stores.
 extension SQLStore {
     public func envelopeWindow(account: String) throws -> EnvelopeWindow? {
         try database.queryFirst("SELECT envelope_window FROM accounts WHERE account = \(account)") {
@@ -32,6 +30,46 @@ extension SQLStore {
         try database.write {
             try failInTransaction(job: id, reason: reason, code: code, claimedBy: nil, at: now)
         }
+    }
+
+    /// Charges a job in the transaction open: the wallet debited if it holds
+    /// enough, the debit written and the job prepared, or the job left
+    /// awaiting funds. `claimedBy`: a queued job only while that worker still
+    /// holds it; a worker whose lease ran out and was taken over charges nothing.
+    func chargeInTransaction(job id: Int64, pages: Int, priceCents: Int64, placement: PrintPlacement?,
+                             claimedBy worker: String?, at now: Date) throws -> ChargeOutcome {
+        guard priceCents > 0 else { throw StoreError("job \(id) has no price (\(priceCents) cents)") }
+        guard let (state, holder, account) = try database.queryFirst("""
+            SELECT state, claimed_by, account FROM jobs WHERE id = \(id) \(.forUpdate)
+            """, { (JobState(rawValue: $0.text(0)) ?? .failed, $0.optionalText(1), $0.text(2)) }) else {
+            throw StoreError("job \(id) does not exist")
+        }
+        guard state == .awaitingFunds || (state == .queued && (worker == nil || holder == worker)) else {
+            return .skipped(state)
+        }
+        // The balance is checked by the statement that lowers it: two workers
+        // never spend one euro twice, and the CHECK on wallets never fires.
+        let paid = try database.queryFirst("""
+            UPDATE wallets SET balance_cents = balance_cents - \(priceCents)
+            WHERE account = \(account) AND balance_cents >= \(priceCents)
+            RETURNING balance_cents
+            """) { $0.int64(0) }
+        if paid != nil {
+            try database.perform("""
+                INSERT INTO ledger (account, kind, amount_cents, job, created_at)
+                VALUES (\(account), 'debit', \(-priceCents), \(id), \(now: now))
+                """)
+        }
+        let outcome: SQL = paid == nil ? "state = 'awaiting_funds'" : "state = 'prepared', reason = NULL"
+        try database.perform("""
+            UPDATE jobs SET \(outcome), pages = \(pages), price_cents = \(priceCents),
+                stream = coalesce(\(placement?.stream.name), stream), sheets = coalesce(\(placement?.sheets), sheets),
+                sort_key = coalesce(\(placement?.sortKey), sort_key),
+                claimed_by = NULL, claimed_until = NULL, updated_at = \(now: now)
+            WHERE id = \(id)
+            """)
+        if let paid { return .prepared(balanceAfterCents: paid) }
+        return .awaitingFunds(balanceCents: try walletBalance(account))
     }
 
     /// Fails a job in the transaction open. `claimedBy`: a queued job only
