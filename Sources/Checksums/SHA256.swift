@@ -24,7 +24,7 @@ public final class SHA256 {
     /// The digest of `bytes`, as 64 lowercase hexadecimal digits.
     public static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         let hasher = SHA256()
-        let contiguous = bytes.withContiguousStorageIfAvailable { hasher.update(UnsafeRawBufferPointer($0)) }
+        let contiguous: Void? = bytes.withContiguousStorageIfAvailable { hasher.update(UnsafeRawBufferPointer($0)) }
         if contiguous == nil { hasher.update(Array(bytes)) }
         return hasher.finalizeHex()
     }

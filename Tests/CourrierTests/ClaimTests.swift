@@ -78,6 +78,31 @@ import Bundling
         #expect(try room.store.history(account: "acme").filter { $0.kind == .debit }.compactMap(\.job).contains(poison) == false)
     }
 
+    /// The isolated attempt ends with an error rather than a crash (its
+    /// process could not reach the store, say): the letter is neither blamed
+    /// nor allowed to hold up the letters behind it. It waits out its lease.
+    @Test func aLetterWhoseIsolatedAttemptCannotDecideWaitsAndTheQueueGoesOn() throws {
+        let room = try TestMailRoom()
+        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.folder.copyFixtureDocuments()
+        let file = try room.folder.write("documents/undecided.json", try fixtureDocument { $0["id"] = "FAILPOINT-ALONE-ERROR-1" })
+        let suspect = try #require(try room.enqueue(file).first).job.id
+        _ = try room.enqueue(Paths.document("acme-entretien-fr.json"), Paths.document("acme-releve-mensuel-fr.json"))
+        #expect(try Self.crashWhilePreparing(room.store) == suspect)
+        try room.store.releaseClaims(of: try room.store.claimingWorkers(), at: Date())
+
+        let report = try room.mailRoom.prepareAll()
+        #expect(report.prepared == 2, "the letters behind it went on: \(report)")
+        #expect(try room.store.job(suspect)?.state == .queued, "not blamed, not lost")
+        let deferred = room.logLines.events.filter { $0["event"] as? String == "job.deferred" }
+        #expect(deferred.first?["reason"] as? String == "job \(suspect) could not be prepared alone: the failpoint refused to decide",
+                "\(deferred)")
+        // Once its lease has run out, it is tried alone again.
+        let later = try room.store.claimQueued(limit: 16, worker: "later", lease: 300, at: Date().addingTimeInterval(301))
+        #expect(later.map(\.job.id) == [suspect])
+        #expect(later.first?.attempts ?? 0 > 0, "still prepared alone next time")
+    }
+
     @Test func aLetterWhoseLeaseRanOutTwiceOnAnotherMachineIsPreparedAloneAndGoesOn() throws {
         let room = try TestMailRoom()
         _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")

@@ -154,7 +154,7 @@ private func deliveryError(_ work: () throws -> Void) -> DeliveryError? {
         let shared = deliveryError { try settings(server).openDrop().close() }
         #expect(shared?.code == .key)
         #expect(shared?.message.contains("chmod 600 \(server.ed25519Key)") == true)
-        let key = try String(contentsOfFile: server.ed25519Key)
+        let key = try String(contentsOfFile: server.ed25519Key, encoding: .utf8)
         #expect(shared?.message.contains(key) == false)
         #expect("\(Secret(server.passphrase))".contains(server.passphrase) == false)
     }

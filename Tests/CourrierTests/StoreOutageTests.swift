@@ -63,6 +63,16 @@ import Letters
         #expect(try worker.waitFor(seconds: 20) { try states(server, url)["prepared"] == 3 }, "\(worker.errorText.suffix(1500))")
         #expect(worker.process.isRunning)
 
+        // `pg_ctl restart -m immediate`: gone and back with crash recovery, faster than the retries give up.
+        try server.restart()
+        let restarted = Date()
+        try enqueue("AFTER-PG-CTL-RESTART")
+        #expect(try worker.waitFor(seconds: 20) { try states(server, url)["prepared"] == 4 }, "\(worker.errorText.suffix(1500))")
+        let resumedAfterRestart = Date().timeIntervalSince(restarted)
+        #expect(resumedAfterRestart < 10, "prepared \(resumedAfterRestart) s after pg_ctl restart")
+        Swift.print("store outages: a worker resumed \(resumed) s after the server came back from a kill, "
+                    + "\(resumedAfterRestart) s after pg_ctl restart -m immediate")
+
         // SIGTERM while the worker waits for a database that is gone: it stops
         // waiting and exits cleanly, well within its grace.
         let outages = worker.errorText.components(separatedBy: "store.unavailable").count
@@ -75,7 +85,8 @@ import Letters
 
     /// Three workers and a stream of `courrier run`s on one PostgreSQL, five
     /// accounts with different balances, letters arriving in waves, while
-    /// the server is restarted (`pg_ctl stop -m immediate`, then started) and
+    /// the server is stopped (`pg_ctl stop -m immediate`, then started a few
+    /// seconds later) or restarted (`pg_ctl restart -m immediate`) and
     /// Courrier's connections are cut at random: no worker exits, every paid
     /// letter reaches the print shop's drop once, charged once, and no letter
     /// fails for it.
@@ -125,11 +136,14 @@ import Letters
             run.standardError = FileHandle.nullDevice
             try run.run()
             usleep(UInt32.random(in: 100_000...800_000, using: &generator))
-            if Bool.random(using: &generator) {
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0:
                 try server.kill()
                 usleep(UInt32.random(in: 500_000...4_000_000, using: &generator))
                 try server.start()
-            } else {
+            case 1:
+                try server.restart()
+            default:
                 try server.psql(url: url, """
                     SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
                     WHERE datname = current_database() AND pid <> pg_backend_pid()

@@ -62,7 +62,7 @@ enum IsolatedPreparation {
 
     /// In the parent: decides `claimed` in a child process. A child that dies
     /// fails the letter as `crashed`; one that cannot be started or reports
-    /// an error is the round's error, and the letter stays queued.
+    /// an error throws, and the letter stays queued (`Preparation` defers it).
     static func decide(_ claimed: ClaimedJob, configuration: Configuration) throws -> PreparationDecision {
         guard let executable = IsolatedOpener.defaultExecutable() else {
             throw MachineFault("job \(claimed.job.id) is to be prepared alone, but the courrier executable was not found")
@@ -101,6 +101,10 @@ enum IsolatedPreparation {
             let store = try StoreLocation.open(configuration.database, readOnly: true)
             defer { store.close() }
             guard let job = try store.job(request.job) else { throw MailRoomError("job \(request.job) is not in the store") }
+            #if DEBUG
+            // A failpoint of test builds only: an isolated attempt that cannot decide.
+            if job.documentID.hasPrefix("FAILPOINT-ALONE-ERROR") { throw MailRoomError("the failpoint refused to decide") }
+            #endif
             let preparation = Preparation(store: store, tariff: tariff, configuration: configuration,
                                           claimant: Claimant.current(worker: configuration.workerID),
                                           log: EventLog(minimumLevel: .error) { _ in }, clock: Date.init)

@@ -60,9 +60,20 @@ final class Preparation {
                 previous = job.job.id
                 // In hand when a process died: prepared alone, so that only a
                 // letter that kills that process too is blamed.
-                let decision = job.attempts > 0 ? try IsolatedPreparation.decide(job, configuration: configuration) : try decide(job)
-                decisions.append((job, decision))
-                advance()
+                guard job.attempts > 0 else {
+                    decisions.append((job, try decide(job)))
+                    advance()
+                    continue
+                }
+                do {
+                    decisions.append((job, try IsolatedPreparation.decide(job, configuration: configuration)))
+                    advance()
+                } catch {
+                    // Its process could not decide (the store away, the machine
+                    // short): the letter keeps its claim until the lease runs
+                    // out and is tried alone again then; the others go on.
+                    log.error("job.deferred", MailRoom.fields(job.job, reason: "\(error)"))
+                }
             }
             try settle(decisions, into: &report)
             if stopping {

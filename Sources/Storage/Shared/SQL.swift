@@ -176,11 +176,11 @@ protocol SQLDatabase: AnyObject {
     @discardableResult func perform(_ sql: SQL) throws -> Int
     /// Runs `body` in a transaction that writes: run again whole when it fails
     /// for a reason that passes.
-    func write<T>(_ body: () throws -> T) throws -> T
+    @discardableResult func write<T>(_ body: () throws -> T) throws -> T
     /// A write that must survive the process being killed but not a crash of
     /// the database's machine: committed without waiting for the disk. For
     /// claims and attempts, never for money.
-    func lightWrite<T>(_ body: () throws -> T) throws -> T
+    @discardableResult func lightWrite<T>(_ body: () throws -> T) throws -> T
     /// Runs `body` (which writes) so that what it deletes or overwrites
     /// leaves nothing readable behind in the database's files.
     func forgetting<T>(_ body: () throws -> T) throws -> T

@@ -94,11 +94,21 @@ final class PostgresServer: Sendable {
 
     /// Starts the server again after `kill()`, on the same port.
     func start() throws {
+        try pgCtl("start")
+    }
+
+    /// `pg_ctl restart -m immediate`: the server stops at once, as it does
+    /// when it crashes, and comes back on the same port with crash recovery.
+    func restart() throws {
+        try pgCtl("restart", ["-m", "immediate"])
+    }
+
+    private func pgCtl(_ action: String, _ extra: [String] = []) throws {
         let options = "-c listen_addresses=127.0.0.1 -c port=\(port) -c unix_socket_directories='' "
             + "-c fsync=off -c max_connections=200"
-        guard try Self.run(binaries + "/pg_ctl", ["start", "-D", folder + "/data", "-w", "-t", "60", "-l", folder + "/server.log",
-                                                  "-o", options], output: folder + "/programs.log") == 0 else {
-            throw TestFailure("pg_ctl start failed: \((try? String(contentsOfFile: folder + "/server.log", encoding: .utf8)) ?? "")")
+        guard try Self.run(binaries + "/pg_ctl", [action, "-D", folder + "/data", "-w", "-t", "60", "-l", folder + "/server.log",
+                                                  "-o", options] + extra, output: folder + "/programs.log") == 0 else {
+            throw TestFailure("pg_ctl \(action) failed: \((try? String(contentsOfFile: folder + "/server.log", encoding: .utf8)) ?? "")")
         }
     }
 
