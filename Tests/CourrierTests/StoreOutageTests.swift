@@ -91,39 +91,23 @@ import Letters
     /// letter reaches the print shop's drop once, charged once, and no letter
     /// fails for it.
     @Test func theMailGoesOnThroughRestartsAndCutConnections() throws {
-        let server = try PostgresServer.dedicated()
-        defer { server.stop() }
-        let folder = try TemporaryFolder()
-        _ = try folder.copyFixtureDocuments()
-        let url = try server.makeDatabase()
-        let drop = folder.url.appendingPathComponent("print-shop")
-        try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
-        let shared = ["COURRIER_DATABASE": url, "COURRIER_DELIVER": "file://\(drop.path)", "COURRIER_DELIVERY_RETRY": "0s",
-                      "COURRIER_POLL": "1s", "COURRIER_STORE_RETRY": "3s", "COURRIER_LOG_LEVEL": "info"]
-        func environment(_ name: String) -> [String: String] {
-            shared.merging(["COURRIER_OUTBOX": folder.path("outbox-\(name)"), "COURRIER_WORKER_ID": name]) { $1 }
-        }
+        let fleet = try WorkerFleet(settings: ["COURRIER_STORE_RETRY": "3s"])
+        defer { fleet.stop() }
+        let (server, folder, url, environment) = (fleet.server, fleet.folder, fleet.url, fleet.environment)
         // One-page letters at 1.45 EUR: the accounts pay for 0, 3, 10, 25 and all 40 of theirs.
         let accounts = [("a0", 0), ("a1", 3), ("a2", 10), ("a3", 25), ("a4", 40)]
-        for (account, paid) in accounts where paid > 0 {
-            #expect(try runCourrier(["wallet", "credit", account, Cents.decimalString(Int64(paid) * 145), "--reference", "top-up-\(account)"],
-                                    environment: environment("setup"), in: folder.url).status == 0)
-        }
+        try fleet.fund(accounts)
         func wave(_ number: Int) throws -> [String] {
-            try accounts.flatMap { account, _ in
-                try (0..<8).map { index in
-                    try folder.write("documents/\(account)-\(number)-\(index).json", try fixtureDocument("acme-entretien-fr.json") {
-                        $0["account"] = account
-                        $0["id"] = "\(account)-\(number)-\(index)"
-                    }).path
-                }
-            }
+            try fleet.wave(number, accounts: accounts.map(\.0), perAccount: 8)
         }
-        let workers = try ["w1", "w2", "w3"].map { try WorkerProcess(environment: environment($0), in: folder.url) }
+        let workers = try fleet.startWorkers(["w1", "w2", "w3"])
         defer { for worker in workers where worker.process.isRunning { _ = worker.terminate(within: 30) } }
 
         var generator = SystemRandomNumberGenerator()
-        for number in 0..<5 {
+        // Each fault at least once, in a random order: stopped for a few
+        // seconds (0), restarted at once (1), connections cut (2).
+        let faults = [0, 1, 2, 0, 1].shuffled(using: &generator)
+        for (number, fault) in faults.enumerated() {
             // A wave queued while the database is up; a run beside the workers.
             let queued = try runCourrier(["enqueue"] + wave(number), environment: environment("queue"), in: folder.url)
             #expect(queued.status == 0, "\(queued.error.suffix(300))")
@@ -136,10 +120,10 @@ import Letters
             run.standardError = FileHandle.nullDevice
             try run.run()
             usleep(UInt32.random(in: 100_000...800_000, using: &generator))
-            switch Int.random(in: 0..<3, using: &generator) {
+            switch fault {
             case 0:
                 try server.kill()
-                usleep(UInt32.random(in: 500_000...4_000_000, using: &generator))
+                usleep(UInt32.random(in: 2_000_000...4_000_000, using: &generator))
                 try server.start()
             case 1:
                 try server.restart()
@@ -162,8 +146,7 @@ import Letters
         defer { store.close() }
         let status = try store.status(failureLimit: 5)
         #expect(status.jobs[.failed] == nil, "no letter is blamed: \(status.failures)")
-        let manifests = try deliveredManifests(in: drop)
-        let inDrop = manifests.flatMap { $0.letters.map(\.job) }
+        let inDrop = try fleet.lettersInDrop()
         #expect(inDrop.count == Set(inDrop).count, "each letter once in the drop")
         let debits = try accounts.flatMap { try store.history(account: $0.0).filter { $0.kind == .debit } }
         #expect(Set(debits.compactMap(\.job)) == Set(inDrop) && debits.count == inDrop.count, "charged once, each one delivered")

@@ -16,26 +16,12 @@ import Letters
     /// what two workers race for (a deadlock, a lock) is retried inside the
     /// store, not failed.
     @Test func threeWorkersMailSixHundredLettersInWavesEachWithinTwoCuts() throws {
-        let server = try PostgresServer.dedicated()
-        defer { server.stop() }
-        let folder = try TemporaryFolder()
-        _ = try folder.copyFixtureDocuments()
-        let url = try server.makeDatabase()
-        let drop = folder.url.appendingPathComponent("print-shop")
-        try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
-        let shared = ["COURRIER_DATABASE": url, "COURRIER_DELIVER": "file://\(drop.path)", "COURRIER_DELIVERY_RETRY": "0s",
-                      "COURRIER_POLL": "1s", "COURRIER_CUT_EVERY": "1m", "COURRIER_LOG_LEVEL": "info"]
-        func environment(_ name: String) -> [String: String] {
-            shared.merging(["COURRIER_OUTBOX": folder.path("outbox-\(name)"), "COURRIER_WORKER_ID": name]) { $1 }
-        }
-        // One-page letters at 1.45 EUR.
+        let fleet = try WorkerFleet(settings: ["COURRIER_CUT_EVERY": "1m"])
+        defer { fleet.stop() }
+        let (server, url) = (fleet.server, fleet.url)
         let accounts = [("f0", 0), ("f1", 15), ("f2", 45), ("f3", 90), ("f4", 120)]
-        for (account, paid) in accounts where paid > 0 {
-            let credit = try runCourrier(["wallet", "credit", account, Cents.decimalString(Int64(paid) * 145),
-                                          "--reference", "top-up-\(account)"], environment: environment("setup"), in: folder.url)
-            #expect(credit.status == 0, "\(credit.error)")
-        }
-        let workers = try ["w1", "w2", "w3"].map { try WorkerProcess(environment: environment($0), in: folder.url) }
+        try fleet.fund(accounts)
+        let workers = try fleet.startWorkers(["w1", "w2", "w3"])
         defer { for worker in workers where worker.process.isRunning { _ = worker.terminate(within: 30) } }
 
         let waves = 4, perAccount = 30
@@ -45,15 +31,8 @@ import Letters
         var lastWave = Date()
         for wave in 0..<waves {
             let started = Date()
-            let files = try accounts.flatMap { account, _ in
-                try (0..<perAccount).map { index in
-                    try folder.write("documents/\(account)-\(wave)-\(index).json", try fixtureDocument("acme-entretien-fr.json") {
-                        $0["account"] = account
-                        $0["id"] = "\(account)-\(wave)-\(index)"
-                    }).path
-                }
-            }
-            let queued = try runCourrier(["enqueue"] + files, environment: environment("queue"), in: folder.url)
+            let files = try fleet.wave(wave, accounts: accounts.map(\.0), perAccount: perAccount)
+            let queued = try runCourrier(["enqueue"] + files, environment: fleet.environment("queue"), in: fleet.folder.url)
             #expect(queued.status == 0, "\(queued.error.suffix(300))")
             lastWave = Date()
             if wave < waves - 1 { Thread.sleep(forTimeInterval: max(0, 15 - Date().timeIntervalSince(started))) }
@@ -70,8 +49,7 @@ import Letters
         for worker in workers {
             #expect(worker.process.isRunning, "a worker stayed up: \(worker.errorText.suffix(600))")
         }
-        let manifests = try deliveredManifests(in: drop)
-        let inDrop = manifests.flatMap { $0.letters.map(\.job) }
+        let inDrop = try fleet.lettersInDrop()
         #expect(inDrop.count == paid, "every paid letter reached the print shop: \(inDrop.count) of \(paid)")
         #expect(inDrop.count == Set(inDrop).count, "each letter once in the drop")
 
