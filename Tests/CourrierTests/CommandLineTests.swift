@@ -234,6 +234,21 @@ import Storage
                 == Set(CommandTable.settings.map(\.key)).subtracting(["COURRIER_CUT_EVERY"]))
     }
 
+    /// A verb called with the wrong words says so in the words of its own
+    /// declaration, and opens nothing: no copy of its usage can drift.
+    @Test func aVerbCalledWrongQuotesItsDeclaration() throws {
+        let folder = try TemporaryFolder()
+        for verb in CommandTable.verbs where !["help", "completion", "account", "wallet"].contains(verb.name) {
+            let words = verb.arguments.isEmpty ? ["extra"] : []
+            let result = try runCourrier([verb.name] + words, in: folder.url)
+            #expect(result.status == 2, "\(verb.name): \(result.error)")
+            let required = verb.options.filter(\.required).map { " --\($0.name) \($0.value)" }.joined()
+            let usage = "usage: courrier \(verb.name)\(verb.arguments.isEmpty ? "" : " " + verb.arguments)\(required)"
+            #expect(result.error == "courrier: \(usage)\n", "\(verb.name): \(result.error)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty, "nothing was opened or created")
+    }
+
     /// The usage lists every verb of the table, and every option the parser
     /// takes is in the help of some verb.
     @Test func theUsageAndTheParserComeFromTheTable() throws {

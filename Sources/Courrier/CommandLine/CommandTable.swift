@@ -103,67 +103,32 @@ enum CommandTable {
                 help: "what purge forgets: letters finished that long ago, such as 90d", group: .retention),
     ]
 
-    /// A verb, as `courrier help VERB` shows it.
-    struct Verb {
+    /// A verb: what `courrier help VERB` shows of it and what it does, in one
+    /// declaration (`CommandTable+Verbs.swift` holds them all).
+    struct Verb: Sendable {
         var name: String
         var arguments: String
         var summary: String
         /// The settings groups whose options it takes, beside the common ones.
         var groups: [Group]
-        /// Its own options: name, what it takes ("" for a flag), what it does.
-        var options: [(name: String, value: String, help: String)] = []
+        /// Its own options.
+        var options: [Option] = []
         var example: String
+        /// Checks the call's words, before anything is opened; what runs it.
+        var parse: @Sendable (VerbCall) throws(Arguments.UsageError) -> VerbAction
     }
 
-    static let json = (name: "json", value: "", help: "answer in JSON, for programs")
-    static let config = (name: "config", value: "FILE", help: "read KEY=VALUE settings from FILE first (COURRIER_CONFIG)")
+    /// An option of one verb: its name, what it takes ("" for a flag), what it does.
+    struct Option: Sendable {
+        var name: String
+        var value: String
+        var help: String
+        /// Whether every call of its verb gives it (`render -o OUT.pdf`); the usage shows it.
+        var required = false
+    }
 
-    static let verbs: [Verb] = [
-        Verb(name: "enqueue", arguments: "FILE...", summary: "queue documents (courrier.document/1 JSON) and the files they name",
-             groups: [.intake], example: "courrier enqueue invoices/*.json"),
-        Verb(name: "run", arguments: "", summary: "prepare what is queued, cut a bundle, deliver it",
-             groups: [.printShop, .bundle, .delivery, .intake, .metrics], example: "courrier run --deliver sftp://courrier@print.example/in"),
-        Verb(name: "worker", arguments: "",
-             summary: "prepare letters as they arrive, cut on the schedule, deliver after each cut; until SIGTERM",
-             groups: [.printShop, .bundle, .delivery, .schedule, .intake, .metrics], example: "courrier worker --cut-at 10:00,16:00"),
-        Verb(name: "cut", arguments: "", summary: "cut a bundle of what is prepared now, and deliver it",
-             groups: [.printShop, .bundle, .delivery, .intake, .metrics], example: "courrier cut"),
-        Verb(name: "deliver", arguments: "", summary: "hand over the bundles not yet delivered (a lost folder is drawn again)",
-             groups: [.printShop, .bundle, .delivery, .intake],
-             options: [(name: "now", value: "", help: "also those waiting to retry")], example: "courrier deliver --now"),
-        Verb(name: "render", arguments: "FILE", summary: "render a document as it would be mailed", groups: [.printShop, .intake],
-             options: [(name: "output", value: "OUT.pdf", help: "where to write it (-o)")],
-             example: "courrier render invoice.json -o invoice.pdf"),
-        Verb(name: "proof", arguments: "FILE", summary: "a page as a PNG, as the customer sees it", groups: [.printShop, .intake],
-             options: [(name: "output", value: "PAGE.png", help: "where to write it (-o)"),
-                       (name: "page", value: "N", help: "the page (default 1)"),
-                       (name: "dpi", value: "N", help: "the resolution (default 150)")],
-             example: "courrier proof invoice.json -o page.png --page 2"),
-        Verb(name: "quote", arguments: "FILE", summary: "pages, price, balance and balance after", groups: [.printShop, .intake],
-             example: "courrier quote invoice.json"),
-        Verb(name: "cancel", arguments: "JOB", summary: "cancel a letter not yet bundled; it is refunded", groups: [],
-             example: "courrier cancel 42"),
-        Verb(name: "wallet", arguments: "credit ACCOUNT AMOUNT | balance ACCOUNT | history ACCOUNT",
-             summary: "top up a prepaid wallet once per reference, or look at it", groups: [],
-             options: [(name: "reference", value: "REF", help: "the payment's reference: a top-up counts once")],
-             example: "courrier wallet credit acme 20.00 --reference BANK-2026-11-28-001"),
-        Verb(name: "account", arguments: "window ACCOUNT [right|left|default]",
-             summary: "the envelope window of the account's letters (a document's print.window wins)", groups: [],
-             example: "courrier account window acme left"),
-        Verb(name: "status", arguments: "", summary: "jobs per state, failures, bundles, deliveries, the next cut",
-             groups: [.schedule], example: "courrier status --json"),
-        Verb(name: "config", arguments: "", summary: "the settings in force and where each comes from",
-             groups: Group.allCases, example: "courrier config --config /etc/courrier/courrier.conf"),
-        Verb(name: "purge", arguments: "",
-             summary: "forget the documents, attachments and bundle folders of letters finished long ago",
-             groups: [.bundle, .retention], example: "courrier purge --older-than 90d"),
-        Verb(name: "version", arguments: "", summary: "this build, its store schemas and its formats (or --version)",
-             groups: [], example: "courrier --version"),
-        Verb(name: "completion", arguments: "bash", summary: "a bash completion script", groups: [],
-             example: "courrier completion bash > /usr/share/bash-completion/completions/courrier"),
-        Verb(name: "help", arguments: "[VERB]", summary: "this text, or a verb's arguments, options and an example",
-             groups: [], example: "courrier help worker"),
-    ]
+    static let json = Option(name: "json", value: "", help: "answer in JSON, for programs")
+    static let config = Option(name: "config", value: "FILE", help: "read KEY=VALUE settings from FILE first (COURRIER_CONFIG)")
 
     static func verb(_ name: String) -> Verb? { verbs.first { $0.name == name } }
 

@@ -102,42 +102,34 @@ public struct CourrierCommand {
             standardError("courrier: \(error.description)\n\(Self.usage)")
             return 2
         }
-        if parsed.positional.first == "help" || parsed.flags.contains("help")
-            || (parsed.positional.isEmpty && !parsed.flags.contains("version")) {
-            // `courrier help VERB`, `courrier VERB --help`; `courrier help --help` is the help of help.
-            let name = parsed.positional.first == "help"
-                ? parsed.positional.dropFirst().first ?? (parsed.flags.contains("help") ? "help" : nil)
-                : parsed.positional.first
-            guard let name else {
-                standardOutput(Self.usage)
-                return parsed.positional.isEmpty && !parsed.flags.contains("help") ? 2 : 0
-            }
-            guard let verb = CommandTable.verb(name) else {
-                standardError("courrier: unknown verb \"\(name)\"; see courrier help\n")
-                return 2
-            }
-            standardOutput(CommandTable.help(verb))
-            return 0
+        // `courrier --version` and `courrier --help` name no verb; `courrier` alone is a mistake.
+        guard let name = parsed.positional.first ?? (parsed.flags.contains("version") ? "version" : nil) else {
+            standardOutput(Self.usage)
+            return parsed.flags.contains("help") ? 0 : 2
         }
-        if parsed.flags.contains("version") || parsed.positional == ["version"] {
-            standardOutput(Self.versionText)
-            return 0
-        }
-        if parsed.positional.first == "completion" {
-            guard parsed.positional == ["completion", "bash"] else {
-                standardError("courrier: usage: courrier completion bash (bash is the shell it knows)\n")
-                return 2
-            }
-            standardOutput(BashCompletion.script)
-            return 0
+        guard let verb = CommandTable.verb(name) else {
+            standardError("courrier: unknown verb \"\(ControlCharacters.escaped(name))\"; see courrier --help\n")
+            return 2
         }
         // An option belongs to the verbs it matters to; another refuses it.
-        if let verb = CommandTable.verb(parsed.positional[0]) {
-            let allowed = CommandTable.options(of: verb)
-            if let stray = (Array(parsed.options.keys) + Array(parsed.flags)).sorted().first(where: { !allowed.contains($0) }) {
-                standardError("courrier: --\(stray) does not apply to \(verb.name); see courrier \(verb.name) --help\n")
-                return 2
-            }
+        let allowed = CommandTable.options(of: verb).union(["version"])
+        if let stray = (Array(parsed.options.keys) + Array(parsed.flags)).sorted().first(where: { !allowed.contains($0) }) {
+            standardError("courrier: --\(stray) does not apply to \(verb.name); see courrier \(verb.name) --help\n")
+            return 2
+        }
+        let action: VerbAction
+        do {
+            // `courrier VERB --help` is `courrier help VERB`; `courrier help --help` the help of help.
+            action = parsed.flags.contains("help") ? .text(CommandTable.help(verb))
+                : parsed.flags.contains("version") ? .text(Self.versionText)
+                : try verb.parse(VerbCall(verb, parsed))
+        } catch {
+            standardError("courrier: \(ControlCharacters.escaped(error.description))\n")
+            return 2
+        }
+        if case .text(let text) = action {
+            standardOutput(text)
+            return 0
         }
         let settings: Settings
         let configuration: Configuration
@@ -148,28 +140,26 @@ public struct CourrierCommand {
             standardError("courrier: \(error)\n")
             return 2
         }
-        let errorOutput = standardError
-        // A progress line for a person at a terminal; logs are then written above it.
-        let progress = showsProgress ? TerminalProgress(write: errorOutput) : nil
-        let log = EventLog(minimumLevel: configuration.logLevel, format: configuration.logFormat,
-                           worker: configuration.workerID) { line in
-            if let progress { progress.log(line) } else { errorOutput(line) }
-        }
+        let output = Output(json: parsed.flags.contains("json"))
         do {
-            let verb = try Verb(parsed)
-            let output = Output(json: parsed.flags.contains("json"))
             let result: VerbResult
-            if case .config = verb {
-                try configuration.validate()
-                result = output.config(settings, configuration)
-            } else if let answer = try verb.runWithoutStore(output: output, configuration: configuration) {
-                result = answer
-            } else {
-                let mailRoom = try MailRoom.open(configuration, log: log, readOnly: verb.onlyReads)
+            switch action {
+            case .text(let text):
+                result = VerbResult(text: text)
+            case .configuration(let body):
+                result = try body(settings, configuration, output)
+            case .mailRoom(let readOnly, let showsProgress, let body):
+                let errorOutput = standardError
+                // A progress line for a person at a terminal; logs are then written above it.
+                let progress = self.showsProgress && showsProgress ? TerminalProgress(write: errorOutput) : nil
+                let log = EventLog(minimumLevel: configuration.logLevel, format: configuration.logFormat,
+                                   worker: configuration.workerID) { line in
+                    if let progress { progress.log(line) } else { errorOutput(line) }
+                }
+                let mailRoom = try MailRoom.open(configuration, log: log, readOnly: readOnly)
                 defer { mailRoom.close() }
-                if case .run = verb { mailRoom.progress = progress }
-                if case .cut = verb { mailRoom.progress = progress }
-                result = try verb.run(on: mailRoom, output: output)
+                mailRoom.progress = progress
+                result = try body(mailRoom, output)
             }
             // What customers typed reaches a terminal as text, never as control sequences.
             standardOutput(output.json ? result.text : ControlCharacters.escaped(result.text, keeping: ["\n"]))

@@ -1,0 +1,173 @@
+import Foundation
+import Letters
+import Rendering
+
+/// Every verb of the command line, each in one declaration: its arguments,
+/// options, summary and example (from which the usage, its help, the
+/// completion and the README's reference are made) and what it does.
+extension CommandTable {
+    static let verbs: [Verb] = [
+        Verb(name: "enqueue", arguments: "FILE...", summary: "queue documents (courrier.document/1 JSON) and the files they name",
+             groups: [.intake], example: "courrier enqueue invoices/*.json") { call throws(Arguments.UsageError) in
+            let files = try call.expectWords().map { URL(fileURLWithPath: $0) }
+            return .mailRoom { room, output in output.enqueue(try room.enqueue(files: files)) }
+        },
+        Verb(name: "run", arguments: "", summary: "prepare what is queued, cut a bundle, deliver it",
+             groups: [.printShop, .bundle, .delivery, .intake, .metrics],
+             example: "courrier run --deliver sftp://courrier@print.example/in") { call throws(Arguments.UsageError) in
+            _ = try call.expectWords()
+            return .mailRoom(readOnly: false, progress: true) { room, output in output.run(try room.run()) }
+        },
+        Verb(name: "worker", arguments: "",
+             summary: "prepare letters as they arrive, cut on the schedule, deliver after each cut; until SIGTERM",
+             groups: [.printShop, .bundle, .delivery, .schedule, .intake, .metrics],
+             example: "courrier worker --cut-at 10:00,16:00") { call throws(Arguments.UsageError) in
+            _ = try call.expectWords()
+            return .mailRoom { room, _ in
+                try Worker(mailRoom: room).run()
+                return VerbResult(text: "")
+            }
+        },
+        Verb(name: "cut", arguments: "", summary: "cut a bundle of what is prepared now, and deliver it",
+             groups: [.printShop, .bundle, .delivery, .intake, .metrics], example: "courrier cut") { call throws(Arguments.UsageError) in
+            _ = try call.expectWords()
+            return .mailRoom(readOnly: false, progress: true) { room, output in output.run(try room.cutAndDeliver(), preparing: false) }
+        },
+        Verb(name: "deliver", arguments: "", summary: "hand over the bundles not yet delivered (a lost folder is drawn again)",
+             groups: [.printShop, .bundle, .delivery, .intake],
+             options: [Option(name: "now", value: "", help: "also those waiting to retry")],
+             example: "courrier deliver --now") { call throws(Arguments.UsageError) in
+            _ = try call.expectWords()
+            let now = call.flags.contains("now")
+            return .mailRoom { room, output in output.deliver(try room.deliver(ignoringBackoff: now)) }
+        },
+        Verb(name: "render", arguments: "FILE", summary: "render a document as it would be mailed", groups: [.printShop, .intake],
+             options: [Option(name: "output", value: "OUT.pdf", help: "where to write it (-o)", required: true)],
+             example: "courrier render invoice.json -o invoice.pdf") { call throws(Arguments.UsageError) in
+            let file = try call.expectWords()[0], path = try call.required("output")
+            return .configuration { _, configuration, output in
+                try DocumentDrawing.render(file: file, to: path, intake: try DocumentDrawing.intake(configuration), output: output)
+            }
+        },
+        Verb(name: "proof", arguments: "FILE", summary: "a page as a PNG, as the customer sees it", groups: [.printShop, .intake],
+             options: [Option(name: "output", value: "PAGE.png", help: "where to write it (-o)", required: true),
+                       Option(name: "page", value: "N", help: "the page (default 1)"),
+                       Option(name: "dpi", value: "N", help: "the resolution (default 150)")],
+             example: "courrier proof invoice.json -o page.png --page 2") { call throws(Arguments.UsageError) in
+            let file = try call.expectWords()[0], path = try call.required("output")
+            let page = call.options["page"].map { Int($0) ?? 0 } ?? 1
+            guard page >= 1 else { throw call.refusal("--page is a page number from 1, got \"\(call.options["page"] ?? "")\"") }
+            let dpi = call.options["dpi"].map { Double($0) ?? 0 } ?? PageProof.defaultDPI
+            guard dpi > 0 else { throw call.refusal("--dpi is a resolution such as 150, got \"\(call.options["dpi"] ?? "")\"") }
+            return .configuration { _, configuration, output in
+                try DocumentDrawing.proof(file: file, to: path, page: page, dpi: dpi,
+                                          intake: try DocumentDrawing.intake(configuration), output: output)
+            }
+        },
+        Verb(name: "quote", arguments: "FILE", summary: "pages, price, balance and balance after", groups: [.printShop, .intake],
+             example: "courrier quote invoice.json") { call throws(Arguments.UsageError) in
+            let file = URL(fileURLWithPath: try call.expectWords()[0])
+            return .mailRoom(readOnly: true) { room, output in output.quote(try room.quote(file: file)) }
+        },
+        Verb(name: "cancel", arguments: "JOB", summary: "cancel a letter not yet bundled; it is refunded", groups: [],
+             example: "courrier cancel 42") { call throws(Arguments.UsageError) in
+            let word = try call.expectWords()[0]
+            guard let job = Int64(word), job > 0 else { throw call.refusal("JOB is a job number, got \"\(word)\"") }
+            return .mailRoom { room, output in output.cancel(job: job, try room.cancel(job: job)) }
+        },
+        Verb(name: "wallet", arguments: "credit ACCOUNT AMOUNT | balance ACCOUNT | history ACCOUNT",
+             summary: "top up a prepaid wallet once per reference, or look at it", groups: [],
+             options: [Option(name: "reference", value: "REF", help: "the payment's reference: a top-up counts once")],
+             example: "courrier wallet credit acme 20.00 --reference BANK-2026-11-28-001") { call throws(Arguments.UsageError) in
+            let (action, words) = try call.expectAlternative()
+            let account = words[0]
+            switch action {
+            case "credit":
+                guard let cents = Cents.parse(words[1]), cents > 0 else {
+                    throw call.refusal("AMOUNT is a positive amount in EUR such as 20.00, got \"\(words[1])\"")
+                }
+                guard let reference = call.options["reference"], !reference.isEmpty else {
+                    throw Arguments.UsageError(description: "wallet credit needs --reference REF, the payment's unique reference, "
+                                               + "so that a repeated credit counts once")
+                }
+                return .mailRoom { room, output in
+                    output.credit(account: account, cents: cents, try room.credit(account: account, cents: cents, reference: reference))
+                }
+            case "balance":
+                return .mailRoom(readOnly: true) { room, output in output.balance(account: account, cents: try room.balance(account: account)) }
+            default:
+                return .mailRoom(readOnly: true) { room, output in output.history(account: account, try room.history(account: account)) }
+            }
+        },
+        Verb(name: "account", arguments: "window ACCOUNT [right|left|default]",
+             summary: "the envelope window of the account's letters (a document's print.window wins)", groups: [],
+             example: "courrier account window acme left") { call throws(Arguments.UsageError) in
+            guard call.words.first == "window", call.words.count == 2 || call.words.count == 3 else { throw call.usage() }
+            let account = call.words[1]
+            var change: WindowChange?
+            if call.words.count == 3 {
+                if call.words[2] == "default" {
+                    change = .backToDefault
+                } else if let window = EnvelopeWindow(rawValue: call.words[2]) {
+                    change = .to(window)
+                } else {
+                    throw Arguments.UsageError(description: "account window: \"\(call.words[2])\" is not a window; use right, left or default")
+                }
+            }
+            return .mailRoom { [change] room, output in
+                switch change {
+                case .to(let window)?: try room.setEnvelopeWindow(window, account: account)
+                case .backToDefault?: try room.setEnvelopeWindow(nil, account: account)
+                case nil: break
+                }
+                return output.envelopeWindow(account: account, try room.envelopeWindow(account: account))
+            }
+        },
+        Verb(name: "status", arguments: "", summary: "jobs per state, failures, bundles, deliveries, the next cut",
+             groups: [.schedule], example: "courrier status --json") { call throws(Arguments.UsageError) in
+            _ = try call.expectWords()
+            return .mailRoom(readOnly: true) { room, output in
+                let status = try room.status()
+                return output.status(status.report, metrics: status.metrics, nextCut: status.nextCut, now: room.clock())
+            }
+        },
+        Verb(name: "config", arguments: "", summary: "the settings in force and where each comes from",
+             groups: Group.allCases, example: "courrier config --config /etc/courrier/courrier.conf") { call throws(Arguments.UsageError) in
+            _ = try call.expectWords()
+            return .configuration { settings, configuration, output in
+                try configuration.validate()
+                return output.config(settings, configuration)
+            }
+        },
+        Verb(name: "purge", arguments: "",
+             summary: "forget the documents, attachments and bundle folders of letters finished long ago",
+             groups: [.bundle, .retention], example: "courrier purge --older-than 90d") { call throws(Arguments.UsageError) in
+            _ = try call.expectWords()
+            return .mailRoom { room, output in
+                guard let days = room.configuration.retentionDays else {
+                    throw Arguments.UsageError(description: "purge needs the retention: --older-than 90d, or COURRIER_RETENTION=90d")
+                }
+                return output.purge(try room.purge(olderThan: TimeInterval(days) * 86_400), days: days)
+            }
+        },
+        Verb(name: "version", arguments: "", summary: "this build, its store schemas and its formats (or --version)",
+             groups: [], example: "courrier --version") { call throws(Arguments.UsageError) in
+            _ = try call.expectWords()
+            return .text(CourrierCommand.versionText)
+        },
+        Verb(name: "completion", arguments: "bash", summary: "a bash completion script", groups: [],
+             example: "courrier completion bash > /usr/share/bash-completion/completions/courrier") { call throws(Arguments.UsageError) in
+            guard call.words == ["bash"] else { throw call.refusal("bash is the shell it knows: courrier completion bash") }
+            return .text(BashCompletion.script)
+        },
+        Verb(name: "help", arguments: "[VERB]", summary: "this text, or a verb's arguments, options and an example",
+             groups: [], example: "courrier help worker") { call throws(Arguments.UsageError) in
+            guard let name = call.words.first else { return .text(CommandTable.usage) }
+            guard call.words.count == 1 else { throw call.usage() }
+            guard let verb = CommandTable.verb(name) else {
+                throw Arguments.UsageError(description: "unknown verb \"\(name)\"; see courrier help")
+            }
+            return .text(CommandTable.help(verb))
+        },
+    ]
+}
