@@ -29,12 +29,24 @@ extension Job {
     }
 
     /// A job from a row of `columns`; more columns may follow, from 14.
-    static func read(_ row: some StoreRow) -> Job {
+    static func read(_ row: some StoreRow) throws -> Job {
         Job(id: row.int64(0), account: row.text(1), documentID: row.text(2),
-            state: JobState(rawValue: row.text(3)) ?? .failed,
+            state: try JobState.stored(row.text(3)),
             pages: row.optionalInt64(4).map(Int.init), priceCents: row.optionalInt64(5),
             reason: row.optionalText(6), batch: row.optionalText(7), termsHash: row.optionalText(8),
             logoHash: row.optionalText(11), stream: row.optionalText(12), sheets: row.optionalInt64(13).map(Int.init),
             createdAt: row.text(9), updatedAt: row.text(10))
+    }
+}
+
+extension JobState {
+    /// A state as the store holds it. One this build does not know (a newer
+    /// Courrier wrote it) is an error, never read back as another state.
+    static func stored(_ text: String) throws -> JobState {
+        guard let state = JobState(rawValue: text) else {
+            throw StoreError("a job is in the state \"\(text.prefix(40))\", which this build of Courrier does not know; "
+                             + "was the store written by a newer one?")
+        }
+        return state
     }
 }

@@ -47,6 +47,14 @@ import Letters
 
     /// A letter in hand at a death, then failed and corrected: it comes back
     /// with no attempts, as any new letter, on both stores.
+    /// A state this build does not know (a newer Courrier wrote it) stops
+    /// the read with a reason, rather than passing for another state.
+    @Test func anUnknownJobStateIsAnErrorNotAnotherState() throws {
+        #expect(try JobState.stored("awaiting_funds") == .awaitingFunds)
+        let error = #expect(throws: StoreError.self) { try JobState.stored("posted") }
+        #expect(error?.message.contains("\"posted\", which this build of Courrier does not know") == true)
+    }
+
     @Test(arguments: Backend.allCases)
     func queueingAgainAfterAFailureStartsTheAttemptsAfresh(backend: Backend) throws {
         let test = try TestStore(backend)

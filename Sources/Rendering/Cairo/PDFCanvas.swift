@@ -23,29 +23,33 @@ public final class PDFCanvas {
         let sink = ByteSink()
         let surface = cairo_pdf_surface_create_for_stream(
             { closure, data, length in
-                let sink = Unmanaged<ByteSink>.fromOpaque(closure!).takeUnretainedValue()
+                guard let closure else { return CAIRO_STATUS_WRITE_ERROR }
+                let sink = Unmanaged<ByteSink>.fromOpaque(closure).takeUnretainedValue()
                 sink.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
                 return CAIRO_STATUS_SUCCESS
             },
-            Unmanaged.passUnretained(sink).toOpaque(), width, height)!
+            Unmanaged.passUnretained(sink).toOpaque(), width, height)
         try self.init(surface: surface, sink: sink, metadata: metadata, target: "in-memory PDF")
     }
 
     /// A PDF written to `path` as pages are shown.
     public convenience init(path: String, metadata: PDFMetadata) throws(RenderError) {
-        let surface = cairo_pdf_surface_create(path, Self.a4Width, Self.a4Height)!
+        let surface = cairo_pdf_surface_create(path, Self.a4Width, Self.a4Height)
         try self.init(surface: surface, sink: nil, metadata: metadata, target: path)
     }
 
-    private init(surface: OpaquePointer, sink: ByteSink?, metadata: PDFMetadata, target: String) throws(RenderError) {
+    private init(surface: OpaquePointer?, sink: ByteSink?, metadata: PDFMetadata, target: String) throws(RenderError) {
+        // Cairo hands back an object in an error state rather than NULL; both are refused.
+        guard let surface else { throw RenderError(.cairo, "cannot create PDF \(target): Cairo gave no surface") }
         let status = cairo_surface_status(surface)
-        guard status == CAIRO_STATUS_SUCCESS else {
+        guard status == CAIRO_STATUS_SUCCESS, let context = cairo_create(surface), cairo_status(context) == CAIRO_STATUS_SUCCESS else {
+            let reason = String(cString: cairo_status_to_string(status == CAIRO_STATUS_SUCCESS ? CAIRO_STATUS_NO_MEMORY : status))
             cairo_surface_destroy(surface)
-            throw RenderError(.cairo, "cannot create PDF \(target): \(String(cString: cairo_status_to_string(status)))")
+            throw RenderError(.cairo, "cannot create PDF \(target): \(reason)")
         }
         self.surface = surface
         self.sink = sink
-        self.context = cairo_create(surface)!
+        self.context = context
         cairo_pdf_surface_restrict_to_version(surface, CAIRO_PDF_VERSION_1_5)
         // Fixed dates make the same document give the same bytes every time.
         cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, metadata.date)

@@ -21,17 +21,17 @@ extension SQLStore {
                              ORDER BY id LIMIT \(limit) \(.skipLocked))
                 RETURNING \(.job), document, attempts
                 """) { row in
-                    ClaimedJob(job: Job.read(row), document: row.bytes(14), attempts: row.int(15))
+                    ClaimedJob(job: try Job.read(row), document: row.bytes(14), attempts: row.int(15))
                 }.sorted { $0.job.id < $1.job.id }
         }
     }
 
     public func job(_ id: Int64) throws -> Job? {
-        try database.queryFirst("SELECT \(.job) FROM jobs WHERE id = \(id)") { Job.read($0) }
+        try database.queryFirst("SELECT \(.job) FROM jobs WHERE id = \(id)") { try Job.read($0) }
     }
 
     public func jobsAwaitingFunds() throws -> [Job] {
-        try database.query("SELECT \(.job) FROM jobs WHERE state = 'awaiting_funds' ORDER BY id") { Job.read($0) }
+        try database.query("SELECT \(.job) FROM jobs WHERE state = 'awaiting_funds' ORDER BY id") { try Job.read($0) }
     }
 
     public func attachment(hash: String) throws -> StoredAttachment? {

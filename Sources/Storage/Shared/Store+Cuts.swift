@@ -106,7 +106,7 @@ extension SQLStore {
             WHERE \(inStream(batch, stream)) AND (\(.printOrder), id) > (\(position?.sortKey ?? "") \(.bytewise), \(position?.job ?? 0))
             ORDER BY \(.printOrder), id LIMIT \(limit)
             """) {
-                BatchLetter(job: Job.read($0), document: $0.bytes(14), position: PrintPosition(sortKey: $0.text(15), job: $0.int64(0)))
+                BatchLetter(job: try Job.read($0), document: $0.bytes(14), position: PrintPosition(sortKey: $0.text(15), job: $0.int64(0)))
             }
     }
 
@@ -133,7 +133,7 @@ extension SQLStore {
             guard try database.queryFirst("""
                 SELECT batch FROM bundles WHERE batch = \(batch) AND state = 'cutting' AND claimed_by = \(worker) \(.forUpdate)
                 """, { $0.text(0) }) != nil,
-                let job = try database.queryFirst("SELECT \(.job) FROM jobs WHERE id = \(id) \(.forUpdate)", { Job.read($0) }),
+                let job = try database.queryFirst("SELECT \(.job) FROM jobs WHERE id = \(id) \(.forUpdate)", { try Job.read($0) }),
                 job.batch == batch, job.state == .prepared else { return nil }
             let refunded = try refundInTransaction(job: job, at: now)
             try database.perform("""

@@ -41,7 +41,7 @@ extension SQLStore {
         guard priceCents > 0 else { throw StoreError("job \(id) has no price (\(priceCents) cents)") }
         guard let (state, holder, account) = try database.queryFirst("""
             SELECT state, claimed_by, account FROM jobs WHERE id = \(id) \(.forUpdate)
-            """, { (JobState(rawValue: $0.text(0)) ?? .failed, $0.optionalText(1), $0.text(2)) }) else {
+            """, { (try JobState.stored($0.text(0)), $0.optionalText(1), $0.text(2)) }) else {
             throw StoreError("job \(id) does not exist")
         }
         guard state == .awaitingFunds || (state == .queued && (worker == nil || holder == worker)) else {
@@ -85,7 +85,7 @@ extension SQLStore {
 
     public func cancel(job id: Int64, at now: Date) throws -> CancelOutcome {
         try database.write {
-            guard let job = try database.queryFirst("SELECT \(.job) FROM jobs WHERE id = \(id) \(.forUpdate)", { Job.read($0) }) else {
+            guard let job = try database.queryFirst("SELECT \(.job) FROM jobs WHERE id = \(id) \(.forUpdate)", { try Job.read($0) }) else {
                 throw StoreError("job \(id) does not exist")
             }
             guard job.state.isCancellable, job.batch == nil else {

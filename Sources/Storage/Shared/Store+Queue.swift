@@ -33,13 +33,13 @@ extension SQLStore {
                         \(submission.failureCode))
                 ON CONFLICT (account, document_id) DO NOTHING
                 RETURNING \(.job)
-                """, { Job.read($0) }) {
+                """, { try Job.read($0) }) {
                 return EnqueueOutcome(job: inserted, created: true)
             }
             guard let (job, hash) = try database.queryFirst("""
                 SELECT \(.job), document_hash FROM jobs
                 WHERE account = \(submission.account) AND document_id = \(submission.documentID) \(.forUpdate)
-                """, { (Job.read($0), $0.text(14)) }) else {
+                """, { (try Job.read($0), $0.text(14)) }) else {
                 throw StoreError("job \(submission.account)/\(submission.documentID) was neither inserted nor found")
             }
             guard submission.replaces(job, storedHash: hash, newHash: documentHash) else {
@@ -52,7 +52,7 @@ extension SQLStore {
                     logo_hash = \(logoHash), reason_code = \(submission.failureCode), attempts = 0
                 WHERE id = \(job.id)
                 RETURNING \(.job)
-                """) { Job.read($0) }
+                """) { try Job.read($0) }
             return EnqueueOutcome(job: replaced ?? job, created: true)
         }
     }

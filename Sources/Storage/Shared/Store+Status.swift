@@ -6,7 +6,7 @@ extension SQLStore {
     private func jobCounts() throws -> [JobState: Int] {
         var counts: [JobState: Int] = [:]
         for (state, count) in try database.query("SELECT state, count(*) FROM jobs GROUP BY state", { ($0.text(0), $0.int(1)) }) {
-            if let state = JobState(rawValue: state) { counts[state] = count }
+            counts[try JobState.stored(state)] = count
         }
         return counts
     }
@@ -58,7 +58,7 @@ extension SQLStore {
     public func status(failureLimit: Int) throws -> StatusReport {
         let failures = try database.query("""
             SELECT \(.job) FROM jobs WHERE state = 'failed' ORDER BY updated_at DESC, id DESC LIMIT \(failureLimit)
-            """) { Job.read($0) }
+            """) { try Job.read($0) }
         let bundles = try database.query("""
             SELECT batch, state, letters, pages, amount_cents, path, \(time: "created_at"), rebuilt, \(time: "last_rebuilt_at")
             FROM bundles ORDER BY created_at DESC, batch DESC LIMIT 20

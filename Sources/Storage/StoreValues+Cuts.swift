@@ -1,0 +1,167 @@
+import Foundation
+import Letters
+
+// The values of cuts, bundles, deliveries and the ledger, as `LetterStore`
+// gives them.
+
+/// A batch being cut.
+public struct Cut: Sendable, Equatable {
+    public var batch: String
+    public var createdAt: String
+    public var letters: Int
+
+    public init(batch: String, createdAt: String, letters: Int) {
+        self.batch = batch
+        self.createdAt = createdAt
+        self.letters = letters
+    }
+}
+
+/// One letter of a batch.
+public struct BatchLetter: Sendable {
+    public var job: Job
+    public var document: [UInt8]
+    public var position: PrintPosition
+}
+
+/// A letter's place in its stream's print order.
+public struct PrintPosition: Sendable, Equatable {
+    public var sortKey: String
+    public var job: Int64
+
+    public init(sortKey: String, job: Int64) {
+        self.sortKey = sortKey
+        self.job = job
+    }
+}
+
+public struct BundleSummary: Sendable, Equatable {
+    public var path: String
+    public var letters: Int
+    public var pages: Int
+    public var sheets: Int
+    public var amountCents: Int64
+    /// The bundle's SHA256SUMS: a bundle drawn again must match it.
+    public var checksums: String?
+
+    public init(path: String, letters: Int, pages: Int, sheets: Int, amountCents: Int64, checksums: String? = nil) {
+        self.path = path
+        self.letters = letters
+        self.pages = pages
+        self.sheets = sheets
+        self.amountCents = amountCents
+        self.checksums = checksums
+    }
+}
+
+/// A bundle waiting to reach the print shop.
+public struct PendingDelivery: Sendable, Equatable {
+    public var batch: String
+    /// The bundle's folder in the outbox.
+    public var path: String?
+    public var letters: Int
+    public var cutAt: String
+    public var attempts: Int
+    public var lastError: String?
+    public var lastAttemptAt: String?
+    /// Not tried again before this time; nil when it may be tried now.
+    public var retryAt: Date?
+    /// Where the last attempt went.
+    public var destination: String?
+    /// When its cut was opened: what the bundle's files say, and what a
+    /// rebuild writes again.
+    public var openedAt: String = ""
+    /// SHA256SUMS as the cut wrote it; nil for bundles cut before it was recorded.
+    public var checksums: String?
+}
+
+public struct LedgerEntry: Sendable, Equatable {
+    public enum Kind: String, Sendable { case credit, debit, refund }
+    public var id: Int64
+    public var account: String
+    public var kind: Kind
+    /// Positive for credits and refunds, negative for debits.
+    public var amountCents: Int64
+    public var reference: String?
+    public var job: Int64?
+    /// The debit a refund reverses.
+    public var reverses: Int64?
+    public var createdAt: String
+}
+
+/// What a purge removed.
+public struct PurgeReport: Sendable, Equatable {
+    public var jobs = 0
+    public var attachments = 0
+    /// The outbox folders of the bundles purged.
+    public var bundleFolders: [String] = []
+
+    public init() {}
+}
+
+/// What `LetterStore.metrics()` counts.
+public struct StoreMetrics: Sendable, Equatable {
+    public struct Cut: Sendable, Equatable {
+        public var letters = 0
+        public var pages = 0
+        public var sheets = 0
+        public var amountCents: Int64 = 0
+    }
+
+    public struct LastCut: Sendable, Equatable {
+        public var batch: String
+        public var completedAt: String
+        public var totals: Cut
+    }
+
+    public var jobs: [JobState: Int] = [:]
+    /// When the oldest queued letter was queued.
+    public var oldestQueuedAt: String?
+    /// Since when the letter waiting longest for funds has waited.
+    public var oldestAwaitingFundsSince: String?
+    public var failuresByReason: [String: Int] = [:]
+    /// Bundles cut (delivered or not), and what they held in all.
+    public var bundles = 0
+    public var bundlesCut = Cut()
+    public var lastCut: LastCut?
+    /// Bundles delivered, attempts that failed, and bundles waiting.
+    public var deliveries = 0
+    public var failedDeliveryAttempts = 0
+    public var undelivered = 0
+    public var lastDeliveredAt: String?
+
+    public init() {}
+}
+
+public struct StatusReport: Sendable {
+    public struct Bundle: Sendable {
+        public var batch: String
+        public var state: String
+        public var letters: Int
+        public var pages: Int
+        public var amountCents: Int64
+        public var path: String?
+        public var createdAt: String
+        /// How often its folder was drawn again from the store, and when last.
+        public var rebuilt = 0
+        public var lastRebuiltAt: String?
+    }
+
+    public var jobs: [JobState: Int]
+    public var failures: [Job]
+    public var bundles: [Bundle]
+    /// Bundles not yet delivered, with their last error.
+    public var deliveries: [PendingDelivery]
+}
+
+/// A store that could not do what was asked, for a reason the caller can report.
+public struct StoreError: Error, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A timestamp as the store writes it: ISO 8601 in UTC, to the second.
+public func storeTimestamp(_ date: Date) -> String {
+    UTCTimestamp.string(date)
+}
