@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+@testable import Courrier
+
+/// The README is written by hand; what it says of the command line is held
+/// to the declarations, so that it cannot drift from them.
+@Suite struct ReadmeTests {
+    private let readme: String
+
+    init() throws {
+        readme = try String(contentsOf: Paths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+    }
+
+    /// The headings of levels 2 and 3, outside code blocks, in order.
+    private var headings: [(level: Int, title: String)] {
+        var inCode = false
+        var found: [(Int, String)] = []
+        for line in readme.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("```") { inCode.toggle() }
+            guard !inCode else { continue }
+            for (prefix, level) in [("### ", 3), ("## ", 2)] where line.hasPrefix(prefix) {
+                found.append((level, String(line.dropFirst(prefix.count))))
+                break
+            }
+        }
+        return found
+    }
+
+    @Test func theContentsListEveryHeadingInOrder() throws {
+        let sections = headings.filter { $0.title != "Contents" }
+        let contents = readme.components(separatedBy: "## Contents\n\n").dropFirst().first?
+            .components(separatedBy: "\n\n").first ?? ""
+        let entries = contents.split(separator: "\n").map(String.init)
+        #expect(entries.count == sections.count, "\(entries.count) entries for \(sections.count) headings")
+        for (entry, section) in zip(entries, sections) {
+            let anchor = section.title.lowercased().filter { $0.isLetter || $0.isNumber || $0 == " " || $0 == "-" }
+                .replacingOccurrences(of: " ", with: "-")
+            let indent = section.level == 2 ? "" : "  "
+            #expect(entry == "\(indent)- [\(section.title)](#\(anchor))")
+        }
+    }
+
+    @Test func theSettingsTableHasEverySettingOfTheTable() {
+        let table = readme.components(separatedBy: "### Settings\n").dropFirst().first ?? ""
+        for setting in CommandTable.settings {
+            #expect(table.contains("`\(setting.key)`"), "\(setting.key) is not in the README's settings")
+            if let option = setting.option {
+                #expect(table.contains("| `--\(option) "), "--\(option) is not in the README's settings")
+            }
+        }
+    }
+
+    @Test func theOperationsListEveryVerb() {
+        let operations = readme.components(separatedBy: "## Operations\n").dropFirst().first?
+            .components(separatedBy: "```").dropFirst().first ?? ""
+        for verb in CommandTable.verbs {
+            let call = verb.name == "version" ? "courrier --version" : "courrier \(verb.name)"
+            #expect(operations.contains("\n\(call)"), "\(verb.name) is not among the README's verbs")
+        }
+    }
+}
