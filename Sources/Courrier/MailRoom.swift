@@ -258,18 +258,23 @@ public final class MailRoom {
         try AccountDefaults(store: store).apply(to: document)
     }
 
-    /// What mailing a document would cost, and what the wallet would hold after.
+    /// What mailing a document would cost, and what the wallet would hold
+    /// after: counted as preparation counts it, without drawing the letter.
     public func quote(file: URL) throws -> Quote {
-        let (document, _, pages) = try render(file: file)
-        let placement = configuration.inserting.placement(for: document, pages: pages)
-        let price: Int64
-        do { price = try tariff.priceCents(pages: pages, country: document.recipient.country, placement: placement) } catch {
+        let letter = try Self.open(file: file, intake: intake, defaults: accountDefaults)
+        let price: LetterPrice
+        do {
+            price = try LetterPrice(letter.document, terms: letter.terms, renderer: renderer, tariff: tariff,
+                                    inserting: configuration.inserting)
+        } catch let error as RenderError {
+            throw MailRoomError("\(file.path): \(error.description)")
+        } catch let error as Tariff.PricingError {
             throw MailRoomError("\(file.path): \(error.description)")
         }
-        let balance = try store.balance(account: document.account)
-        return Quote(account: document.account, pages: pages, sheets: placement.sheets,
-                     envelope: placement.stream.envelope.rawValue, priceCents: price, balanceCents: balance,
-                     balanceAfterCents: balance - price)
+        let balance = try store.balance(account: letter.document.account)
+        return Quote(account: letter.document.account, pages: price.pages, sheets: price.placement.sheets,
+                     envelope: price.placement.stream.envelope.rawValue, priceCents: price.priceCents, balanceCents: balance,
+                     balanceAfterCents: balance - price.priceCents)
     }
 
     /// Renders a document file as it would be mailed, without a store.
@@ -277,6 +282,20 @@ public final class MailRoom {
     static func render(file: URL, intake: Intake, with renderer: LetterRenderer = LetterRenderer(),
                        defaults: ((Document) throws -> Document)? = nil) throws
         -> (document: Document, letter: RenderedLetter, pages: Int) {
+        let opened = try open(file: file, intake: intake, defaults: defaults)
+        do {
+            let letter = try renderer.render(opened.document, terms: opened.terms, logo: opened.logo)
+            let pages = try PDFDocument(bytes: letter.pdf, name: "rendered letter").pageCount
+            return (opened.document, letter, pages)
+        } catch {
+            throw MailRoomError("\(file.path): \(error.description)")
+        }
+    }
+
+    /// A document file read and checked as `enqueue` reads it, with its terms
+    /// and logo read in isolation into Courrier's copies.
+    static func open(file: URL, intake: Intake, defaults: ((Document) throws -> Document)? = nil) throws
+        -> (document: Document, terms: LetterTerms?, logo: LetterLogo?) {
         let data: Data
         do { data = try Intake.read(file) } catch {
             throw MailRoomError(error.description)
@@ -284,16 +303,13 @@ public final class MailRoom {
         do {
             var document = try DocumentParser.parse(data)
             if let defaults { document = try defaults(document) }
-            // The terms and logo are read as enqueue reads them: in isolation, into Courrier's copies.
             let attachments = try intake.attachments(of: document, folder: file.deletingLastPathComponent())
             let terms = try LetterTerms.open(document.terms, pdfBytes: attachments.terms?.pdf,
                                              name: document.terms.map(AttachmentCache.describe) ?? "terms")
             let logo = try attachments.logo.map { bytes throws(RenderError) in
                 try LetterLogo(png: bytes, name: document.sender.logo?.name ?? "sender.logo")
             }
-            let letter = try renderer.render(document, terms: terms, logo: logo)
-            let pages = try PDFDocument(bytes: letter.pdf, name: "rendered letter").pageCount
-            return (document, letter, pages)
+            return (document, terms, logo)
         } catch let error as DocumentError {
             throw MailRoomError("\(file.path): \(error.description)")
         } catch let error as RenderError {

@@ -20,6 +20,13 @@ import Letters
         let quote = try room.mailRoom.quote(file: Paths.document(fixture.0))
         #expect(quote.pages == fixture.pages)
         #expect(quote.priceCents == fixture.priceCents)
+        // The price told is the price charged, and the pages counted are those Poppler reads in the letter.
+        #expect(try room.mailRoom.render(file: Paths.document(fixture.0)).pages == quote.pages)
+        _ = try room.mailRoom.credit(account: quote.account, cents: 1000, reference: "top-up")
+        let job = try #require(try room.enqueue(Paths.document(fixture.0)).first).job.id
+        _ = try room.mailRoom.prepareAll()
+        let prepared = try #require(try room.store.job(job))
+        #expect(prepared.pages == quote.pages && prepared.priceCents == quote.priceCents && prepared.sheets == quote.sheets)
     }
 
     @Test(arguments: fixtures.map(\.0))

@@ -99,12 +99,10 @@ final class Preparation {
             let terms = try attachments.terms(for: document.terms, attachmentHash: job.termsHash)
             // Decoding the logo checks that it is there and whole; drawing it cannot change the count.
             _ = try attachments.logo(for: document.sender.logo, attachmentHash: job.logoHash)
-            // The letter's own pages from its layout, its terms' as Poppler counted
-            // them at intake; the cut checks the printed stream with Poppler again.
-            let pages = try renderer.pageCount(document, terms: terms)
-            let placement = configuration.inserting.placement(for: document, pages: pages)
-            let price = try tariff.priceCents(pages: pages, country: document.recipient.country, placement: placement)
-            return .charge(job: job.id, pages: pages, priceCents: price, placement: placement)
+            // As `quote` counts it; the cut checks the printed stream with Poppler again.
+            let price = try LetterPrice(document, terms: terms, renderer: renderer, tariff: tariff,
+                                        inserting: configuration.inserting)
+            return .charge(job: job.id, pages: price.pages, priceCents: price.priceCents, placement: price.placement)
         } catch let error as DocumentError {
             return .fail(job: job.id, reason: error.description, code: FailureCode.invalidDocument)
         } catch let error as RenderError {
