@@ -87,7 +87,7 @@ final class Cutting {
         var slots: [String: [(position: PrintPosition, sheets: Int)]] = [:]
         let streams = try store.streams(in: cut.batch).map { name in
             guard let stream = PrintStream(name: name) else {
-                throw MailRoomError("bundle \(cut.batch) holds letters of an unknown print stream \"\(name)\"")
+                throw CutError(.unknownStream, batch: cut.batch, "bundle \(cut.batch) holds letters of an unknown print stream \"\(name)\"")
             }
             slots[name] = try store.slots(in: cut.batch, stream: name)
             return (stream: stream, sheets: slots[name, default: []].map(\.sheets))
@@ -154,7 +154,7 @@ final class Cutting {
         for failure in failures {
             guard let withdrawal = try store.withdrawFromCut(job: failure.job, batch: cut.batch, worker: claimant.stored,
                                                              reason: failure.reason, code: failure.code, at: clock()) else {
-                throw MailRoomError("the cut of bundle \(cut.batch) was taken over by another process while job \(failure.job) was being taken out of it")
+                throw CutError(.takenOver, batch: cut.batch, "the cut of bundle \(cut.batch) was taken over by another process while job \(failure.job) was being taken out of it")
             }
             remaining = withdrawal.remainingLetters
             log.error("job.failed", ["job": .integer(failure.job), "batch": .string(cut.batch), "code": .string(failure.code),
@@ -174,7 +174,7 @@ final class Cutting {
             // Nothing is published once another process has taken the cut over.
             result = try draw(cut, shouldStop: shouldStop) { [store, claimant, clock] _ in
                 guard try store.renewCut(cut.batch, worker: claimant.stored, lease: Self.cutLease, at: clock()) else {
-                    throw MailRoomError("the cut of bundle \(cut.batch) was taken over by another process; this one publishes nothing")
+                    throw CutError(.takenOver, batch: cut.batch, "the cut of bundle \(cut.batch) was taken over by another process; this one publishes nothing")
                 }
             }
         } catch let interrupted as BundleWriter.Interrupted {
@@ -187,8 +187,8 @@ final class Cutting {
         } catch let mismatch as BundleWriter.PageCountMismatch {
             try? store.releaseClaims(of: [claimant.stored], at: clock())
             log.error("cut.failed", ["batch": .string(cut.batch), "reason": .string(mismatch.description)])
-            throw MailRoomError(mismatch.description)
-        } catch let error as MailRoomError {
+            throw CutError(.pageCountMismatch, batch: cut.batch, mismatch.description)
+        } catch let error as CutError {
             // Taken over by another process, or a part's process failed: in their own words.
             try? store.releaseClaims(of: [claimant.stored], at: clock())
             log.error("cut.failed", ["batch": .string(cut.batch), "reason": .string(error.message)])
@@ -207,7 +207,7 @@ final class Cutting {
             path: result.folder.path, letters: totals.letters, pages: totals.pages, sheets: totals.sheets,
             amountCents: totals.amountCents, checksums: result.checksums), at: clock())
         guard recorded else {
-            throw MailRoomError("the cut of bundle \(cut.batch) was taken over by another process before it was recorded")
+            throw CutError(.takenOver, batch: cut.batch, "the cut of bundle \(cut.batch) was taken over by another process before it was recorded")
         }
         for letter in result.letters {
             log.info("job.bundled", ["job": .integer(letter.job), "account": .string(letter.account),

@@ -51,14 +51,14 @@ enum PartProcess {
             termination = try ChildProcess.run([executable, verb, requestFile.path, resultFile.path],
                                                standardError: errorFile.path, timeout: 6 * 3600, environment: environment)
         } catch {
-            throw MailRoomError("part \(part.file) of bundle \(drawing.batch) could not be drawn: \(error.description)")
+            throw CutError(.partFailed, batch: drawing.batch, "part \(part.file) of bundle \(drawing.batch) could not be drawn: \(error.description)")
         }
         if termination == .exited(lettersFailedStatus), let data = FileManager.default.contents(atPath: resultFile.path) {
             throw try JSONDecoder().decode(BundleWriter.LettersFailed.self, from: data)
         }
         guard termination == .exited(0), let data = FileManager.default.contents(atPath: resultFile.path) else {
             let said = (try? String(contentsOf: errorFile, encoding: .utf8))?.split(separator: "\n").last.map(String.init)
-            throw MailRoomError(said ?? "part \(part.file) of bundle \(drawing.batch) could not be drawn (\(termination))")
+            throw CutError(.partFailed, batch: drawing.batch, said ?? "part \(part.file) of bundle \(drawing.batch) could not be drawn (\(termination))")
         }
         return try JSONDecoder().decode(PartDrawing.Written.self, from: data)
     }
