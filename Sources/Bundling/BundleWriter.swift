@@ -72,10 +72,10 @@ public struct BundleWriter {
     public struct LetterFailure: Error, Sendable, Equatable, Codable, CustomStringConvertible {
         public var job: Int64
         /// The failure's kind, as the store counts it (`qr_code`, `invalid_document`).
-        public var code: String
+        public var code: FailureCode
         public var reason: String
 
-        public init(job: Int64, code: String, reason: String) {
+        public init(job: Int64, code: FailureCode, reason: String) {
             self.job = job
             self.code = code
             self.reason = reason

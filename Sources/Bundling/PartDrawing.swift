@@ -67,12 +67,12 @@ public struct PartDrawing: Sendable {
                                     sequence: sequence, scheme: marks)
                 }, on: canvas)
             } catch {
-                failures.append(BundleWriter.LetterFailure(job: letter.job, code: error.code.rawValue, reason: error.message))
+                failures.append(BundleWriter.LetterFailure(job: letter.job, code: error.code, reason: error.message))
                 continue
             }
             // A letter charged for N pages is printed on N pages, or not at all.
             guard pages == letter.chargedPages else {
-                failures.append(BundleWriter.LetterFailure(job: letter.job, code: "page_count_changed",
+                failures.append(BundleWriter.LetterFailure(job: letter.job, code: .pageCountChanged,
                     reason: "draws \(pages) pages but was charged for \(letter.chargedPages); refunded, send it again to print it as it draws now"))
                 continue
             }

@@ -70,7 +70,7 @@ public protocol LetterStore: AnyObject {
 
     /// Fails a job with a reason a person can act on, and its kind (`code`,
     /// such as `address_does_not_fit`) for counting; nothing is charged.
-    func fail(job: Int64, reason: String, code: String, at now: Date) throws
+    func fail(job: Int64, reason: String, code: FailureCode, at now: Date) throws
 
     /// Cancels a job that has not gone to print, refunding what it was charged.
     func cancel(job: Int64, at now: Date) throws -> CancelOutcome
@@ -123,7 +123,7 @@ public protocol LetterStore: AnyObject {
     /// the others. A cut left with no letter is removed (its slot stays
     /// recorded). Nil when `worker` no longer holds the cut or the letter is
     /// not in it: nothing is changed.
-    func withdrawFromCut(job: Int64, batch: String, worker: String, reason: String, code: String,
+    func withdrawFromCut(job: Int64, batch: String, worker: String, reason: String, code: FailureCode,
                          at now: Date) throws -> CutWithdrawal?
 
     /// Records the bundle as written and its letters as bundled, when

@@ -33,7 +33,7 @@ public struct Submission: Sendable {
     /// failed with this reason, so the app can see why.
     public var failure: String?
     /// The failure's kind, for counting: `invalid_document`, `unreadable_logo`.
-    public var failureCode: String?
+    public var failureCode: FailureCode?
     /// The row of the product's submissions table this came from, removed
     /// when it is queued; nil for a file.
     public var source: Int64?
@@ -87,7 +87,7 @@ public enum PreparationDecision: Sendable {
     /// Priced: charge it, or leave it awaiting funds.
     case charge(job: Int64, pages: Int, priceCents: Int64, placement: PrintPlacement)
     /// Bad input, with a reason a person can act on; nothing is charged.
-    case fail(job: Int64, reason: String, code: String)
+    case fail(job: Int64, reason: String, code: FailureCode)
 }
 
 /// A letter in the queue.

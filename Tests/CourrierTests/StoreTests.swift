@@ -62,7 +62,7 @@ import Letters
         let claimed = try test.store.claimQueued(limit: 1, worker: "host-a:1:aaaa:a", lease: 300, at: Date())
         #expect(claimed.first?.attempts == 0)
         #expect(try test.store.startPreparing(job: job, worker: "host-a:1:aaaa:a", finished: nil))
-        _ = try test.store.settle([.fail(job: job, reason: "the address does not fit", code: "address_does_not_fit")],
+        _ = try test.store.settle([.fail(job: job, reason: "the address does not fit", code: .addressDoesNotFit)],
                                   worker: "host-a:1:aaaa:a", at: Date())
         let again = try test.store.enqueue(Submission(account: "acme", documentID: "DOC-0", document: Array("{ }".utf8)), at: Date())
         #expect(again.created && again.job.id == job && again.job.state == .queued)
@@ -194,7 +194,7 @@ import Letters
         let job = try test.store.enqueue(Submission(account: "acme", documentID: "SECRET", document: Array(#"{"name":"Gérard"}"#.utf8),
                                                     terms: Array("%PDF terms".utf8)), at: Date()).job.id
         _ = try test.store.claimQueued(limit: 1, worker: "w", lease: 300, at: Date())
-        _ = try test.store.settle([.fail(job: job, reason: "recipient.postal_code is missing", code: "invalid_document")],
+        _ = try test.store.settle([.fail(job: job, reason: "recipient.postal_code is missing", code: .invalidDocument)],
                                   worker: "w", at: Date())
         let ledger = try test.store.history(account: "acme")
         let terms = try #require(try test.store.job(job)?.termsHash)

@@ -72,7 +72,7 @@ final class CutLetters: PartLetters {
         } catch let error as DocumentError {
             throw BundleWriter.LetterFailure(job: stored.job.id, code: FailureCode.invalidDocument, reason: error.description)
         } catch let error as RenderError {
-            throw BundleWriter.LetterFailure(job: stored.job.id, code: error.code.rawValue, reason: error.message)
+            throw BundleWriter.LetterFailure(job: stored.job.id, code: error.code, reason: error.message)
         }
         let pages = stored.job.pages ?? 0
         let placement = PrintPlacement(stream: stream, sheets: stored.job.sheets ?? stream.sheets(pages: pages),

@@ -157,7 +157,7 @@ final class Cutting {
                 throw CutError(.takenOver, batch: cut.batch, "the cut of bundle \(cut.batch) was taken over by another process while job \(failure.job) was being taken out of it")
             }
             remaining = withdrawal.remainingLetters
-            log.error("job.failed", ["job": .integer(failure.job), "batch": .string(cut.batch), "code": .string(failure.code),
+            log.error("job.failed", ["job": .integer(failure.job), "batch": .string(cut.batch), "code": .string(failure.code.rawValue),
                                      "refunded_cents": .integer(withdrawal.refundedCents),
                                      "reason": .string(failure.reason)])
         }

@@ -127,7 +127,7 @@ struct Intake: Sendable {
         } catch let error as RenderError {
             // The terms PDF or the logo: damaged, hostile, too large, forbidden to print.
             submission.failure = error.description
-            submission.failureCode = error.code.rawValue
+            submission.failureCode = error.code
         }
         return submission
     }

@@ -28,7 +28,7 @@ enum IsolatedPreparation {
         var sheets: Int?
         var sortKey: String?
         var reason: String?
-        var code: String?
+        var code: FailureCode?
 
         init(_ decision: PreparationDecision) {
             switch decision {
@@ -87,7 +87,7 @@ enum IsolatedPreparation {
                 .split(separator: "\n").last.map(String.init) ?? "\(termination)"
             throw MailRoomError("job \(claimed.job.id) could not be prepared alone: \(said)")
         case .signalled, .timedOut:
-            return .fail(job: claimed.job.id, reason: crashedReason(termination), code: "crashed")
+            return .fail(job: claimed.job.id, reason: crashedReason(termination), code: .crashed)
         }
     }
 

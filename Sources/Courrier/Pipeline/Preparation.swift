@@ -106,9 +106,9 @@ final class Preparation {
         } catch let error as DocumentError {
             return .fail(job: job.id, reason: error.description, code: FailureCode.invalidDocument)
         } catch let error as RenderError {
-            return .fail(job: job.id, reason: error.description, code: error.code.rawValue)
+            return .fail(job: job.id, reason: error.description, code: error.code)
         } catch let error as Tariff.PricingError {
-            return .fail(job: job.id, reason: error.description, code: FailureCode.of(error))
+            return .fail(job: job.id, reason: error.description, code: FailureCode(error))
         }
     }
 

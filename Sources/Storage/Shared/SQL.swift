@@ -67,6 +67,8 @@ struct SQL: ExpressibleByStringInterpolation {
         mutating func appendInterpolation(_ number: Int64) { pieces.append(.value(.integer(number))) }
         mutating func appendInterpolation(_ number: Int) { pieces.append(.value(.integer(Int64(number)))) }
         mutating func appendInterpolation(_ number: Int?) { pieces.append(.value(number.map { .integer(Int64($0)) } ?? .null)) }
+        /// A failure's code, as `reason_code` holds it.
+        mutating func appendInterpolation(_ code: FailureCode?) { pieces.append(.value(.optional(code?.rawValue))) }
         /// A boolean column's value: `1` or `0` on SQLite, `true` or `false` on PostgreSQL.
         mutating func appendInterpolation(_ flag: Bool) { pieces.append(.boolean(flag)) }
         /// Values separated by commas, for `IN (…)`.

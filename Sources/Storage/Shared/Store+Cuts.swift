@@ -127,7 +127,7 @@ extension SQLStore {
             """) { CutHolder(batch: $0.text(0), worker: $0.text(1), since: $0.text(2)) }
     }
 
-    public func withdrawFromCut(job id: Int64, batch: String, worker: String, reason: String, code: String,
+    public func withdrawFromCut(job id: Int64, batch: String, worker: String, reason: String, code: FailureCode,
                                 at now: Date) throws -> CutWithdrawal? {
         try database.write {
             guard try database.queryFirst("""

@@ -26,7 +26,7 @@ extension SQLStore {
         }
     }
 
-    public func fail(job id: Int64, reason: String, code: String, at now: Date) throws {
+    public func fail(job id: Int64, reason: String, code: FailureCode, at now: Date) throws {
         try database.write {
             try failInTransaction(job: id, reason: reason, code: code, claimedBy: nil, at: now)
         }
@@ -74,7 +74,7 @@ extension SQLStore {
 
     /// Fails a job in the transaction open. `claimedBy`: a queued job only
     /// while that worker still holds it.
-    func failInTransaction(job id: Int64, reason: String, code: String, claimedBy worker: String?, at now: Date) throws {
+    func failInTransaction(job id: Int64, reason: String, code: FailureCode, claimedBy worker: String?, at now: Date) throws {
         try database.perform("""
             UPDATE jobs SET state = 'failed', reason = \(reason), reason_code = \(code), claimed_by = NULL, claimed_until = NULL,
                 updated_at = \(now: now)
