@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Courrier
+import Letters
 
 /// The README is written by hand; what it says of the command line is held
 /// to the declarations, so that it cannot drift from them.
@@ -57,5 +58,15 @@ import Testing
             let call = verb.name == "version" ? "courrier --version" : "courrier \(verb.name)"
             #expect(operations.contains("\n\(call)"), "\(verb.name) is not among the README's verbs")
         }
+    }
+}
+
+extension ReadmeTests {
+    @Test func theFailureCodesAreThoseTheStoreWrites() {
+        let table = readme.components(separatedBy: "### Failure codes\n").dropFirst().first?
+            .components(separatedBy: "\n## ").first ?? ""
+        let listed = table.split(separator: "\n").filter { $0.hasPrefix("| `") }
+            .compactMap { $0.split(separator: "`").dropFirst().first.map(String.init) }
+        #expect(listed == FailureCode.allCases.map(\.rawValue))
     }
 }
