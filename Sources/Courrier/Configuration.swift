@@ -101,107 +101,15 @@ public struct Configuration: Sendable {
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value
         }
-        if let value = value("COURRIER_DATABASE") {
-            try checkDatabase(value, name: name("COURRIER_DATABASE"))
-            configuration.database = value
-        }
-        if let value = value("COURRIER_OUTBOX") { configuration.outbox = value }
-        if let value = value("COURRIER_TARIFF") { configuration.tariffPath = value }
-        configuration.deliverURL = value("COURRIER_DELIVER")
-        configuration.sshKey = value("COURRIER_SSH_KEY")
-        configuration.knownHosts = value("COURRIER_KNOWN_HOSTS")
-        configuration.passphraseFile = value("COURRIER_SSH_PASSPHRASE_FILE")
-        configuration.passphrase = value("COURRIER_SSH_PASSPHRASE").map(Secret.init)
-        if let value = value("COURRIER_TRIGGER") { configuration.trigger = value }
-        if let value = value("COURRIER_DROP_MODE") {
-            guard let mode = DropMode.parse(value) else {
-                throw MailRoomError("\(name("COURRIER_DROP_MODE")) is \"\(value.prefix(40))\", expected an octal file mode that the owner reads and writes "
-                                    + "and others cannot read, such as 0640 or 0660")
-            }
-            configuration.dropMode = mode
-        }
-        if let value = value("COURRIER_DELIVERY_RETRY") {
-            configuration.deliveryRetry = try Duration.parse(value, name: name("COURRIER_DELIVERY_RETRY"), minimum: 0)
-        }
-        if let value = value("COURRIER_WORKER_ID") { configuration.workerID = value }
-        if let value = value("COURRIER_LOG_LEVEL") {
-            guard let level = EventLog.Level(rawValue: value) else {
-                throw MailRoomError("\(name("COURRIER_LOG_LEVEL")) is \"\(value)\", expected debug, info, warning or error")
-            }
-            configuration.logLevel = level
-        }
-        if let value = value("COURRIER_LOG_FORMAT") {
-            guard let format = EventLog.Format(rawValue: value) else {
-                throw MailRoomError("\(name("COURRIER_LOG_FORMAT")) is \"\(value)\", expected json or text")
-            }
-            configuration.logFormat = format
-        }
-        if let value = value("COURRIER_RETENTION") {
-            configuration.retentionDays = Int(try Duration.parse(value, name: name("COURRIER_RETENTION"), minimum: 86_400) / 86_400)
-        }
-        if let value = value("COURRIER_STORE_RETRY") {
-            configuration.storeRetry = try Duration.parse(value, name: name("COURRIER_STORE_RETRY"), minimum: 0)
-        }
-        if let value = value("COURRIER_STORE_RETRY") {
-            configuration.storeRetry = try Duration.parse(value, name: name("COURRIER_STORE_RETRY"), minimum: 0)
-        }
-        if let value = value("COURRIER_POLL") { configuration.pollInterval = try Duration.parse(value, name: name("COURRIER_POLL")) }
-        if let value = value("COURRIER_GRACE") { configuration.grace = try Duration.parse(value, name: name("COURRIER_GRACE")) }
-        configuration.metricsPath = value("COURRIER_METRICS")
-        if let value = value("COURRIER_THREADS") {
-            guard let threads = Int(value), (1...64).contains(threads) else {
-                throw MailRoomError("\(name("COURRIER_THREADS")) is \"\(value)\", expected a number of threads from 1 to 64")
-            }
-            configuration.threads = threads
-        }
-        if let value = value("COURRIER_FILE_SHEETS") {
-            guard let sheets = Int(value), (10...100_000).contains(sheets) else {
-                throw MailRoomError("\(name("COURRIER_FILE_SHEETS")) is \"\(value)\", expected the most sheets in one PDF file, 10 to 100000")
-            }
-            configuration.sheetsPerFile = sheets
-        }
-        if let value = value("COURRIER_OPEN_TIMEOUT") {
-            configuration.untrusted.time = try Duration.parse(value, name: name("COURRIER_OPEN_TIMEOUT"), minimum: 1)
-        }
-        if let value = value("COURRIER_OPEN_MEMORY") {
-            configuration.untrusted.memoryBytes = try parseMemory(value, name: name("COURRIER_OPEN_MEMORY"))
-        }
-        if let value = value("COURRIER_TERMS_MEMORY") {
-            configuration.termsMemory = try parseMemory(value, name: name("COURRIER_TERMS_MEMORY"), minimum: 16)
+        for setting in CommandTable.settings {
+            if let value = value(setting.key) { try setting.read(&configuration, value, name(setting.key)) }
         }
         configuration.schedule = try CutSchedule.parse(
             at: value("COURRIER_CUT_AT"), days: value("COURRIER_CUT_DAYS"), every: value("COURRIER_CUT_EVERY"),
             timeZone: value("COURRIER_TIME_ZONE"),
             names: (name("COURRIER_CUT_AT"), name("COURRIER_CUT_DAYS"), name("COURRIER_CUT_EVERY"),
                     name("COURRIER_TIME_ZONE")))
-        try configuration.setPrintShop(envelope: value("COURRIER_ENVELOPE"), foldedSheets: value("COURRIER_FOLDED_SHEETS"),
-                                       marks: value("COURRIER_MARKS"), names: (name("COURRIER_ENVELOPE"), name("COURRIER_FOLDED_SHEETS"),
-                                              name("COURRIER_MARKS")))
         return configuration
-    }
-
-    /// Sets what is given of the print shop's envelope, sheet limit and marks,
-    /// naming the setting (`names`) that is wrong.
-    mutating func setPrintShop(envelope: String?, foldedSheets: String?, marks: String?,
-                               names: (envelope: String, foldedSheets: String, marks: String)) throws {
-        if let envelope {
-            guard let chosen = Envelope(rawValue: envelope.uppercased()), !chosen.isFlat else {
-                throw MailRoomError("\(names.envelope) is \"\(envelope)\", expected C5/6 or DL: the window envelope letters are folded into")
-            }
-            inserting.foldedEnvelope = chosen
-        }
-        if let foldedSheets {
-            guard let sheets = Int(foldedSheets), (1...20).contains(sheets) else {
-                throw MailRoomError("\(names.foldedSheets) is \"\(foldedSheets)\", expected the most sheets a folded envelope holds, 1 to 20")
-            }
-            inserting.maximumFoldedSheets = sheets
-        }
-        if let marks {
-            guard let scheme = MarkScheme(marks) else {
-                throw MailRoomError("\(names.marks) is \"\(marks)\", expected none, omr, datamatrix or omr+datamatrix")
-            }
-            self.marks = scheme
-        }
     }
 
     /// The settings in force as the environment of a child Courrier (a part
@@ -211,9 +119,8 @@ public struct Configuration: Sendable {
     /// child does one piece of it, on one thread.
     func childEnvironment() -> [String: String] {
         var environment = ["COURRIER_CONFIG": "", "COURRIER_TARIFF": tariffPath ?? "", "COURRIER_THREADS": "1"]
-        let parents = ["COURRIER_TARIFF", "COURRIER_THREADS", "COURRIER_FILE_SHEETS"]
-        for (key, value) in effectiveSettings() where !ConfigFile.secretKeys.contains(key) && !parents.contains(key) {
-            environment[key] = value
+        for setting in CommandTable.settings where setting.inherited {
+            if let value = setting.show(self) { environment[setting.key] = value }
         }
         return environment
     }
@@ -221,35 +128,7 @@ public struct Configuration: Sendable {
     /// Every setting as a `COURRIER_…` key and the value in force, secrets
     /// masked: what `courrier config` prints.
     public func effectiveSettings() -> [(key: String, value: String)] {
-        func duration(_ seconds: TimeInterval) -> String { Duration.describe(seconds) }
-        var schedule: [(String, String)] = [("COURRIER_TIME_ZONE", self.schedule.timeZone.identifier)]
-        switch self.schedule.kind {
-        case .every(let minutes):
-            schedule += [("COURRIER_CUT_EVERY", "\(minutes)m")]
-        case .daily(let minutes, let weekdays):
-            schedule += [("COURRIER_CUT_AT", CutSchedule.timesText(minutes)),
-                         ("COURRIER_CUT_DAYS", CutSchedule.daysText(weekdays))]
-        }
-        let settings: [(String, String?)] = [
-            ("COURRIER_DATABASE", database), ("COURRIER_OUTBOX", outbox), ("COURRIER_TARIFF", tariffPath ?? "(built in)"),
-            ("COURRIER_DELIVER", deliverURL), ("COURRIER_SSH_KEY", sshKey), ("COURRIER_KNOWN_HOSTS", knownHosts),
-            ("COURRIER_SSH_PASSPHRASE_FILE", passphraseFile), ("COURRIER_SSH_PASSPHRASE", passphrase.map { "\($0)" }),
-            ("COURRIER_TRIGGER", trigger), ("COURRIER_DROP_MODE", dropMode.description),
-            ("COURRIER_DELIVERY_RETRY", duration(deliveryRetry)),
-            ("COURRIER_ENVELOPE", inserting.foldedEnvelope.rawValue),
-            ("COURRIER_FOLDED_SHEETS", String(inserting.maximumFoldedSheets)), ("COURRIER_MARKS", marks.description),
-            ("COURRIER_POLL", duration(pollInterval)), ("COURRIER_GRACE", duration(grace)),
-            ("COURRIER_STORE_RETRY", duration(storeRetry)),
-        ] + schedule + [
-            ("COURRIER_METRICS", metricsPath), ("COURRIER_LOG_LEVEL", logLevel.rawValue),
-            ("COURRIER_LOG_FORMAT", logFormat.rawValue), ("COURRIER_WORKER_ID", workerID),
-            ("COURRIER_RETENTION", retentionDays.map { "\($0)d" }),
-            ("COURRIER_THREADS", String(threads)), ("COURRIER_FILE_SHEETS", String(sheetsPerFile)),
-            ("COURRIER_OPEN_TIMEOUT", duration(untrusted.time)),
-            ("COURRIER_OPEN_MEMORY", "\(untrusted.memoryBytes / 1024 / 1024)M"),
-            ("COURRIER_TERMS_MEMORY", "\(termsMemory / 1024 / 1024)M"),
-        ]
-        return settings.map { ($0.0, $0.1 ?? "") }
+        CommandTable.settings.compactMap { setting in setting.show(self).map { (setting.key, $0) } }
     }
 
     /// Checks what can be checked without doing the work: the tariff file
