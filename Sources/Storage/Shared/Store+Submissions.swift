@@ -33,16 +33,15 @@ extension SQLStore {
                           octet_length(terms), CASE WHEN octet_length(terms) <= \(maximumBytes) THEN terms END,
                           octet_length(logo), CASE WHEN octet_length(logo) <= \(maximumBytes) THEN logo END
                 """) { row in
-                    var oversized: [(column: String, bytes: Int64)] = []
-                    var fits: [Int32: Bool] = [:]
-                    for (column, index) in [("document", 3), ("terms", 5), ("logo", 7)] as [(String, Int32)] {
-                        let size = row.optionalInt64(index)
-                        fits[index] = size.map { $0 <= Int64(maximumBytes) } ?? false
-                        if let size, size > Int64(maximumBytes) { oversized.append((column, size)) }
+                    // A value column is NULL when its size (the column before it) is over the limit.
+                    let limit = Int64(maximumBytes)
+                    func fits(_ size: Int32) -> Bool { row.optionalInt64(size).map { $0 <= limit } ?? false }
+                    let oversized = [("document", 3), ("terms", 5), ("logo", 7)].compactMap { (column: String, size: Int32) in
+                        row.optionalInt64(size).flatMap { $0 > limit ? (column: column, bytes: $0) : nil }
                     }
                     return ProductSubmission(id: row.int64(0), account: row.text(1), documentID: row.text(2),
-                                             document: fits[3]! ? Array(row.text(4).utf8) : [],
-                                             terms: fits[5]! ? row.bytes(6) : nil, logo: fits[7]! ? row.bytes(8) : nil,
+                                             document: fits(3) ? Array(row.text(4).utf8) : [],
+                                             terms: fits(5) ? row.bytes(6) : nil, logo: fits(7) ? row.bytes(8) : nil,
                                              oversized: oversized)
                 }.sorted { $0.id < $1.id }
         }
