@@ -6,10 +6,70 @@ import Letters
 ///
 /// Every method that changes money changes the job's state in the same
 /// transaction, so a crash leaves either both or neither.
-public protocol LetterStore: AnyObject {
+///
+/// A step holds only the part it uses: `QueueStore` for intake,
+/// `PreparationStore`, `CutStore`, `DeliveryStore`; a connection is all of them.
+public protocol LetterStore: QueueStore, PreparationStore, CutStore, DeliveryStore, RecordStore {
+    func close()
+}
+
+/// Intake's part: documents queued, from files or from the product's own table.
+public protocol QueueStore: AnyObject {
     /// Queues a document, or returns the job that already holds `account` + `id`.
     func enqueue(_ submission: Submission, at now: Date) throws -> EnqueueOutcome
 
+    /// Documents the invoicing product inserted into the store's own table
+    /// (PostgreSQL's `courrier.submissions`), taken by `worker` for `lease`
+    /// seconds, oldest first. They go through the same intake as files, and
+    /// `enqueue` removes each (`Submission.source`) in the transaction that
+    /// queues it. A column over `maximumBytes` is measured, not loaded: it
+    /// comes back nil, named in `oversized`. Empty for a store without that table.
+    func takeSubmissions(limit: Int, worker: String, lease: TimeInterval, maximumBytes: Int) throws -> [ProductSubmission]
+
+    /// Extends `worker`'s claims on the submissions it took, while their
+    /// files are still being read.
+    func renewSubmissions(worker: String, lease: TimeInterval) throws
+
+    /// Gives back the submissions `worker` took and has not queued.
+    func releaseSubmissions(worker: String) throws
+}
+
+/// Who holds what: every step that claims letters, cuts or deliveries gives them back through it.
+public protocol ClaimStore: AnyObject {
+    /// The workers holding claims on queued jobs or on deliveries.
+    func claimingWorkers() throws -> [String]
+
+    /// Gives back the claims of `workers`: a worker stopping, or a round that
+    /// failed, gives back what it holds; the claims of processes that are gone
+    /// are given back so that their letters are prepared and their bundles
+    /// delivered now rather than when the leases run out. No letter is failed
+    /// for it: a letter in hand when its process died keeps the attempt it
+    /// counted, and is prepared alone next.
+    func releaseClaims(of workers: [String], at now: Date) throws
+}
+
+/// The terms PDFs and logos letters name, kept once by their hash.
+public protocol AttachmentStore: AnyObject {
+    func attachment(hash: String) throws -> StoredAttachment?
+}
+
+/// What an account set for its letters.
+public protocol AccountStore: AnyObject {
+    /// The envelope window an account's letters show their address through,
+    /// unless a document says otherwise; nil when the account set none.
+    func envelopeWindow(account: String) throws -> EnvelopeWindow?
+    func setEnvelopeWindow(_ window: EnvelopeWindow?, account: String, at now: Date) throws
+}
+
+/// An account's prepaid wallet and its ledger.
+public protocol WalletStore: AnyObject {
+    func credit(account: String, cents: Int64, reference: String, at now: Date) throws -> CreditOutcome
+    func balance(account: String) throws -> Int64
+    func history(account: String) throws -> [LedgerEntry]
+}
+
+/// Preparation's part: queued letters claimed, priced and charged or failed.
+public protocol PreparationStore: ClaimStore, AttachmentStore, AccountStore, WalletStore {
     /// Takes up to `limit` of the oldest queued jobs for `worker` for `lease`
     /// seconds, with their documents; empty when nothing is queued. Claiming a
     /// few at a time saves a transaction (and a sync to disk) per letter.
@@ -33,32 +93,6 @@ public protocol LetterStore: AnyObject {
     /// changes nothing (its charge comes back `.skipped(.queued)`).
     func settle(_ decisions: [PreparationDecision], worker: String, at now: Date) throws -> [ChargeOutcome?]
 
-    /// Documents the invoicing product inserted into the store's own table
-    /// (PostgreSQL's `courrier.submissions`), taken by `worker` for `lease`
-    /// seconds, oldest first. They go through the same intake as files, and
-    /// `enqueue` removes each (`Submission.source`) in the transaction that
-    /// queues it. A column over `maximumBytes` is measured, not loaded: it
-    /// comes back nil, named in `oversized`. Empty for a store without that table.
-    func takeSubmissions(limit: Int, worker: String, lease: TimeInterval, maximumBytes: Int) throws -> [ProductSubmission]
-
-    /// Extends `worker`'s claims on the submissions it took, while their
-    /// files are still being read.
-    func renewSubmissions(worker: String, lease: TimeInterval) throws
-
-    /// Gives back the submissions `worker` took and has not queued.
-    func releaseSubmissions(worker: String) throws
-
-    /// The workers holding claims on queued jobs or on deliveries.
-    func claimingWorkers() throws -> [String]
-
-    /// Gives back the claims of `workers`: a worker stopping, or a round that
-    /// failed, gives back what it holds; the claims of processes that are gone
-    /// are given back so that their letters are prepared and their bundles
-    /// delivered now rather than when the leases run out. No letter is failed
-    /// for it: a letter in hand when its process died keeps the attempt it
-    /// counted, and is prepared alone next.
-    func releaseClaims(of workers: [String], at now: Date) throws
-
     /// Jobs waiting for their account to be topped up, oldest first.
     func jobsAwaitingFunds() throws -> [Job]
 
@@ -71,13 +105,19 @@ public protocol LetterStore: AnyObject {
     /// Fails a job with a reason a person can act on, and its kind (`code`,
     /// such as `address_does_not_fit`) for counting; nothing is charged.
     func fail(job: Int64, reason: String, code: FailureCode, at now: Date) throws
+}
 
-    /// Cancels a job that has not gone to print, refunding what it was charged.
-    func cancel(job: Int64, at now: Date) throws -> CancelOutcome
+/// The scheduled cut slots: which one was answered for last.
+public protocol ScheduleStore: AnyObject {
+    /// The latest scheduled slot recorded, cut or not; nil before the first.
+    func latestCutSlot() throws -> String?
 
-    func job(_ id: Int64) throws -> Job?
-    func attachment(hash: String) throws -> StoredAttachment?
+    /// Records a slot as done without cutting.
+    func recordSlot(_ slot: String, worker: String, at now: Date) throws
+}
 
+/// The cut's part: prepared letters into batches, read back in print order, recorded as bundles.
+public protocol CutStore: ClaimStore, AttachmentStore, AccountStore, ScheduleStore {
     /// Opens a cut for `worker`: every prepared letter not yet in a bundle is
     /// assigned to a new batch, in one transaction. Nothing is opened while
     /// another worker's cut is in progress: one cut runs at a time.
@@ -89,11 +129,6 @@ public protocol LetterStore: AnyObject {
 
     /// Cuts opened and never completed: a crash or a failure left them.
     func unfinishedCuts() throws -> [Cut]
-
-    /// The latest scheduled slot recorded, cut or not; nil before the first.
-    func latestCutSlot() throws -> String?
-    /// Records a slot as done without cutting.
-    func recordSlot(_ slot: String, worker: String, at now: Date) throws
 
     /// Takes the unfinished cuts that no live worker holds, to finish them.
     func claimUnfinishedCuts(worker: String, lease: TimeInterval, at now: Date) throws -> [Cut]
@@ -129,7 +164,10 @@ public protocol LetterStore: AnyObject {
     /// Records the bundle as written and its letters as bundled, when
     /// `worker` still holds its cut; false otherwise, and nothing is recorded.
     func completeCut(_ batch: String, worker: String, summary: BundleSummary, at now: Date) throws -> Bool
+}
 
+/// The hand-over's part: bundles cut and not yet delivered, and each attempt.
+public protocol DeliveryStore: ClaimStore {
     /// Bundles cut and not yet delivered, oldest first, with their attempts so far.
     func undeliveredBundles() throws -> [PendingDelivery]
 
@@ -149,15 +187,15 @@ public protocol LetterStore: AnyObject {
     /// deleted) was drawn again at `path` from the store, and matched the
     /// checksums recorded at its cut. `status` shows it.
     func recordRebuilt(batch: String, path: String, at now: Date) throws
+}
 
-    /// The envelope window an account's letters show their address through,
-    /// unless a document says otherwise; nil when the account set none.
-    func envelopeWindow(account: String) throws -> EnvelopeWindow?
-    func setEnvelopeWindow(_ window: EnvelopeWindow?, account: String, at now: Date) throws
+/// What operations read and keep: a job looked up or cancelled, the status, the
+/// figures, the purge, and the counter a worker watches between rounds.
+public protocol RecordStore: ScheduleStore {
+    func job(_ id: Int64) throws -> Job?
 
-    func credit(account: String, cents: Int64, reference: String, at now: Date) throws -> CreditOutcome
-    func balance(account: String) throws -> Int64
-    func history(account: String) throws -> [LedgerEntry]
+    /// Cancels a job that has not gone to print, refunding what it was charged.
+    func cancel(job: Int64, at now: Date) throws -> CancelOutcome
     func status(failureLimit: Int) throws -> StatusReport
 
     /// The figures operations watch: queue, failures, cuts, deliveries.
@@ -173,6 +211,4 @@ public protocol LetterStore: AnyObject {
     /// another, commits a change: a worker looks at it between rounds, and
     /// starts the next one at once when a letter was queued.
     func changeCounter() throws -> Int64
-
-    func close()
 }

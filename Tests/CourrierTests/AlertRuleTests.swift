@@ -27,13 +27,13 @@ import Storage
             $0.deliverURL = "file://\(folder.path("no-such-drop"))"
         }
         // A letter cut and failing to reach the drop, and one awaiting funds.
-        _ = try room.mailRoom.credit(account: "acme", cents: 145, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 145, reference: "top-up")
         _ = try room.enqueue(Paths.document("acme-entretien-fr.json"))
         _ = try room.mailRoom.run()
         _ = try room.enqueue(Paths.document("acme-invoice-fr.json"))
         _ = try room.mailRoom.prepareAll()
         try room.store.recordSlot("2026-12-01T09:00:00Z", worker: "test", at: Date())
-        try room.mailRoom.writeMetrics(schedule: CutSchedule.standard)
+        try room.mailRoom.metrics.write(schedule: CutSchedule.standard)
         let written = try String(contentsOfFile: metricsFile, encoding: .utf8)
         let samples = Set(written.split(separator: "\n").filter { !$0.hasPrefix("#") }
             .map { String($0.prefix { $0 != " " }) })

@@ -14,7 +14,7 @@ import Storage
             configuration.threads = 2
             configuration.marks = MarkScheme("omr")!
         }
-        _ = try room.mailRoom.credit(account: "acme", cents: 100_000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 100_000, reference: "top-up")
         _ = try room.folder.copyFixtureDocuments()  // the terms and the logo the fixtures refer to
         var files: [URL] = []
         for index in 0..<30 {
@@ -26,7 +26,7 @@ import Storage
                 $0["recipient"] = recipient
             }))
         }
-        _ = try room.mailRoom.enqueue(files: files)
+        _ = try room.mailRoom.queueing.enqueue(files: files)
         #expect(try room.mailRoom.prepareAll().prepared == 30)
         let bundle = try #require(try room.mailRoom.cut().first)
         let manifest = try Manifest.read(bundle: bundle.folder)

@@ -39,7 +39,7 @@ private func runBundle(_ letters: [BundledDocument], tariff: String = tariffWith
         $0.tariffPath = tariffFile.path
         configure(&$0)
     }
-    _ = try room.mailRoom.credit(account: "acme", cents: 100_00, reference: "top-up")
+    _ = try room.mailRoom.accounts.credit(account: "acme", cents: 100_00, reference: "top-up")
     let files = try letters.map { letter in
         try folder.write("documents/\(letter.id).json", try fixtureDocument(letter.fixture) {
             $0["id"] = letter.id
@@ -137,7 +137,7 @@ private func runBundle(_ letters: [BundledDocument], tariff: String = tariffWith
             $0.inserting.maximumFoldedSheets = 1
             $0.tariffPath = tariff.path
         }
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         let job = try #require(try room.enqueue(documents.appendingPathComponent("acme-invoice-fr.json")).first).job
         let report = try room.mailRoom.run()
         #expect(report.prepare.failed == 1 && report.bundles.isEmpty)
@@ -150,7 +150,7 @@ private func runBundle(_ letters: [BundledDocument], tariff: String = tariffWith
 
     @Test func oneCutRunsAtATime() throws {
         let room = try TestMailRoom()
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         _ = try room.enqueue(Paths.document("acme-entretien-fr.json"))
         _ = try room.mailRoom.prepareAll()
         let now = Date()

@@ -31,7 +31,7 @@ import Bundling
 
     @Test func aLetterThatKillsItsProcessOnceIsPreparedOnTheNextRound() throws {
         let room = try TestMailRoom()
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         _ = try room.enqueue(Paths.document("acme-invoice-fr.json"), Paths.document("acme-entretien-fr.json"))
         let letter = try Self.crashWhilePreparing(room.store)
         let report = try room.mailRoom.prepareAll()
@@ -41,7 +41,7 @@ import Bundling
 
     @Test func aLetterInHandAtAnOutsideKillIsPreparedAloneAndNeverBlamed() throws {
         let room = try TestMailRoom()
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         _ = try room.enqueue(Paths.document("acme-invoice-fr.json"), Paths.document("acme-entretien-fr.json"))
         // Killed from outside with the same letter in hand, twice.
         let letter = try Self.crashWhilePreparing(room.store)
@@ -57,7 +57,7 @@ import Bundling
 
     @Test func aLetterThatKillsItsIsolatedAttemptTooFailsAsCrashedAndTheQueueGoesOn() throws {
         let room = try TestMailRoom()
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         // A poison letter: test builds abort when they prepare it (a failpoint, never in a release).
         _ = try room.folder.copyFixtureDocuments()
         let poisonFile = try room.folder.write("documents/poison.json", try fixtureDocument { $0["id"] = "FAILPOINT-CRASH-1" })
@@ -83,7 +83,7 @@ import Bundling
     /// nor allowed to hold up the letters behind it. It waits out its lease.
     @Test func aLetterWhoseIsolatedAttemptCannotDecideWaitsAndTheQueueGoesOn() throws {
         let room = try TestMailRoom()
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         _ = try room.folder.copyFixtureDocuments()
         let file = try room.folder.write("documents/undecided.json", try fixtureDocument { $0["id"] = "FAILPOINT-ALONE-ERROR-1" })
         let suspect = try #require(try room.enqueue(file).first).job.id
@@ -105,7 +105,7 @@ import Bundling
 
     @Test func aLetterWhoseLeaseRanOutTwiceOnAnotherMachineIsPreparedAloneAndGoesOn() throws {
         let room = try TestMailRoom()
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         _ = try room.enqueue(Paths.document("acme-invoice-fr.json"))
         let now = Date()
         // Two machines lost with the letter in hand.
@@ -125,14 +125,14 @@ import Bundling
         let folder = try TemporaryFolder()
         let first = try TestMailRoom(folder: folder) { $0.workerID = "shared" }
         let second = try TestMailRoom(folder: folder) { $0.workerID = "shared" }
-        _ = try first.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try first.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         _ = try first.enqueue(Paths.document("acme-invoice-fr.json"))
         _ = try first.mailRoom.prepareAll()
         #expect(first.mailRoom.claimant.stored != second.mailRoom.claimant.stored)
         let cut = try #require(try first.store.openCut(batchPrefix: "20261201-100000", worker: first.mailRoom.claimant.stored,
                                                        lease: 3600, slot: nil, at: Date()).cut)
         // The second, same worker id, live process: it waits, and says for whom.
-        let round = try second.mailRoom.cutRound(slot: nil, openingNew: true, shouldStop: { false })
+        let round = try second.mailRoom.cutting.round(slot: nil)
         #expect(round.bundles.isEmpty)
         #expect(round.busyWith?.batch == cut.batch)
         #expect(round.busyWith.flatMap { Claimant(stored: $0.worker) }?.token == first.mailRoom.claimant.token)
@@ -142,7 +142,7 @@ import Bundling
                                              summary: BundleSummary(path: "x", letters: 1, pages: 1, sheets: 1, amountCents: 145),
                                              at: Date()) == false)
         // Its holder finishes it.
-        let finished = try first.mailRoom.cutRound(slot: nil, openingNew: false, shouldStop: { false })
+        let finished = try first.mailRoom.cutting.round(slot: nil, openingNew: false)
         #expect(finished.bundles.map(\.batch) == [cut.batch])
     }
 
@@ -150,7 +150,7 @@ import Bundling
         let folder = try TemporaryFolder()
         let environment = ["COURRIER_DATABASE": folder.path("courrier.sqlite"), "COURRIER_OUTBOX": folder.path("outbox")]
         let room = try TestMailRoom(folder: folder)
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         _ = try room.enqueue(Paths.document("acme-invoice-fr.json"))
         _ = try room.mailRoom.prepareAll()
         // A live process (this test) holds a cut: courrier cut says who, and when it started.

@@ -44,7 +44,7 @@ import Letters
             }
         }
         _ = try room.folder.copyFixtureDocuments()
-        _ = try room.mailRoom.credit(account: "acme", cents: 10_000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 10_000, reference: "top-up")
         var files: [URL] = []
         for index in 0..<8 {
             files.append(try room.folder.write("documents/letter-\(index).json", try fixtureDocument("acme-entretien-fr.json") {
@@ -90,7 +90,7 @@ import Letters
     func aCutWhoseEveryLetterFailsIsRemovedAndTheNextCutGoesOn(backend: Backend) throws {
         let room = try TestMailRoom(backend: backend)
         _ = try room.folder.copyFixtureDocuments()
-        _ = try room.mailRoom.credit(account: "acme", cents: 1_000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1_000, reference: "top-up")
         let first = try room.folder.write("documents/only.json", try fixtureDocument("acme-entretien-fr.json") { $0["id"] = "ONLY" })
         let job = try #require(try room.enqueue(first).first).job.id
         #expect(try room.mailRoom.prepareAll().prepared == 1)

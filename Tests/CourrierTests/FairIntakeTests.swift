@@ -99,9 +99,9 @@ import Storage
     @Test func aReaderThatCannotStartLeavesTheLetterUnqueuedAndSaysWhy() throws {
         let room = try TestMailRoom()
         let documents = try room.folder.copyFixtureDocuments()
-        room.mailRoom.intake = Intake(opener: IsolatedOpener(executable: room.folder.path("missing/courrier")),
-                                      tariff: room.mailRoom.tariff)
-        let results = try room.mailRoom.enqueue(files: [documents.appendingPathComponent("acme-invoice-fr.json")])
+        room.mailRoom.queueing.intake = Intake(opener: IsolatedOpener(executable: room.folder.path("missing/courrier")),
+                                               tariff: try room.mailRoom.configuration.loadTariff())
+        let results = try room.mailRoom.queueing.enqueue(files: [documents.appendingPathComponent("acme-invoice-fr.json")])
         guard case .rejected(_, let reason) = try #require(results.first) else {
             Issue.record("queued, or failed as the letter's fault: \(results)")
             return

@@ -31,7 +31,7 @@ import Testing
         let failure = try #require(report.failed.first)
         #expect("\(failure.error)".contains(".letters.pdf.partial is a symbolic link"), "\(failure.error)")
         #expect(try digest(store) == before, "the store the link names is untouched")
-        #expect(try room.mailRoom.status().report.jobs[.bundled] == 2, "the store still reads")
+        #expect(try room.mailRoom.records.status().report.jobs[.bundled] == 2, "the store still reads")
 
         // Once the share is cleaned, the bundle goes out as usual.
         try FileManager.default.removeItem(at: planted.appendingPathComponent(".letters.pdf.partial"))

@@ -99,8 +99,8 @@ import Storage
     @Test func seededHostileDocumentsAreQueuedOrFailedWithAOneLineReasonAndNoneCrashes() throws {
         let room = try TestMailRoom()
         let documents = try room.folder.copyFixtureDocuments()
-        _ = try room.mailRoom.credit(account: "acme", cents: 1_000_000, reference: "top-up")
-        _ = try room.mailRoom.credit(account: "peeters", cents: 1_000_000, reference: "top-up-peeters")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1_000_000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "peeters", cents: 1_000_000, reference: "top-up-peeters")
         var generator = SeededGenerator(state: Self.seed)
         var files: [URL] = []
         for index in 0..<Self.cases {
@@ -109,7 +109,7 @@ import Storage
             files.append(file)
         }
         var outcomes: [String: Int] = [:]
-        for result in try room.mailRoom.enqueue(files: files) {
+        for result in try room.mailRoom.queueing.enqueue(files: files) {
             switch result {
             case .rejected(_, let reason):
                 #expect(!reason.isEmpty && !reason.contains("\n"), "\(reason)")
@@ -137,7 +137,7 @@ import Storage
 
     @Test func aDocumentFarOverThePageLimitFailsBeforeItIsDrawn() throws {
         let room = try TestMailRoom()
-        _ = try room.mailRoom.credit(account: "acme", cents: 10_000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 10_000, reference: "top-up")
         let file = try room.folder.write("long.json", try fixtureDocument {
             $0["terms"] = nil
             $0["totals"] = nil

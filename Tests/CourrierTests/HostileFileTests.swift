@@ -241,7 +241,7 @@ import Rendering
         }
         old.close()
         let room = try TestMailRoom(folder: folder)
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         let report = try room.mailRoom.prepareAll()
         #expect(report.prepared == 1)
         #expect(report.failed == 1)

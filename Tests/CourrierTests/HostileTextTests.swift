@@ -20,14 +20,14 @@ import Storage
     @Test func endlessWordsAndMarkFloodsFailAloneOrGoOut() throws {
         let room = try TestMailRoom()
         let documents = try room.folder.copyFixtureDocuments()
-        _ = try room.mailRoom.credit(account: "acme", cents: 10_000, reference: "top-up")
-        _ = try room.mailRoom.credit(account: "bakkerij-peeters", cents: 10_000, reference: "top-up-peeters")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 10_000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "bakkerij-peeters", cents: 10_000, reference: "top-up-peeters")
         let unbroken = try room.folder.write("documents/unbroken.json",
                                              termsText(String(repeating: "a", count: 199_000), id: "UNBROKEN"))
         let flood = try room.folder.write("documents/flood.json",
                                           termsText(String(repeating: "a", count: 199_000)
                                                     + String(repeating: "\u{0301}", count: 7_000_000), id: "FLOOD"))
-        let results = try room.mailRoom.enqueue(files: [
+        let results = try room.mailRoom.queueing.enqueue(files: [
             documents.appendingPathComponent("acme-invoice-fr.json"), unbroken, flood,
             documents.appendingPathComponent("peeters-factuur-nl.json"),
         ])
@@ -56,7 +56,7 @@ import Storage
             return try room.store.job(outcome.job.id)?.priceCents
         }
         #expect(prices[2] == nil)
-        #expect(try room.mailRoom.balance(account: "acme") == 10_000 - (prices[0] ?? 0) - (prices[1] ?? 0))
+        #expect(try room.mailRoom.accounts.balance(account: "acme") == 10_000 - (prices[0] ?? 0) - (prices[1] ?? 0))
         #expect((prices[1] ?? 0) > 300, "a flat C4 letter of many pages")
     }
 
@@ -115,7 +115,7 @@ import Storage
     @Test func seededUnicodeShapesFailAloneWithAReasonOrGoOut() throws {
         let room = try TestMailRoom()
         let documents = try room.folder.copyFixtureDocuments()
-        _ = try room.mailRoom.credit(account: "acme", cents: 100_000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 100_000, reference: "top-up")
         var shapes = Shapes(generator: .init(state: HostileDocumentTests.seed))
         var files = [documents.appendingPathComponent("acme-invoice-fr.json")]
         for index in 0..<40 {
@@ -135,7 +135,7 @@ import Storage
             files.append(try room.folder.write("documents/shape-\(index).json", text))
         }
         var accepted = 0
-        for result in try room.mailRoom.enqueue(files: files) {
+        for result in try room.mailRoom.queueing.enqueue(files: files) {
             switch result {
             case .rejected(_, let reason):
                 #expect(!reason.isEmpty && !reason.contains("\n"), "\(reason)")

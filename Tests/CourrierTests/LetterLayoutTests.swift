@@ -96,10 +96,10 @@ func expectAddressAlone(in letter: RenderedLetter, of document: Document) throws
             $0["id"] = "right"
             $0["print"] = ["window": "right"]
         })
-        try room.mailRoom.setEnvelopeWindow(.left, account: "acme")
+        try room.mailRoom.accounts.setEnvelopeWindow(.left, account: "acme")
         #expect(try room.store.envelopeWindow(account: "acme") == .left)
         #expect(try room.store.envelopeWindow(account: "peeters") == nil)
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         _ = try room.enqueue(plain, right)
         let report = try room.mailRoom.run()
         #expect(report.prepare.prepared == 2)
@@ -247,7 +247,7 @@ func expectAddressAlone(in letter: RenderedLetter, of document: Document) throws
             $0["terms"] = nil
             change(&$0)
         })
-        let (document, letter, _) = try MailRoom.render(file: file, intake: Intake(opener: IsolatedOpener(), tariff: .standard))
+        let (document, letter, _) = try Quoting.render(file: file, intake: Intake(opener: IsolatedOpener(), tariff: .standard))
         return (document, try PDFDocument(bytes: letter.pdf, name: "branded"))
     }
 
@@ -329,7 +329,7 @@ func expectAddressAlone(in letter: RenderedLetter, of document: Document) throws
             sender["logo"] = ["png": "logos/\(name).png"]
             document["sender"] = sender
         })
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         let job = try #require(try room.enqueue(file).first).job
         #expect(job.state == .failed)
         #expect(job.reason?.contains("sender.logo.png") == true && job.reason?.contains(reason) == true, "\(job.reason ?? "")")

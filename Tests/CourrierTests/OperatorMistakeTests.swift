@@ -87,15 +87,15 @@ import Storage
 
     @Test func aWalletIsCappedFarBelowOverflow() throws {
         let room = try TestMailRoom()
-        _ = try room.mailRoom.credit(account: "acme", cents: 9_000_000_000, reference: "big")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 9_000_000_000, reference: "big")
         let error = #expect(throws: MailRoomError.self) {
-            _ = try room.mailRoom.credit(account: "acme", cents: 1_000_000_001, reference: "bigger")
+            _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1_000_000_001, reference: "bigger")
         }
         #expect(error?.message == "crediting 10000000.01 would take the wallet of acme over 100000000.00, the most a wallet may hold",
                 "\(String(describing: error))")
         #expect(try room.store.balance(account: "acme") == 9_000_000_000)
         let huge = #expect(throws: (any Error).self) {
-            _ = try room.mailRoom.credit(account: "acme", cents: .max, reference: "max")
+            _ = try room.mailRoom.accounts.credit(account: "acme", cents: .max, reference: "max")
         }
         #expect(huge != nil)
     }

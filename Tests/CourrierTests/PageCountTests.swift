@@ -54,7 +54,7 @@ import Storage
 
     @Test func eachLetterIsPrintedOnThePagesItWasChargedFor() throws {
         let room = try TestMailRoom()
-        _ = try room.mailRoom.credit(account: "acme", cents: 100_000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 100_000, reference: "top-up")
         _ = try room.folder.copyFixtureDocuments()  // the terms PDF beside the documents
         var files: [URL] = []
         for lines in [1, 12, 13, 25, 26, 40] {
@@ -62,7 +62,7 @@ import Storage
                 files.append(try room.folder.write("documents/p-\(lines)-\(kind).json", try Self.invoice(lines: lines, terms: kind)))
             }
         }
-        _ = try room.mailRoom.enqueue(files: files)
+        _ = try room.mailRoom.queueing.enqueue(files: files)
         let prepared = try room.mailRoom.prepareAll()
         #expect(prepared.prepared == files.count)
         let bundle = try #require(try room.mailRoom.cut().first)

@@ -11,14 +11,14 @@ import Storage
     @Test(arguments: Backend.allCases) func aRunChargesEachLetterItsPriceAndBundlesThem(backend: Backend) throws {
         let room = try TestMailRoom(backend: backend)
         let documents = try room.folder.copyFixtureDocuments()
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up-1")
-        _ = try room.mailRoom.credit(account: "bakkerij-peeters", cents: 1000, reference: "top-up-2")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up-1")
+        _ = try room.mailRoom.accounts.credit(account: "bakkerij-peeters", cents: 1000, reference: "top-up-2")
         let files = try FileManager.default.contentsOfDirectory(atPath: documents.path)
             .filter { $0.hasSuffix(".json") }.sorted().map { documents.appendingPathComponent($0) }
-        _ = try room.mailRoom.enqueue(files: files)
+        _ = try room.mailRoom.queueing.enqueue(files: files)
 
         let report = try room.mailRoom.run()
-        #expect(report.prepare == MailRoom.PrepareReport(prepared: 5, failed: 0, awaitingFunds: 0))
+        #expect(report.prepare == Preparing.Report(prepared: 5, failed: 0, awaitingFunds: 0))
         let bundle = try #require(report.bundles.first)
         #expect(report.bundles.count == 1)
 
@@ -47,7 +47,7 @@ import Storage
     @Test(arguments: Backend.allCases) func aBadDocumentFailsAloneAndIsNotCharged(backend: Backend) throws {
         let room = try TestMailRoom(backend: backend)
         let documents = try room.folder.copyFixtureDocuments()
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         let bad = try room.folder.write("documents/bad.json", try fixtureDocument { document in
             document["id"] = "INV-BAD"
             var recipient = document["recipient"] as! [String: Any]
@@ -60,7 +60,7 @@ import Storage
             document["id"] = "INV-NO-TERMS"
             document["terms"] = ["pdf": "terms/missing.pdf"]
         })
-        _ = try room.mailRoom.enqueue(files: [documents.appendingPathComponent("acme-invoice-fr.json"), bad,
+        _ = try room.mailRoom.queueing.enqueue(files: [documents.appendingPathComponent("acme-invoice-fr.json"), bad,
                                               documents.appendingPathComponent("acme-entretien-fr.json"), missingTerms])
         let report = try room.mailRoom.run()
 
@@ -79,7 +79,7 @@ import Storage
 
     @Test(arguments: Backend.allCases) func aShortWalletWaitsThenATopUpSendsTheLetter(backend: Backend) throws {
         let room = try TestMailRoom(backend: backend)
-        _ = try room.mailRoom.credit(account: "acme", cents: 100, reference: "small")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 100, reference: "small")
         let job = try #require(try room.enqueue(Paths.document("acme-invoice-fr.json")).first).job
 
         let first = try room.mailRoom.run()
@@ -89,7 +89,7 @@ import Storage
         #expect(try room.store.job(job.id)?.priceCents == 155)
         #expect(try room.store.balance(account: "acme") == 100)
 
-        _ = try room.mailRoom.credit(account: "acme", cents: 500, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 500, reference: "top-up")
         let second = try room.mailRoom.run()
         #expect(second.prepare.prepared == 1)
         #expect(second.bundles.first?.letters.map(\.job) == [job.id])
@@ -98,7 +98,7 @@ import Storage
 
     @Test(arguments: Backend.allCases) func enqueueingTheSameDocumentTwiceKeepsOneJob(backend: Backend) throws {
         let room = try TestMailRoom(backend: backend)
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         let first = try #require(try room.enqueue(Paths.document("acme-invoice-fr.json")).first)
         let second = try #require(try room.enqueue(Paths.document("acme-invoice-fr.json")).first)
         #expect(first.created && !second.created)
@@ -110,12 +110,12 @@ import Storage
 
     @Test(arguments: Backend.allCases) func aSecondRunWithNothingQueuedCutsNoBundle(backend: Backend) throws {
         let room = try TestMailRoom(backend: backend)
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         _ = try room.enqueue(Paths.document("acme-entretien-fr.json"))
         #expect(try room.mailRoom.run().bundles.count == 1)
         let again = try room.mailRoom.run()
         #expect(again.bundles.isEmpty)
-        #expect(again.prepare == MailRoom.PrepareReport())
+        #expect(again.prepare == Preparing.Report())
         let bundles = try FileManager.default.contentsOfDirectory(atPath: room.folder.path("outbox"))
         #expect(bundles.count == 1)
         #expect(try room.store.balance(account: "acme") == 1000 - 145)
@@ -123,11 +123,11 @@ import Storage
 
     @Test(arguments: Backend.allCases) func cancellingAPreparedLetterRefundsItWithANewEntry(backend: Backend) throws {
         let room = try TestMailRoom(backend: backend)
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         let job = try #require(try room.enqueue(Paths.document("acme-entretien-fr.json")).first).job
         _ = try room.mailRoom.prepareAll()
         #expect(try room.store.balance(account: "acme") == 855)
-        #expect(try room.mailRoom.cancel(job: job.id) == .cancelled(refundedCents: 145))
+        #expect(try room.mailRoom.records.cancel(job: job.id) == .cancelled(refundedCents: 145))
         #expect(try room.store.balance(account: "acme") == 1000)
         let history = try room.store.history(account: "acme")
         #expect(history.map(\.kind) == [.credit, .debit, .refund])
@@ -137,16 +137,16 @@ import Storage
 
     @Test(arguments: Backend.allCases) func aCreditIsCountedOncePerReference(backend: Backend) throws {
         let room = try TestMailRoom(backend: backend)
-        #expect(try room.mailRoom.credit(account: "acme", cents: 2000, reference: "bank-2026-11-28-001") == .credited(balanceCents: 2000))
-        #expect(try room.mailRoom.credit(account: "acme", cents: 2000, reference: "bank-2026-11-28-001") == .alreadyCredited(balanceCents: 2000))
+        #expect(try room.mailRoom.accounts.credit(account: "acme", cents: 2000, reference: "bank-2026-11-28-001") == .credited(balanceCents: 2000))
+        #expect(try room.mailRoom.accounts.credit(account: "acme", cents: 2000, reference: "bank-2026-11-28-001") == .alreadyCredited(balanceCents: 2000))
         #expect(throws: StoreError.self) {
-            try room.mailRoom.credit(account: "acme", cents: 3000, reference: "bank-2026-11-28-001")
+            try room.mailRoom.accounts.credit(account: "acme", cents: 3000, reference: "bank-2026-11-28-001")
         }
     }
 
     @Test(arguments: Backend.allCases) func anUnfinishedCutIsRedoneWithTheSameLetters(backend: Backend) throws {
         let room = try TestMailRoom(backend: backend)
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         _ = try room.enqueue(Paths.document("acme-invoice-fr.json"), Paths.document("acme-entretien-fr.json"))
         _ = try room.mailRoom.prepareAll()
         // A cut opened and never finished, as a crash between the two leaves it:

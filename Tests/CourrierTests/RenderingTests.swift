@@ -17,12 +17,12 @@ import Letters
     @Test(arguments: fixtures)
     func fixturePagesAndPrice(_ fixture: (String, pages: Int, priceCents: Int64)) throws {
         let room = try TestMailRoom()
-        let quote = try room.mailRoom.quote(file: Paths.document(fixture.0))
+        let quote = try room.mailRoom.quoting.quote(file: Paths.document(fixture.0))
         #expect(quote.pages == fixture.pages)
         #expect(quote.priceCents == fixture.priceCents)
         // The price told is the price charged, and the pages counted are those Poppler reads in the letter.
-        #expect(try room.mailRoom.render(file: Paths.document(fixture.0)).pages == quote.pages)
-        _ = try room.mailRoom.credit(account: quote.account, cents: 1000, reference: "top-up")
+        #expect(try room.mailRoom.quoting.render(file: Paths.document(fixture.0)).pages == quote.pages)
+        _ = try room.mailRoom.accounts.credit(account: quote.account, cents: 1000, reference: "top-up")
         let job = try #require(try room.enqueue(Paths.document(fixture.0)).first).job.id
         _ = try room.mailRoom.prepareAll()
         let prepared = try #require(try room.store.job(job))
@@ -32,7 +32,7 @@ import Letters
     @Test(arguments: fixtures.map(\.0))
     func recipientAddressIsInsideTheWindow(_ name: String) throws {
         let room = try TestMailRoom()
-        let (document, letter, _) = try room.mailRoom.render(file: Paths.document(name))
+        let (document, letter, _) = try room.mailRoom.quoting.render(file: Paths.document(name))
         try expectAddressAlone(in: letter, of: document)
     }
 
@@ -42,14 +42,14 @@ import Letters
             $0["print"] = ["window": "left"]
         })
         let room = try TestMailRoom(folder: folder)
-        let (document, letter, _) = try room.mailRoom.render(file: file)
+        let (document, letter, _) = try room.mailRoom.quoting.render(file: file)
         #expect(document.print.window == .left)
         try expectAddressAlone(in: letter, of: document)
     }
 
     @Test func aLongTableRepeatsItsHeaderAndKeepsTheTotalsWithThePayment() throws {
         let room = try TestMailRoom()
-        let (_, letter, pages) = try room.mailRoom.render(file: Paths.document("acme-releve-mensuel-fr.json"))
+        let (_, letter, pages) = try room.mailRoom.quoting.render(file: Paths.document("acme-releve-mensuel-fr.json"))
         let pdf = try PDFDocument(bytes: letter.pdf, name: "releve")
         #expect(pages == 3)
         let texts = (0..<pages).map(pdf.text(onPage:))
@@ -66,8 +66,8 @@ import Letters
 
     @Test func theSameDocumentGivesTheSameBytes() throws {
         let room = try TestMailRoom()
-        let first = try room.mailRoom.render(file: Paths.document("acme-invoice-fr.json")).letter.pdf
-        let second = try room.mailRoom.render(file: Paths.document("acme-invoice-fr.json")).letter.pdf
+        let first = try room.mailRoom.quoting.render(file: Paths.document("acme-invoice-fr.json")).letter.pdf
+        let second = try room.mailRoom.quoting.render(file: Paths.document("acme-invoice-fr.json")).letter.pdf
         #expect(first == second)
     }
 

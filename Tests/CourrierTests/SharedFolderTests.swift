@@ -42,7 +42,7 @@ import Storage
             }
         }
         thread.start()
-        let results = try room.mailRoom.enqueue(files: files)
+        let results = try room.mailRoom.queueing.enqueue(files: files)
         swapping.done = true
         Thread.sleep(forTimeInterval: 0.05)
 
@@ -79,7 +79,7 @@ import Storage
         try FileManager.default.createDirectory(at: outside.url.appendingPathComponent("terms"), withIntermediateDirectories: true)
         #expect(symlink(outside.url.appendingPathComponent("terms").path, documents.appendingPathComponent("elsewhere").path) == 0)
 
-        let results = try room.mailRoom.enqueue(files: [
+        let results = try room.mailRoom.queueing.enqueue(files: [
             try room.folder.write("documents/hard.json", document("HARD", terms: "terms/linked.pdf")),
             try room.folder.write("documents/fifo-terms.json", document("FIFO", terms: "terms/fifo.pdf")),
             try room.folder.write("documents/through.json", document("THROUGH", terms: "elsewhere/secret.pdf")),

@@ -81,8 +81,8 @@ func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: Stri
         let folder = try TemporaryFolder()
         let clock = ManualClock("2026-11-30T08:58:00Z")  // Monday 09:58 in Brussels
         let (roomA, _) = try clockedMailRoom(folder, clock: clock, worker: "host-a:1")
-        _ = try roomA.credit(account: "acme", cents: 1000, reference: "top-up")
-        _ = try roomA.enqueue(files: [Paths.document("acme-entretien-fr.json")])
+        _ = try roomA.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try roomA.queueing.enqueue(files: [Paths.document("acme-entretien-fr.json")])
         let workerA = Worker(mailRoom: roomA)
         #expect(try workerA.tick().prepare.prepared == 1)
         clock.set("2026-11-30T08:59:30Z")
@@ -101,7 +101,7 @@ func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: Stri
         let (roomC, _) = try clockedMailRoom(folder, clock: clock, worker: "host-c:3")
         defer { roomC.close() }
         let workerC = Worker(mailRoom: roomC)
-        _ = try roomC.enqueue(files: [Paths.document("acme-invoice-fr.json")])
+        _ = try roomC.queueing.enqueue(files: [Paths.document("acme-invoice-fr.json")])
         clock.set("2026-11-30T09:05:00Z")
         let afterRestart = try workerC.tick()
         #expect(afterRestart.prepare.prepared == 1 && afterRestart.bundles.isEmpty, "10:00 was cut already")
@@ -125,8 +125,8 @@ func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: Stri
         let store = try SQLiteStore(path: folder.path("courrier.sqlite"))
         let room = MailRoom(configuration: Configuration(database: folder.path("courrier.sqlite"), outbox: folder.path("outbox")),
                             store: store, tariff: .standard, log: EventLog { _ in })
-        _ = try room.credit(account: "acme", cents: 1000, reference: "top-up")
-        _ = try room.enqueue(files: [Paths.document("acme-entretien-fr.json")])
+        _ = try room.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.queueing.enqueue(files: [Paths.document("acme-entretien-fr.json")])
         #expect(try room.prepareAll().prepared == 1)
         room.close()
 
@@ -152,8 +152,8 @@ func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: Stri
                                                   names: ("at", "days", "every", "zone"))
         }
         defer { room.close() }
-        _ = try room.credit(account: "acme", cents: 1000, reference: "top-up")
-        _ = try room.enqueue(files: [Paths.document("acme-entretien-fr.json")])
+        _ = try room.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.queueing.enqueue(files: [Paths.document("acme-entretien-fr.json")])
         let worker = Worker(mailRoom: room)
         try worker.tick()  // the first round starts the schedule after 08:00
         clock.set("2026-11-30T08:30:05Z")
@@ -171,11 +171,11 @@ func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: Stri
         let clock = ManualClock("2026-11-30T09:30:00Z")
         let (room, log) = try clockedMailRoom(folder, clock: clock, worker: "host-a:1")
         defer { room.close() }
-        _ = try room.enqueue(files: [Paths.document("acme-entretien-fr.json")])
+        _ = try room.queueing.enqueue(files: [Paths.document("acme-entretien-fr.json")])
         let worker = Worker(mailRoom: room)
         for _ in 0..<3 { try worker.tick() }
         #expect(log.events.filter { $0["event"] as? String == "wallet.insufficient" }.count == 1)
-        _ = try room.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         #expect(try worker.tick().prepare.prepared == 1)
         #expect(try room.store.balance(account: "acme") == 1000 - 145)
     }
@@ -270,12 +270,12 @@ func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: Stri
         let metricsFile = folder.path("metrics/courrier.prom")
         try FileManager.default.createDirectory(atPath: folder.path("metrics"), withIntermediateDirectories: true)
         let room = try TestMailRoom(folder: folder) { $0.metricsPath = metricsFile }
-        _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
         let broken = try folder.write("broken.json", try fixtureDocument("acme-entretien-fr.json") {
             $0["id"] = "BROKEN"
             $0["recipient"] = ["name": "Nobody"]
         })
-        _ = try room.mailRoom.enqueue(files: [Paths.document("acme-entretien-fr.json"), broken])
+        _ = try room.mailRoom.queueing.enqueue(files: [Paths.document("acme-entretien-fr.json"), broken])
         let report = try room.mailRoom.run()
         let bundle = try #require(report.bundles.first)
 
@@ -353,12 +353,12 @@ func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: Stri
         let clock = ManualClock("2026-08-03T09:00:00Z")
         let (room, _) = try clockedMailRoom(folder, clock: clock, worker: "host-a:1") { $0.deliverURL = "file://\(share.path)" }
         defer { room.close() }
-        _ = try room.credit(account: "acme", cents: 2000, reference: "top-up")
+        _ = try room.accounts.credit(account: "acme", cents: 2000, reference: "top-up")
         let broken = try folder.write("documents/broken.json", try fixtureDocument("acme-entretien-fr.json") {
             $0["id"] = "OLD-FAILED"
             $0["recipient"] = ["name": "Gérard Confidentiel", "street": "Rue Secrète 1", "postal_code": "12", "city": "X", "country": "BE"]
         })
-        _ = try room.enqueue(files: [documents.appendingPathComponent("acme-invoice-fr.json"), broken])
+        _ = try room.queueing.enqueue(files: [documents.appendingPathComponent("acme-invoice-fr.json"), broken])
         let august = try room.run()
         let bundle = try #require(august.bundles.first)
         #expect(august.delivery?.delivered.count == 1)
@@ -368,12 +368,12 @@ func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: Stri
             $0["id"] = "RECENT-FAILED"
             $0["recipient"] = ["name": "Récente Personne", "street": "Rue 2", "postal_code": "99", "city": "Y", "country": "BE"]
         })
-        _ = try room.enqueue(files: [recent, documents.appendingPathComponent("acme-entretien-fr.json")])
+        _ = try room.queueing.enqueue(files: [recent, documents.appendingPathComponent("acme-entretien-fr.json")])
         let ledgerBefore = try room.store.history(account: "acme")
         let balanceBefore = try room.store.balance(account: "acme")
 
         clock.set("2026-11-30T09:00:00Z")
-        let report = try room.purge(olderThan: 90 * 86_400)
+        let report = try room.records.purge(olderThan: 90 * 86_400)
         #expect(report.jobs == 2 && report.attachments == 2 && report.bundleFolders == [bundle.folder.path])
         #expect(!FileManager.default.fileExists(atPath: bundle.folder.path), "the rendered letters are gone")
         #expect(try room.store.history(account: "acme") == ledgerBefore)

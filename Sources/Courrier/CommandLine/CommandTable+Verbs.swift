@@ -10,7 +10,7 @@ extension CommandTable {
         Verb(name: "enqueue", arguments: "FILE...", summary: "queue documents (courrier.document/1 JSON) and the files they name",
              groups: [.intake], example: "courrier enqueue invoices/*.json") { call throws(Arguments.UsageError) in
             let files = try call.expectWords().map { URL(fileURLWithPath: $0) }
-            return .mailRoom { room, output in output.enqueue(try room.enqueue(files: files)) }
+            return .mailRoom { room, output in output.enqueue(try room.queueing.enqueue(files: files)) }
         },
         Verb(name: "run", arguments: "", summary: "prepare what is queued, cut a bundle, deliver it",
              groups: [.printShop, .bundle, .delivery, .intake, .metrics],
@@ -67,13 +67,13 @@ extension CommandTable {
         Verb(name: "quote", arguments: "FILE", summary: "pages, price, balance and balance after", groups: [.printShop, .intake],
              example: "courrier quote invoice.json") { call throws(Arguments.UsageError) in
             let file = URL(fileURLWithPath: try call.expectWords()[0])
-            return .mailRoom(readOnly: true) { room, output in output.quote(try room.quote(file: file)) }
+            return .mailRoom(readOnly: true) { room, output in output.quote(try room.quoting.quote(file: file)) }
         },
         Verb(name: "cancel", arguments: "JOB", summary: "cancel a letter not yet bundled; it is refunded", groups: [],
              example: "courrier cancel 42") { call throws(Arguments.UsageError) in
             let word = try call.expectWords()[0]
             guard let job = Int64(word), job > 0 else { throw call.refusal("JOB is a job number, got \"\(word)\"") }
-            return .mailRoom { room, output in output.cancel(job: job, try room.cancel(job: job)) }
+            return .mailRoom { room, output in output.cancel(job: job, try room.records.cancel(job: job)) }
         },
         Verb(name: "wallet", arguments: "credit ACCOUNT AMOUNT | balance ACCOUNT | history ACCOUNT",
              summary: "top up a prepaid wallet once per reference, or look at it", groups: [],
@@ -91,12 +91,12 @@ extension CommandTable {
                                                + "so that a repeated credit counts once")
                 }
                 return .mailRoom { room, output in
-                    output.credit(account: account, cents: cents, try room.credit(account: account, cents: cents, reference: reference))
+                    output.credit(account: account, cents: cents, try room.accounts.credit(account: account, cents: cents, reference: reference))
                 }
             case "balance":
-                return .mailRoom(readOnly: true) { room, output in output.balance(account: account, cents: try room.balance(account: account)) }
+                return .mailRoom(readOnly: true) { room, output in output.balance(account: account, cents: try room.accounts.balance(account: account)) }
             default:
-                return .mailRoom(readOnly: true) { room, output in output.history(account: account, try room.history(account: account)) }
+                return .mailRoom(readOnly: true) { room, output in output.history(account: account, try room.accounts.history(account: account)) }
             }
         },
         Verb(name: "account", arguments: "window ACCOUNT [right|left|default]",
@@ -116,18 +116,18 @@ extension CommandTable {
             }
             return .mailRoom { [change] room, output in
                 switch change {
-                case .to(let window)?: try room.setEnvelopeWindow(window, account: account)
-                case .backToDefault?: try room.setEnvelopeWindow(nil, account: account)
+                case .to(let window)?: try room.accounts.setEnvelopeWindow(window, account: account)
+                case .backToDefault?: try room.accounts.setEnvelopeWindow(nil, account: account)
                 case nil: break
                 }
-                return output.envelopeWindow(account: account, try room.envelopeWindow(account: account))
+                return output.envelopeWindow(account: account, try room.accounts.envelopeWindow(account: account))
             }
         },
         Verb(name: "status", arguments: "", summary: "jobs per state, failures, bundles, deliveries, the next cut",
              groups: [.schedule], example: "courrier status --json") { call throws(Arguments.UsageError) in
             _ = try call.expectWords()
             return .mailRoom(readOnly: true) { room, output in
-                let status = try room.status()
+                let status = try room.records.status()
                 return output.status(status.report, metrics: status.metrics, nextCut: status.nextCut, now: room.clock())
             }
         },
@@ -147,7 +147,7 @@ extension CommandTable {
                 guard let days = room.configuration.retentionDays else {
                     throw Arguments.UsageError(description: "purge needs the retention: --older-than 90d, or COURRIER_RETENTION=90d")
                 }
-                return output.purge(try room.purge(olderThan: TimeInterval(days) * 86_400), days: days)
+                return output.purge(try room.records.purge(olderThan: TimeInterval(days) * 86_400), days: days)
             }
         },
         Verb(name: "version", arguments: "", summary: "this build, its store schemas and its formats (or --version)",

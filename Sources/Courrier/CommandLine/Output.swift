@@ -28,7 +28,7 @@ struct Output {
         var reason: String?
     }
 
-    func enqueue(_ results: [MailRoom.EnqueueResult]) -> VerbResult {
+    func enqueue(_ results: [Queueing.EnqueueResult]) -> VerbResult {
         var rows: [EnqueuedJob] = []
         var lines: [String] = []
         var failures: [String] = []
@@ -111,7 +111,7 @@ struct Output {
         var waiting: [Waiting]
     }
 
-    private func deliveryAnswer(_ report: MailRoom.DeliveryReport) -> DeliveryAnswer {
+    private func deliveryAnswer(_ report: HandingOver.Report) -> DeliveryAnswer {
         DeliveryAnswer(
             destination: report.destination,
             delivered: report.delivered.map {
@@ -127,7 +127,7 @@ struct Output {
             })
     }
 
-    private func deliveryLines(_ report: MailRoom.DeliveryReport) -> String {
+    private func deliveryLines(_ report: HandingOver.Report) -> String {
         var text = ""
         for delivered in report.delivered {
             let receipt = delivered.receipt
@@ -149,13 +149,13 @@ struct Output {
     }
 
     /// The one line that makes the exit status non-zero when a bundle was not delivered.
-    private static func deliveryFailure(_ report: MailRoom.DeliveryReport) -> String? {
+    private static func deliveryFailure(_ report: HandingOver.Report) -> String? {
         guard let first = report.failed.first else { return nil }
         let others = report.failed.count > 1 ? " (and \(report.failed.count - 1) more)" : ""
         return "bundle \(first.batch) was not delivered\(others): \(first.error.message); it stays pending and is tried again"
     }
 
-    func deliver(_ report: MailRoom.DeliveryReport) -> VerbResult {
+    func deliver(_ report: HandingOver.Report) -> VerbResult {
         let failure = Self.deliveryFailure(report)
         if json {
             return VerbResult(text: encode(deliveryAnswer(report)), failure: failure)
@@ -220,7 +220,7 @@ struct Output {
         "\(number) \(noun)\(number == 1 ? "" : "s")"
     }
 
-    func quote(_ quote: MailRoom.Quote) -> VerbResult {
+    func quote(_ quote: Quoting.Quote) -> VerbResult {
         struct Answer: Encodable {
             var account: String
             var pages: Int

@@ -94,7 +94,7 @@ enum DocumentDrawing {
 
     /// Renders a document to a file as it would be mailed.
     static func render(file: String, to path: String, intake: Intake, output: Output) throws -> VerbResult {
-        let (_, letter, pages) = try MailRoom.render(file: URL(fileURLWithPath: file), intake: intake)
+        let (_, letter, pages) = try Quoting.render(file: URL(fileURLWithPath: file), intake: intake)
         do {
             try Data(letter.pdf).write(to: URL(fileURLWithPath: path))
         } catch {
@@ -105,7 +105,7 @@ enum DocumentDrawing {
 
     /// Draws a page of a document as a PNG, as the app shows it before the customer sends.
     static func proof(file: String, to path: String, page: Int, dpi: Double, intake: Intake, output: Output) throws -> VerbResult {
-        let (_, letter, pages) = try MailRoom.render(file: URL(fileURLWithPath: file), intake: intake)
+        let (_, letter, pages) = try Quoting.render(file: URL(fileURLWithPath: file), intake: intake)
         let pdf = try PDFDocument(bytes: letter.pdf, name: file)
         do {
             try PageProof.write(pdf, page: page - 1, dpi: dpi, to: path)

@@ -6,10 +6,10 @@ import Storage
 /// lives (a claimed batch, a part of a cut), not once a letter: on a store
 /// across the network, that round trip costs more than the letter.
 final class AccountDefaults {
-    private let store: LetterStore
+    private let store: AccountStore
     private var windows: [String: EnvelopeWindow?] = [:]
 
-    init(store: LetterStore) {
+    init(store: AccountStore) {
         self.store = store
     }
 

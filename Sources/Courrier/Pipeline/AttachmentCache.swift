@@ -10,7 +10,7 @@ import Storage
 /// never a customer's own file: an attachment stored as the customer gave it
 /// (by a Courrier that did not yet make copies) is read in isolation first.
 final class AttachmentCache {
-    private let store: LetterStore
+    private let store: AttachmentStore
     private let intake: Intake
     private var termsDocuments: [String: LetterTerms?] = [:]
     private var logos: [String: LetterLogo] = [:]
@@ -24,7 +24,7 @@ final class AttachmentCache {
     private let termsBudget: Int
 
     /// Keeps drawn terms pages while they cost at most `termsBudget` bytes.
-    init(store: LetterStore, intake: Intake, termsBudget: Int = Configuration.defaultTermsMemory) {
+    init(store: AttachmentStore, intake: Intake, termsBudget: Int = Configuration.defaultTermsMemory) {
         self.store = store
         self.intake = intake
         self.termsBudget = termsBudget

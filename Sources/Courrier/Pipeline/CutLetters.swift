@@ -10,8 +10,9 @@ import Storage
 /// Made on the thread that draws the part, with a store connection of its
 /// own when parts are drawn at once.
 final class CutLetters: PartLetters {
-    private let store: LetterStore
-    private let ownsStore: Bool
+    private let store: CutStore
+    /// The connection this part opened for itself, closed when it is done.
+    private let owned: LetterStore?
     private let batch: String
     private let stream: PrintStream
     private var position: PrintPosition?
@@ -27,11 +28,11 @@ final class CutLetters: PartLetters {
     static let pageSize = 64
 
     /// The `count` letters of `stream` in `batch` after `position` (from the
-    /// first when nil). `ownsStore`: close the store when done.
-    init(store: LetterStore, ownsStore: Bool, batch: String, stream: PrintStream, after position: PrintPosition?, count: Int,
+    /// first when nil). `owned`: a connection of the part's own, closed when done.
+    init(store: CutStore, owned: LetterStore? = nil, batch: String, stream: PrintStream, after position: PrintPosition?, count: Int,
          intake: Intake, termsBudget: Int, shouldStop: @escaping @Sendable () -> Bool, advance: @escaping @Sendable () -> Void) {
         self.store = store
-        self.ownsStore = ownsStore
+        self.owned = owned
         self.batch = batch
         self.stream = stream
         self.position = position
@@ -57,7 +58,7 @@ final class CutLetters: PartLetters {
     }
 
     func close() {
-        if ownsStore { store.close() }
+        owned?.close()
     }
 
     /// A stored letter, ready to draw: its document, terms and logo, and where

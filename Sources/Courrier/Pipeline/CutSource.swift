@@ -11,13 +11,13 @@ final class CutSource: @unchecked Sendable {
     // processes of their own, `PartProcess`): `store` stays on that thread.
     private let batch: String
     private let slots: [String: [(position: PrintPosition, sheets: Int)]]
-    private let store: LetterStore
+    private let store: CutStore
     private let configuration: Configuration
     private let tariff: Tariff
     private let shouldStop: @Sendable () -> Bool
     private let advance: @Sendable () -> Void
 
-    init(batch: String, slots: [String: [(position: PrintPosition, sheets: Int)]], store: LetterStore,
+    init(batch: String, slots: [String: [(position: PrintPosition, sheets: Int)]], store: CutStore,
          configuration: Configuration, tariff: Tariff,
          shouldStop: @escaping @Sendable () -> Bool, advance: @escaping @Sendable () -> Void) {
         self.batch = batch
@@ -39,7 +39,7 @@ final class CutSource: @unchecked Sendable {
 
     /// The letters of `part`, drawn in this process.
     func letters(_ part: BundlePart) throws -> PartLetters {
-        CutLetters(store: store, ownsStore: false, batch: batch, stream: part.stream, after: position(before: part),
+        CutLetters(store: store, batch: batch, stream: part.stream, after: position(before: part),
                    count: part.letters.count, intake: Intake(configuration, tariff: tariff),
                    termsBudget: configuration.termsMemory, shouldStop: shouldStop, advance: advance)
     }

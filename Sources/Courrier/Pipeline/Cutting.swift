@@ -7,35 +7,46 @@ import Storage
 /// crash left), plans its streams into parts, draws them (parts at once in
 /// processes of their own) and publishes the bundle whole, recorded in the
 /// store only while this process still holds the cut.
-final class Cutting {
-    private unowned let mailRoom: MailRoom
-    private var store: LetterStore { mailRoom.store }
-    private var configuration: Configuration { mailRoom.configuration }
-    private var claimant: Claimant { mailRoom.claimant }
-    private var log: EventLog { mailRoom.log }
-    private var tariff: Tariff { mailRoom.tariff }
-    private var clock: () -> Date { mailRoom.clock }
+public final class Cutting {
+    private let store: CutStore
+    private let configuration: Configuration
+    private let tariff: Tariff
+    private let claimant: Claimant
+    private let log: EventLog
+    private let clock: () -> Date
+    /// Told of each letter cut, for a progress line on a terminal.
+    var progress: ProgressReporting?
 
-    init(mailRoom: MailRoom) {
-        self.mailRoom = mailRoom
+    init(store: CutStore, configuration: Configuration, tariff: Tariff, claimant: Claimant, log: EventLog,
+         clock: @escaping () -> Date) {
+        self.store = store
+        self.configuration = configuration
+        self.tariff = tariff
+        self.claimant = claimant
+        self.log = log
+        self.clock = clock
     }
 
     /// What a round of cutting did: the bundles written, and what asking for a
     /// new cut answered (nil when none was asked for).
-    struct Round {
-        var bundles: [BundleWriter.Result] = []
-        var opening: CutOpening?
+    public struct Round {
+        public var bundles: [BundleWriter.Result] = []
+        public var opening: CutOpening?
         /// The process whose cut made this one wait.
-        var busyWith: CutHolder?
+        public var busyWith: CutHolder?
     }
 
     /// Finishes the cuts a crash left, then, when `openingNew`, opens one for
     /// `slot` (or an unscheduled one when `slot` is nil) and writes it.
-    func round(slot: Date?, openingNew: Bool, shouldStop: @escaping @Sendable () -> Bool) throws -> Round {
+    ///
+    /// A slot is cut once, by whichever worker gets there first.
+    /// `shouldStop` is asked between letters; when it says yes, the cut is
+    /// left unfinished, its claim given back, for the next start to finish
+    /// with the same letters.
+    public func round(slot: Date?, openingNew: Bool = true,
+                      shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> Round {
         var round = Round()
         let lease = Self.cutLease
-        // A cut held by a crashed process of this machine is finished now, not in an hour.
-        try mailRoom.releaseClaimsOfGoneWorkers()
         // Looked at first, so that a worker's every round takes no write lock for nothing.
         var cuts = try store.unfinishedCuts().isEmpty
             ? [] : try store.claimUnfinishedCuts(worker: claimant.stored, lease: lease, at: clock())
@@ -92,9 +103,9 @@ final class Cutting {
             slots[name] = try store.slots(in: cut.batch, stream: name)
             return (stream: stream, sheets: slots[name, default: []].map(\.sheets))
         }
-        mailRoom.progress?.start("cut \(cut.batch)", total: cut.letters)
-        defer { mailRoom.progress?.finish() }
-        let progress = mailRoom.progress.map(SharedProgress.init)
+        self.progress?.start("cut \(cut.batch)", total: cut.letters)
+        defer { self.progress?.finish() }
+        let progress = self.progress.map(SharedProgress.init)
         let source = CutSource(batch: cut.batch, slots: slots, store: store,
                                configuration: configuration, tariff: tariff, shouldStop: shouldStop,
                                advance: { progress?.advance() })
@@ -224,6 +235,18 @@ final class Cutting {
                                 "streams": .int(result.streams.count), "marks": .string(configuration.marks.description),
                                 "path": .string(result.folder.path)])
         return result
+    }
+
+    /// The very first worker on a store starts the schedule from now: the
+    /// slot that has just passed counts as done, so that starting a worker at
+    /// 09:55 does not cut at once for yesterday's 16:00. After that, a slot
+    /// missed while no worker ran is cut as soon as one starts.
+    func startSchedule(at slot: Date) throws {
+        guard try store.latestCutSlot() == nil else { return }
+        let name = UTCTimestamp.string(slot)
+        try store.recordSlot(name, worker: configuration.workerID, at: clock())
+        log.info("schedule.started", ["slot": .string(name),
+                                      "reason": .string("first worker on this store; the schedule starts after this slot")])
     }
 
     static func batchPrefix(_ date: Date) -> String {

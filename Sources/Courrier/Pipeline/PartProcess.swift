@@ -75,7 +75,7 @@ enum PartProcess {
             let tariff = try configuration.loadTariff()
             let store = try StoreLocation.open(configuration.database, readOnly: true)
             let position = request.afterSortKey.map { PrintPosition(sortKey: $0, job: request.afterJob ?? 0) }
-            let letters = CutLetters(store: store, ownsStore: true, batch: request.batch, stream: request.part.stream,
+            let letters = CutLetters(store: store, owned: store, batch: request.batch, stream: request.part.stream,
                                      after: position, count: request.part.letters.count,
                                      intake: Intake(configuration, tariff: tariff),
                                      termsBudget: configuration.termsMemory, shouldStop: { false }, advance: {})

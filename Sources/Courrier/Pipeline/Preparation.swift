@@ -8,10 +8,10 @@ import Storage
 /// in one transaction.
 ///
 /// Not `Sendable`: a preparation has its own store connection, renderer and
-/// attachments, and runs on one thread. `MailRoom.prepareAll` runs one per
+/// attachments, and runs on one thread. `Preparing` runs one per
 /// core, each claiming from the same queue.
 final class Preparation {
-    let store: LetterStore
+    let store: PreparationStore
     let renderer = LetterRenderer()
     let attachments: AttachmentCache
     /// Accounts' envelope windows, read once a claimed batch.
@@ -25,7 +25,7 @@ final class Preparation {
     /// Letters claimed at a time: one transaction claims them, one settles them.
     static let batchSize = 16
 
-    init(store: LetterStore, tariff: Tariff, configuration: Configuration, claimant: Claimant, log: EventLog,
+    init(store: PreparationStore, tariff: Tariff, configuration: Configuration, claimant: Claimant, log: EventLog,
          clock: @escaping () -> Date) {
         self.store = store
         self.tariff = tariff
@@ -40,8 +40,8 @@ final class Preparation {
     /// Prepares queued letters until none is left or `shouldStop` says so;
     /// then the letter in hand is finished and those claimed but not started
     /// are given back untouched. `advance` hears of each letter done.
-    func prepareQueued(shouldStop: () -> Bool, advance: () -> Void) throws -> MailRoom.PrepareReport {
-        var report = MailRoom.PrepareReport()
+    func prepareQueued(shouldStop: () -> Bool, advance: () -> Void) throws -> Preparing.Report {
+        var report = Preparing.Report()
         while true {
             let claimed = try store.claimQueued(limit: Self.batchSize, worker: claimant.stored, lease: 300, at: clock())
             guard !claimed.isEmpty else { return report }
@@ -72,7 +72,7 @@ final class Preparation {
                     // Its process could not decide (the store away, the machine
                     // short): the letter keeps its claim until the lease runs
                     // out and is tried alone again then; the others go on.
-                    log.error("job.deferred", MailRoom.fields(job.job, reason: "\(error)"))
+                    log.error("job.deferred", job.job.logFields(reason: "\(error)"))
                 }
             }
             try settle(decisions, into: &report)
@@ -113,17 +113,17 @@ final class Preparation {
     }
 
     /// Records a batch's decisions in one transaction, then logs each.
-    private func settle(_ decisions: [(ClaimedJob, PreparationDecision)], into report: inout MailRoom.PrepareReport) throws {
+    private func settle(_ decisions: [(ClaimedJob, PreparationDecision)], into report: inout Preparing.Report) throws {
         guard !decisions.isEmpty else { return }
         let outcomes = try store.settle(decisions.map(\.1), worker: claimant.stored, at: clock())
         for ((claimed, decision), outcome) in zip(decisions, outcomes) {
             let job = claimed.job
             switch (decision, outcome) {
             case (.charge(_, let pages, let price, _), let outcome?):
-                MailRoom.record(outcome, job: job, pages: pages, price: price, log: log, into: &report)
+                report.record(outcome, job: job, pages: pages, price: price, log: log)
             case (.fail(_, let reason, _), _):
                 report.failed += 1
-                log.error("job.failed", MailRoom.fields(job, reason: reason))
+                log.error("job.failed", job.logFields(reason: reason))
             case (.charge, nil):
                 break
             }

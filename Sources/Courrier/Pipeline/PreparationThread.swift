@@ -2,7 +2,7 @@ import Foundation
 import Storage
 
 /// A `Preparation` with a store connection of its own, run on a thread of
-/// its own: `MailRoom.prepareAll` starts one per extra core.
+/// its own: `Preparing` starts one per extra core.
 final class PreparationThread: @unchecked Sendable {
     // @unchecked Sendable: `preparation` and `store` are made on the caller's
     // thread, used only by the thread after `start()`, and `result` is read
@@ -12,7 +12,7 @@ final class PreparationThread: @unchecked Sendable {
     private let shouldStop: @Sendable () -> Bool
     private let advance: @Sendable () -> Void
     private let finished = DispatchSemaphore(value: 0)
-    private var result: Result<MailRoom.PrepareReport, Error> = .success(MailRoom.PrepareReport())
+    private var result: Result<Preparing.Report, Error> = .success(Preparing.Report())
 
     init(store: LetterStore, preparation: Preparation, shouldStop: @escaping @Sendable () -> Bool,
          advance: @escaping @Sendable () -> Void) {
@@ -34,7 +34,7 @@ final class PreparationThread: @unchecked Sendable {
     }
 
     /// Waits for the thread to finish and gives what it prepared.
-    func join() -> Result<MailRoom.PrepareReport, Error> {
+    func join() -> Result<Preparing.Report, Error> {
         finished.wait()
         return result
     }

@@ -12,9 +12,21 @@ import Storage
 /// passed that no worker has cut yet, delivers the bundles whose turn has
 /// come, and writes the metrics file; then the worker sleeps for the poll
 /// interval, or until it is told to stop.
+///
+/// The worker composes the mail room's services and runs them in that order;
+/// it holds each step, and no step knows of another.
 public final class Worker {
-    private let mailRoom: MailRoom
+    private let claims: Claims
+    private let queueing: Queueing
+    private let preparing: Preparing
+    private let cutting: Cutting
+    private let handingOver: HandingOver
+    private let metrics: MetricsFile
+    /// Watched between rounds: another process committed to the store.
+    private let records: RecordStore
     private let configuration: Configuration
+    private let log: EventLog
+    private let clock: () -> Date
     private let stop: StopRequest
     private var checkedFirstStart = false
     /// The latest slot the store has answered for: cut, empty, or cut before.
@@ -25,9 +37,17 @@ public final class Worker {
     private var readDelivery = false
 
     public init(mailRoom: MailRoom) {
-        self.mailRoom = mailRoom
+        claims = mailRoom.claims
+        queueing = mailRoom.queueing
+        preparing = mailRoom.preparing
+        cutting = mailRoom.cutting
+        handingOver = mailRoom.handingOver
+        metrics = mailRoom.metrics
+        records = mailRoom.store
         configuration = mailRoom.configuration
-        stop = StopRequest(grace: mailRoom.configuration.grace, clock: mailRoom.clock)
+        log = mailRoom.log
+        clock = mailRoom.clock
+        stop = StopRequest(grace: configuration.grace, clock: clock)
     }
 
     /// Runs until stopped. Returns normally after a stop: the letter in hand
@@ -39,7 +59,7 @@ public final class Worker {
         let signals = [SIGTERM, SIGINT].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [stop, log = mailRoom.log] in
+            source.setEventHandler { [stop, log] in
                 if !stop.isRequested {
                     log.info("worker.stopping", ["signal": .string(number == SIGTERM ? "SIGTERM" : "SIGINT")])
                 }
@@ -52,10 +72,10 @@ public final class Worker {
         }
         defer { signals.forEach { $0.cancel() } }
         let schedule = configuration.schedule
-        mailRoom.log.info("worker.started", [
+        log.info("worker.started", [
             "poll_seconds": .string(String(format: "%g", configuration.pollInterval)),
             "schedule": .string(schedule.description),
-            "next_cut": schedule.nextSlot(after: mailRoom.clock()).map { .string(UTCTimestamp.string($0)) }])
+            "next_cut": schedule.nextSlot(after: clock()).map { .string(UTCTimestamp.string($0)) }])
         while !stop.isRequested {
             do {
                 try tick()
@@ -66,13 +86,13 @@ public final class Worker {
                 // the next round; the error is logged, what the round held is
                 // given back at once (not when its leases run out), and the
                 // worker goes on.
-                mailRoom.log.error("worker.error", ["reason": .string(String(describing: error))])
-                try? mailRoom.store.releaseClaims(of: [mailRoom.claimant.stored], at: mailRoom.clock())
-                try? mailRoom.writeMetrics(schedule: configuration.schedule)
+                log.error("worker.error", ["reason": .string(String(describing: error))])
+                try? claims.releaseOwn()
+                try? metrics.write(schedule: configuration.schedule)
             }
             waitForNews()
         }
-        mailRoom.log.info("worker.stopped", [:])
+        log.info("worker.stopped", [:])
     }
 
     /// How often the worker looks at the store's change counter between rounds.
@@ -84,50 +104,40 @@ public final class Worker {
     /// letter within a glance, not a poll.
     private func waitForNews() {
         let until = Date().addingTimeInterval(configuration.pollInterval)
-        let seen = try? mailRoom.store.changeCounter()
+        let seen = try? records.changeCounter()
         while !stop.isRequested {
             let left = until.timeIntervalSinceNow
             guard left > 0 else { return }
             stop.wait(min(Self.glance, left))
-            if let seen, let now = try? mailRoom.store.changeCounter(), now != seen { return }
+            if let seen, let now = try? records.changeCounter(), now != seen { return }
         }
     }
 
     /// One round. Tests call it with the mail room's clock set where they want.
     @discardableResult
     public func tick() throws -> MailRoom.RunReport {
-        let prepare = try mailRoom.prepareAll(shouldStop: { [stop] in stop.isRequested })
+        try claims.releaseGone()
+        try queueing.takeSubmissions()
+        let prepare = try preparing.prepareAll(shouldStop: { [stop] in stop.isRequested })
         guard !stop.isRequested else { return MailRoom.RunReport(prepare: prepare, bundles: [], delivery: nil) }
-        let slot = configuration.schedule.latestSlot(atOrBefore: mailRoom.clock())
+        let slot = configuration.schedule.latestSlot(atOrBefore: clock())
         if !checkedFirstStart, let slot {
-            try startSchedule(at: slot)
+            try cutting.startSchedule(at: slot)
             checkedFirstStart = true
         }
         // A slot is asked for until the store has answered for it; then only
         // cuts left unfinished are looked at. A cut still running when the
         // grace period ends is left for the next start.
         let due = slot != nil && slot != settledSlot
-        let round = try mailRoom.cutRound(slot: slot, openingNew: due, shouldStop: { [stop] in stop.isPastGrace })
+        let round = try cutting.round(slot: slot, openingNew: due, shouldStop: { [stop] in stop.isPastGrace })
         if due, let opening = round.opening, opening != .busy { settledSlot = slot }
         let bundles = round.bundles
-        var delivered: MailRoom.DeliveryReport?
-        if let settings = try deliverySettings(), try hasDeliveryDue() {
-            delivered = try mailRoom.deliver(with: settings, ignoringBackoff: false)
+        var delivered: HandingOver.Report?
+        if let settings = try deliverySettings(), try handingOver.hasDue() {
+            delivered = try handingOver.deliver(with: settings, ignoringBackoff: false)
         }
-        try mailRoom.writeMetrics(schedule: configuration.schedule)
+        try metrics.write(schedule: configuration.schedule)
         return MailRoom.RunReport(prepare: prepare, bundles: bundles, delivery: delivered)
-    }
-
-    /// The very first worker on a store starts the schedule from now: the
-    /// slot that has just passed counts as done, so that starting a worker at
-    /// 09:55 does not cut at once for yesterday's 16:00. After that, a slot
-    /// missed while no worker ran is cut as soon as one starts.
-    private func startSchedule(at slot: Date) throws {
-        guard try mailRoom.store.latestCutSlot() == nil else { return }
-        let name = UTCTimestamp.string(slot)
-        try mailRoom.store.recordSlot(name, worker: configuration.workerID, at: mailRoom.clock())
-        mailRoom.log.info("schedule.started", ["slot": .string(name),
-                                               "reason": .string("first worker on this store; the schedule starts after this slot")])
     }
 
     private func deliverySettings() throws -> DeliverySettings? {
@@ -136,12 +146,5 @@ public final class Worker {
             readDelivery = true
         }
         return delivery
-    }
-
-    /// Whether a bundle waits for delivery and its wait, if any, is over: the
-    /// worker does not open a connection, or log a wait, every round.
-    private func hasDeliveryDue() throws -> Bool {
-        let now = mailRoom.clock()
-        return try mailRoom.store.undeliveredBundles().contains { ($0.retryAt ?? now) <= now }
     }
 }

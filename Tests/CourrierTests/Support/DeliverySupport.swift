@@ -10,7 +10,7 @@ func roomWithBundle(in folder: TemporaryFolder? = nil,
                     configure: (inout Configuration) -> Void = { _ in }) throws -> (TestMailRoom, URL, String) {
     let room = try TestMailRoom(folder: folder, configure: configure)
     let documents = try room.folder.copyFixtureDocuments()
-    _ = try room.mailRoom.credit(account: "acme", cents: 1000, reference: "top-up")
+    _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1000, reference: "top-up")
     _ = try room.enqueue(documents.appendingPathComponent("acme-invoice-fr.json"),
                          documents.appendingPathComponent("acme-entretien-fr.json"))
     _ = try room.mailRoom.prepareAll()

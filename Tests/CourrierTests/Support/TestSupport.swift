@@ -93,7 +93,7 @@ final class TestMailRoom {
     var store: LetterStore { mailRoom.store }
 
     func enqueue(_ files: URL...) throws -> [EnqueueOutcome] {
-        try mailRoom.enqueue(files: files).map { result in
+        try mailRoom.queueing.enqueue(files: files).map { result in
             guard case .queued(let outcome) = result else { throw TestFailure("not queued: \(result)") }
             return outcome
         }

@@ -2,19 +2,24 @@ import Foundation
 import Letters
 import Storage
 
-extension MailRoom {
-    /// Writes the metrics file when one is configured: written aside and
-    /// renamed, so that node_exporter never reads half a file.
+/// The metrics file node_exporter's textfile collector reads, when one is
+/// configured: written aside and renamed, so that it never reads half a file.
+struct MetricsFile {
+    let store: RecordStore
+    /// Nil when no metrics file is configured: writing does nothing.
+    let path: String?
+    let worker: String
+    let clock: () -> Date
+
     /// `schedule`: the worker's, for the slot due next (`run` on a timer has none).
-    public func writeMetrics(schedule: CutSchedule? = nil) throws {
-        guard let path = configuration.metricsPath else { return }
+    func write(schedule: CutSchedule? = nil) throws {
+        guard let path else { return }
         // The slot after the last one recorded: any worker of the store tells the same.
         // A store out of reach still gets a file, saying how long it has been away.
         let scheduledCut = try? schedule.flatMap { schedule in
             try store.latestCutSlot().flatMap(UTCTimestamp.date).flatMap { schedule.nextSlot(after: $0) }
         }
-        let text = MetricsText.render(try? store.metrics(), worker: configuration.workerID, now: clock(),
-                                      scheduledCut: scheduledCut ?? nil)
+        let text = MetricsText.render(try? store.metrics(), worker: worker, now: clock(), scheduledCut: scheduledCut ?? nil)
         let target = URL(fileURLWithPath: path)
         let temporary = target.deletingLastPathComponent()
             .appendingPathComponent(".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")

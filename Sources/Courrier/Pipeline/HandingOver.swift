@@ -4,9 +4,28 @@ import Storage
 import Delivery
 
 /// The hand-over step: cut bundles to the print shop's drop, each whole or
-/// not at all, retried with a growing wait.
-extension MailRoom {
-    public struct DeliveryReport: Sendable {
+/// not at all, retried with a growing wait. A bundle whose folder is gone is
+/// drawn again by the cut step (`Cutting.rebuild`).
+public final class HandingOver {
+    private let store: DeliveryStore
+    private let rebuilder: Cutting
+    /// The wait after a first failed attempt, doubled for each one after.
+    private let firstRetry: TimeInterval
+    private let claimant: Claimant
+    private let log: EventLog
+    private let clock: () -> Date
+
+    init(store: DeliveryStore, rebuilder: Cutting, firstRetry: TimeInterval, claimant: Claimant, log: EventLog,
+         clock: @escaping () -> Date) {
+        self.store = store
+        self.rebuilder = rebuilder
+        self.firstRetry = firstRetry
+        self.claimant = claimant
+        self.log = log
+        self.clock = clock
+    }
+
+    public struct Report: Sendable {
         public struct Delivered: Sendable {
             public var batch: String
             public var receipt: BundleDrop.Receipt
@@ -32,19 +51,11 @@ extension MailRoom {
     /// its claims back at once.
     static let deliveryLease: TimeInterval = 3600
 
-    /// Hands every cut bundle not yet delivered to the configured destination,
+    /// Hands every cut bundle not yet delivered to `settings`' destination,
     /// oldest first. `ignoringBackoff` tries the ones whose wait is not over too.
-    public func deliver(ignoringBackoff: Bool) throws -> DeliveryReport {
-        guard let settings = try configuration.deliverySettings() else {
-            throw MailRoomError("no destination to deliver to: give --deliver sftp://USER@HOST/PATH or file:///PATH (COURRIER_DELIVER)")
-        }
-        return try deliver(with: settings, ignoringBackoff: ignoringBackoff)
-    }
-
-    func deliver(with settings: DeliverySettings, ignoringBackoff: Bool) throws -> DeliveryReport {
+    func deliver(with settings: DeliverySettings, ignoringBackoff: Bool) throws -> Report {
         let destination = settings.destination.description
-        var report = DeliveryReport(destination: destination)
-        try releaseClaimsOfGoneWorkers()
+        var report = Report(destination: destination)
         let rules = BundleDrop(root: settings.destination.root, trigger: settings.trigger)
         var drop: DropFolder?
         // Once connecting has failed, the bundles after it are not tried again
@@ -102,7 +113,7 @@ extension MailRoom {
                         "bytes_kept": .integer(receipt.bytesKept), "duration_ms": .integer(Int64(seconds * 1000))])
                 }
             case .failure(let error):
-                let retryAt = clock().addingTimeInterval(Self.backoff(after: attempt, first: configuration.deliveryRetry))
+                let retryAt = clock().addingTimeInterval(Self.backoff(after: attempt, first: firstRetry))
                 try store.recordDeliveryFailure(batch: bundle.batch, destination: destination, reason: error.message,
                                                 retryAt: retryAt, at: clock())
                 report.failed.append(.init(batch: bundle.batch, error: error, attempt: attempt, retryAt: retryAt))
@@ -113,6 +124,13 @@ extension MailRoom {
             }
         }
         return report
+    }
+
+    /// Whether a bundle waits for delivery and its wait, if any, is over: a
+    /// worker does not open a connection, or log a wait, every round.
+    func hasDue() throws -> Bool {
+        let now = clock()
+        return try store.undeliveredBundles().contains { ($0.retryAt ?? now) <= now }
     }
 
     /// The bundle's folder in this machine's outbox. When it is not there
@@ -127,7 +145,7 @@ extension MailRoom {
             throw DeliveryError(.bundle, "bundle \(bundle.batch): \(missing), and it was cut before Courrier recorded its checksums, so it cannot be drawn again")
         }
         do {
-            let folder = try cutting.rebuild(bundle, checksums: checksums)
+            let folder = try rebuilder.rebuild(bundle, checksums: checksums)
             try store.recordRebuilt(batch: bundle.batch, path: folder.path, at: clock())
             log.warning("bundle.rebuilt", ["batch": .string(bundle.batch), "path": .string(folder.path),
                                            "letters": .int(bundle.letters),

@@ -2,9 +2,26 @@ import Foundation
 import Letters
 import Storage
 
-/// Intake, as the mail room runs it: files and the product's submissions
-/// read fairly (`FairReading`), each queued or failed with its reason.
-extension MailRoom {
+/// The queueing step: files and the product's submissions read through
+/// `Intake` fairly (`FairReading`), each queued or failed with its reason.
+public final class Queueing {
+    private let store: QueueStore
+    /// Reads the documents; a test gives it a reader that cannot start.
+    var intake: Intake
+    private let threads: Int
+    private let claimant: Claimant
+    private let log: EventLog
+    private let clock: () -> Date
+
+    init(store: QueueStore, intake: Intake, threads: Int, claimant: Claimant, log: EventLog, clock: @escaping () -> Date) {
+        self.store = store
+        self.intake = intake
+        self.threads = threads
+        self.claimant = claimant
+        self.log = log
+        self.clock = clock
+    }
+
     public enum EnqueueResult {
         case queued(EnqueueOutcome)
         case rejected(file: String, reason: String)
@@ -29,7 +46,7 @@ extension MailRoom {
         let intake = self.intake
         try FairReading.run(identified, key: { .init(account: $0.document.submission.account,
                                                      document: $0.document.submission.documentID) },
-                            threads: configuration.threads,
+                            threads: threads,
                             read: { item in Result { try intake.complete(item.document) } }) { position, read in
             let index = identified[position].index
             switch read {
@@ -69,7 +86,7 @@ extension MailRoom {
     /// accounts, and the claims on those still waiting are renewed as they go.
     /// A submission this machine could not read stays in the table, and the
     /// round fails saying what the machine lacked.
-    func enqueueSubmissions() throws {
+    func takeSubmissions() throws {
         let lease: TimeInterval = 300
         while true {
             let rows = try store.takeSubmissions(limit: Preparation.batchSize, worker: claimant.stored, lease: lease,
@@ -80,7 +97,7 @@ extension MailRoom {
             var renewed = Date()
             var fault: MachineFault?
             try FairReading.run(identified, key: { .init(account: $0.submission.account, document: $0.submission.documentID) },
-                                threads: configuration.threads,
+                                threads: threads,
                                 read: { item in Result { try intake.complete(item) } }) { index, read in
                 switch read {
                 case .success(let submission):
