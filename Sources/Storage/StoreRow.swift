@@ -11,6 +11,11 @@ protocol StoreRow {
 
 extension StoreRow {
     func int(_ column: Int32) -> Int { Int(int64(column)) }
+    /// A bytes column that is never empty when set (a stored letter): NULL and empty read as nil.
+    func optionalBytes(_ column: Int32) -> [UInt8]? {
+        let value = bytes(column)
+        return value.isEmpty ? nil : value
+    }
 }
 
 extension SQLiteStatement: StoreRow {

@@ -21,6 +21,8 @@ public struct Cut: Sendable, Equatable {
 public struct BatchLetter: Sendable {
     public var job: Job
     public var document: [UInt8]
+    /// The document as intake checked it; nil for a letter queued before Courrier stored it.
+    public var letter: [UInt8]?
     public var position: PrintPosition
 }
 

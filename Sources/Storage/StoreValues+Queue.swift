@@ -25,6 +25,9 @@ public struct Submission: Sendable {
     public var documentID: String
     /// The document's JSON as submitted.
     public var document: [UInt8]
+    /// The document as intake checked it (`Document.storedForm`); nil when
+    /// it was found wrong.
+    public var letter: [UInt8]?
     /// The terms PDF it refers to, stored once by content hash.
     public var terms: [UInt8]?
     /// The sender's logo PNG, stored the same way.
@@ -118,12 +121,15 @@ public struct EnqueueOutcome: Sendable {
 public struct ClaimedJob: Sendable {
     public var job: Job
     public var document: [UInt8]
+    /// The document as intake checked it; nil for a letter queued before Courrier stored it.
+    public var letter: [UInt8]?
     /// Attempts counted before this claim: letters in hand when a process died.
     public var attempts: Int
 
-    public init(job: Job, document: [UInt8], attempts: Int) {
+    public init(job: Job, document: [UInt8], letter: [UInt8]?, attempts: Int) {
         self.job = job
         self.document = document
+        self.letter = letter
         self.attempts = attempts
     }
 }

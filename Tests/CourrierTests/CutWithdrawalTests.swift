@@ -22,14 +22,14 @@ import Letters
     }
 
     /// Replaces a queued letter's stored document past Courrier's code, as
-    /// the store of an earlier version holds it.
+    /// the store of an earlier version holds it: without the checked letter beside it.
     static func replaceDocument(of job: Int64, with document: [UInt8], in store: LetterStore) throws {
         let hex = document.map { String(format: "%02x", $0) }.joined()
         switch store {
         case let sqlite as SQLiteStore:
-            try sqlite.connection.execute("UPDATE jobs SET document = X'\(hex)' WHERE id = \(job)")
+            try sqlite.connection.execute("UPDATE jobs SET document = X'\(hex)', letter = NULL WHERE id = \(job)")
         case let postgres as PostgresStore:
-            try postgres.connection.execute("UPDATE jobs SET document = '\\x\(hex)'::bytea WHERE id = \(job)")
+            try postgres.connection.execute("UPDATE jobs SET document = '\\x\(hex)'::bytea, letter = NULL WHERE id = \(job)")
         default:
             throw TestFailure("unknown store")
         }

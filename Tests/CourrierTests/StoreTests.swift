@@ -215,9 +215,14 @@ import Letters
         let folder = try TemporaryFolder()
         let path = folder.path("courrier.sqlite")
         let old = try SQLiteStore(path: path, schemaVersion: 7)
-        _ = try old.enqueue(Submission(account: "acme", documentID: "OLD", document: Array("{}".utf8)), at: Date())
-        // Claimed until 2100 by a worker of the earlier version.
-        try old.connection.execute("UPDATE jobs SET claimed_by = 'old-host:1', claimed_until = 4102444800")
+        defer { old.close() }
+        // Queued and claimed until 2100 by a worker of the earlier version, as it wrote them.
+        try old.connection.execute("""
+            INSERT INTO jobs (account, document_id, state, document, document_hash, created_at, updated_at,
+                              claimed_by, claimed_until)
+            VALUES ('acme', 'OLD', 'queued', X'7b7d', 'old', '2026-12-01T10:00:00Z', '2026-12-01T10:00:00Z',
+                    'old-host:1', 4102444800)
+            """)
         old.close()
         let store = try SQLiteStore(path: path)
         defer { store.close() }

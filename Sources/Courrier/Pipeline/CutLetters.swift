@@ -67,7 +67,7 @@ final class CutLetters: PartLetters {
     private func letter(_ stored: BatchLetter) throws -> BundleLetter {
         let document: Document, terms: LetterTerms?, logo: LetterLogo?
         do {
-            document = try defaults.apply(to: DocumentParser.parse(Data(stored.document)))
+            document = try defaults.apply(to: Document.stored(stored.letter, json: stored.document))
             terms = try attachments.terms(for: document.terms, attachmentHash: stored.job.termsHash)
             logo = try attachments.logo(for: document.sender.logo, attachmentHash: stored.job.logoHash)
         } catch let error as DocumentError {

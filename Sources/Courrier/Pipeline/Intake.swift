@@ -121,6 +121,9 @@ struct Intake: Sendable {
             let attachments = try attachments(of: document, files: files)
             submission.terms = attachments.terms?.pdf
             submission.logo = attachments.logo
+            // Checked once, here: preparation and the cut decode this. Plain
+            // values always encode; were one not to, they would check the JSON.
+            submission.letter = try? document.storedForm()
         } catch let error as DocumentError {
             submission.failure = error.description
             submission.failureCode = FailureCode.invalidDocument

@@ -18,6 +18,7 @@ enum IsolatedPreparation {
     struct Request: Codable {
         var job: Int64
         var document: Data
+        var letter: Data?
     }
 
     /// What the child decided.
@@ -68,7 +69,8 @@ enum IsolatedPreparation {
             throw MachineFault("job \(claimed.job.id) is to be prepared alone, but the courrier executable was not found")
         }
         let request = try AnonymousFile(), result = try AnonymousFile(), errors = try AnonymousFile()
-        try request.write([UInt8](try JSONEncoder().encode(Request(job: claimed.job.id, document: Data(claimed.document)))))
+        try request.write([UInt8](try JSONEncoder().encode(Request(job: claimed.job.id, document: Data(claimed.document),
+                                                                           letter: claimed.letter.map { Data($0) }))))
         let environment = configuration.childEnvironment()
         let termination: ChildProcess.Termination
         do {
@@ -108,7 +110,8 @@ enum IsolatedPreparation {
             let preparation = Preparation(store: store, tariff: tariff, configuration: configuration,
                                           claimant: Claimant.current(worker: configuration.workerID),
                                           log: EventLog(minimumLevel: .error) { _ in }, clock: Date.init)
-            let decision = try preparation.decide(ClaimedJob(job: job, document: [UInt8](request.document), attempts: 0))
+            let decision = try preparation.decide(ClaimedJob(job: job, document: [UInt8](request.document),
+                                                                      letter: request.letter.map { [UInt8]($0) }, attempts: 0))
             try FileHandle.standardOutput.write(contentsOf: JSONEncoder().encode(Outcome(decision)))
             return 0
         } catch {

@@ -83,7 +83,7 @@ final class Preparation {
         }
     }
 
-    /// Parses, prices and counts one letter, writing nothing. What is wrong
+    /// Prices and counts one letter as intake checked it, writing nothing. What is wrong
     /// with the letter fails it; a store or machine that fails is an error
     /// of the round, and the letter stays queued.
     func decide(_ claimed: ClaimedJob) throws -> PreparationDecision {
@@ -94,7 +94,7 @@ final class Preparation {
         if job.documentID.hasPrefix("FAILPOINT-CRASH") { abort() }
         #endif
         do {
-            let document = try defaults.apply(to: DocumentParser.parse(Data(claimed.document)))
+            let document = try defaults.apply(to: Document.stored(claimed.letter, json: claimed.document))
             try tariff.checkEstimate(document)
             let terms = try attachments.terms(for: document.terms, attachmentHash: job.termsHash)
             // Decoding the logo checks that it is there and whole; drawing it cannot change the count.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A postal address as the document gives it.
-public struct PostalAddress: Sendable, Equatable {
+public struct PostalAddress: Sendable, Equatable, Codable {
     public var name: String
     /// A department or service of the organisation named: "Service comptabilité".
     public var department: String?

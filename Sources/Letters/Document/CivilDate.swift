@@ -1,5 +1,5 @@
 /// A calendar date with no time and no zone: an invoice is dated, not timed.
-public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
     public let year: Int
     public let month: Int
     public let day: Int

@@ -1,5 +1,5 @@
 /// A document to mail, as the invoicing app submits it: `courrier.document/1`.
-public struct Document: Sendable {
+public struct Document: Sendable, Codable {
     public static let format = "courrier.document/1"
 
     public var account: String
@@ -46,7 +46,7 @@ public struct Document: Sendable {
     }
 }
 
-public enum DocumentKind: String, Sendable, CaseIterable {
+public enum DocumentKind: String, Sendable, CaseIterable, Codable {
     case invoice
     case creditNote = "credit_note"
     case offer
@@ -57,12 +57,12 @@ public enum DocumentKind: String, Sendable, CaseIterable {
     public var asksForPayment: Bool { self == .invoice || self == .reminder }
 }
 
-public enum Language: String, Sendable, CaseIterable {
+public enum Language: String, Sendable, CaseIterable, Codable {
     case fr, nl, de, en
 }
 
 /// Who sends the letter: printed in the header and the footer.
-public struct Sender: Sendable {
+public struct Sender: Sendable, Codable {
     public var address: PostalAddress
     public var vat: VATNumber?
     public var iban: IBAN?
@@ -76,7 +76,7 @@ public struct Sender: Sendable {
     public var accentColor: RGBColor?
 }
 
-public struct InvoiceLine: Sendable {
+public struct InvoiceLine: Sendable, Codable {
     public var description: String
     public var quantity: DecimalNumber
     public var unit: String?
@@ -87,7 +87,7 @@ public struct InvoiceLine: Sendable {
 }
 
 /// Where the terms and conditions come from.
-public enum TermsSource: Sendable, Equatable {
+public enum TermsSource: Sendable, Equatable, Codable {
     /// A PDF next to the document, relative to its folder.
     case pdfFile(path: String)
     /// A PDF carried inside the document.
@@ -96,7 +96,7 @@ public enum TermsSource: Sendable, Equatable {
     case text(String)
 }
 
-public struct PrintOptions: Sendable, Equatable {
+public struct PrintOptions: Sendable, Equatable, Codable {
     public var color: Bool = true
     public var duplex: Bool = false
     /// Nil when the document leaves it to its account, whose default is the
@@ -111,6 +111,6 @@ public struct PrintOptions: Sendable, Equatable {
 }
 
 /// The envelope window the recipient's address shows through.
-public enum EnvelopeWindow: String, Sendable, CaseIterable {
+public enum EnvelopeWindow: String, Sendable, CaseIterable, Codable {
     case right, left
 }

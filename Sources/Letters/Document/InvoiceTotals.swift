@@ -1,9 +1,9 @@
 /// The amounts of a document, computed as Belgian invoicing does: each line's
 /// net rounded to the cent, then VAT per rate on the sum of that rate's nets,
 /// rounded half up.
-public struct InvoiceTotals: Sendable, Equatable {
+public struct InvoiceTotals: Sendable, Equatable, Codable {
     /// One row of the VAT summary: the rate, the nets it applies to, the tax.
-    public struct VATGroup: Sendable, Equatable {
+    public struct VATGroup: Sendable, Equatable, Codable {
         public var rate: DecimalNumber
         public var baseCents: Int64
         public var vatCents: Int64

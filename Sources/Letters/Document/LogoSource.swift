@@ -1,5 +1,5 @@
 /// The sender's logo, a PNG printed at the top of the first page.
-public enum LogoSource: Sendable, Equatable {
+public enum LogoSource: Sendable, Equatable, Codable {
     /// A PNG next to the document, relative to its folder.
     case pngFile(path: String)
     /// A PNG carried inside the document.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A colour written `#RRGGBB`, as brand guides give it.
-public struct RGBColor: Sendable, Equatable, CustomStringConvertible {
+public struct RGBColor: Sendable, Equatable, CustomStringConvertible, Codable {
     public var red: UInt8
     public var green: UInt8
     public var blue: UInt8

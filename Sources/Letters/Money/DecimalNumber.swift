@@ -1,7 +1,7 @@
 /// An exact decimal, the significand scaled by a power of ten: `12.50` is
 /// 1250 at scale 2. Amounts, quantities and VAT rates are read into this, never
 /// into a binary floating-point number, so that a cent is never lost.
-public struct DecimalNumber: Sendable, Hashable, CustomStringConvertible {
+public struct DecimalNumber: Sendable, Hashable, CustomStringConvertible, Codable {
     public let significand: Int64
     public let scale: Int
 

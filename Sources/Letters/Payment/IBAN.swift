@@ -2,7 +2,7 @@
 /// country's length, and the whole number, rearranged with its country code
 /// and check digits moved to the end and letters turned into 10 to 35, leaves
 /// 1 when divided by 97.
-public struct IBAN: Sendable, Equatable, CustomStringConvertible {
+public struct IBAN: Sendable, Equatable, CustomStringConvertible, Codable {
     /// Upper case, without spaces: `BE71096123456769`.
     public let compact: String
 
@@ -47,7 +47,7 @@ public struct IBAN: Sendable, Equatable, CustomStringConvertible {
 /// A Business Identifier Code (ISO 9362): four letters for the bank, two for
 /// the country, two letters or digits for the place, and an optional branch
 /// of three: 8 or 11 characters.
-public struct BIC: Sendable, Equatable, CustomStringConvertible {
+public struct BIC: Sendable, Equatable, CustomStringConvertible, Codable {
     public let code: String
 
     public init(_ text: String) throws(PaymentDetailProblem) {
@@ -67,7 +67,7 @@ public struct BIC: Sendable, Equatable, CustomStringConvertible {
 /// A VAT number. A Belgian one (BE and ten digits, the first 0 or 1) is
 /// checked: its last two digits are 97 minus the first eight modulo 97. Other
 /// countries' numbers are checked for their form only.
-public struct VATNumber: Sendable, Equatable, CustomStringConvertible {
+public struct VATNumber: Sendable, Equatable, CustomStringConvertible, Codable {
     /// Country prefix and digits, without dots or spaces: `BE0123456749`.
     public let compact: String
 

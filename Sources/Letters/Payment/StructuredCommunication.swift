@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Febelfin, "Gestructureerde mededeling": the check number is the remainder of
 /// the first ten digits divided by 97, and 97 when that remainder is 0.
-public struct StructuredCommunication: Sendable, Equatable, CustomStringConvertible {
+public struct StructuredCommunication: Sendable, Equatable, CustomStringConvertible, Codable {
     /// The twelve digits, without separators.
     public let digits: String
 

@@ -25,7 +25,13 @@ enum PostgresSchema {
         );
         """
 
-    static let migrations = [queueLedgerAndCuts, productInterface]
+    static let migrations = [queueLedgerAndCuts, productInterface, checkedLetters]
+
+    /// The document as intake checked it (`Document.storedForm`), which
+    /// preparation and the cut decode rather than check the JSON again.
+    private static let checkedLetters = """
+        ALTER TABLE courrier.jobs ADD COLUMN letter bytea;
+        """
 
     /// The store as SQLite's schema 6 has it, with the database holding every rule.
     private static let queueLedgerAndCuts = """

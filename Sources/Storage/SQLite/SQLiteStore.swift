@@ -90,7 +90,7 @@ public final class SQLiteStore: SQLStore {
 
     /// Each version's changes, in order: a store of version N gets the ones after N.
     private static let migrations = [queueAndLedger, deliveries, logosAndAccounts, printStreams, schedule, attempts,
-                                     rebuilds, oneWayToWriteTimes]
+                                     rebuilds, oneWayToWriteTimes, checkedLetters]
 
     /// The end of a lease of `seconds` from `now`, as every time is written.
     static func until(_ now: Date, _ seconds: TimeInterval) -> SQLiteValue {
@@ -256,6 +256,12 @@ public final class SQLiteStore: SQLStore {
             WHERE typeof(claimed_until) = 'integer';
         UPDATE deliveries SET retry_at = strftime('%Y-%m-%dT%H:%M:%SZ', retry_at, 'unixepoch')
             WHERE typeof(retry_at) = 'integer';
+        """
+
+    /// The document as intake checked it (`Document.storedForm`), which
+    /// preparation and the cut decode rather than check the JSON again.
+    private static let checkedLetters = """
+        ALTER TABLE jobs ADD COLUMN letter BLOB;
         """
 
     /// The write lock every writing transaction takes first is the cut's lock too.

@@ -19,9 +19,10 @@ extension SQLStore {
                 WHERE id IN (SELECT id FROM jobs WHERE state = 'queued'
                                  AND (claimed_until IS NULL OR claimed_until < \(now: now))
                              ORDER BY id LIMIT \(limit) \(.skipLocked))
-                RETURNING \(.job), document, attempts
+                RETURNING \(.job), document, attempts, letter
                 """) { row in
-                    ClaimedJob(job: try Job.read(row), document: row.bytes(14), attempts: row.int(15))
+                    ClaimedJob(job: try Job.read(row), document: row.bytes(14), letter: row.optionalBytes(16),
+                               attempts: row.int(15))
                 }.sorted { $0.job.id < $1.job.id }
         }
     }

@@ -102,11 +102,12 @@ extension SQLStore {
     public func letters(in batch: String, stream: String, after position: PrintPosition?,
                         limit: Int) throws -> [BatchLetter] {
         try database.query("""
-            SELECT \(.job), document, coalesce(sort_key, '') FROM jobs
+            SELECT \(.job), document, coalesce(sort_key, ''), letter FROM jobs
             WHERE \(inStream(batch, stream)) AND (\(.printOrder), id) > (\(position?.sortKey ?? "") \(.bytewise), \(position?.job ?? 0))
             ORDER BY \(.printOrder), id LIMIT \(limit)
             """) {
-                BatchLetter(job: try Job.read($0), document: $0.bytes(14), position: PrintPosition(sortKey: $0.text(15), job: $0.int64(0)))
+                BatchLetter(job: try Job.read($0), document: $0.bytes(14), letter: $0.optionalBytes(16),
+                            position: PrintPosition(sortKey: $0.text(15), job: $0.int64(0)))
             }
     }
 

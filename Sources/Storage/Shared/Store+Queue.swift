@@ -27,10 +27,10 @@ extension SQLStore {
             }
             if let inserted = try database.queryFirst("""
                 INSERT INTO jobs (account, document_id, state, document, document_hash, terms_hash, reason,
-                                  created_at, updated_at, logo_hash, reason_code)
+                                  created_at, updated_at, logo_hash, reason_code, letter)
                 VALUES (\(submission.account), \(submission.documentID), \(state.rawValue), \(.bytes(submission.document)),
                         \(documentHash), \(termsHash), \(submission.failure), \(now: now), \(now: now), \(logoHash),
-                        \(submission.failureCode))
+                        \(submission.failureCode), \(submission.letter.map(SQLValue.bytes) ?? .null))
                 ON CONFLICT (account, document_id) DO NOTHING
                 RETURNING \(.job)
                 """, { try Job.read($0) }) {
@@ -49,7 +49,8 @@ extension SQLStore {
                 UPDATE jobs SET state = \(state.rawValue), document = \(.bytes(submission.document)),
                     document_hash = \(documentHash), terms_hash = \(termsHash), reason = \(submission.failure),
                     pages = NULL, price_cents = NULL, claimed_by = NULL, claimed_until = NULL, updated_at = \(now: now),
-                    logo_hash = \(logoHash), reason_code = \(submission.failureCode), attempts = 0
+                    logo_hash = \(logoHash), reason_code = \(submission.failureCode), attempts = 0,
+                    letter = \(submission.letter.map(SQLValue.bytes) ?? .null)
                 WHERE id = \(job.id)
                 RETURNING \(.job)
                 """) { try Job.read($0) }

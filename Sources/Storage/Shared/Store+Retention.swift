@@ -10,7 +10,7 @@ extension SQLStore {
                 var report = PurgeReport()
                 // Letters whose story is over: their documents go, their charges stay.
                 report.jobs = try database.perform("""
-                    UPDATE jobs SET document = \(SQLValue.bytes(Array("{}".utf8))), document_hash = 'purged',
+                    UPDATE jobs SET document = \(SQLValue.bytes(Array("{}".utf8))), document_hash = 'purged', letter = NULL,
                         terms_hash = NULL, logo_hash = NULL, sort_key = NULL,
                         reason = CASE WHEN reason IS NULL THEN NULL ELSE 'purged (' || coalesce(reason_code, 'unknown') || ')' END,
                         updated_at = \(now: now)
