@@ -140,7 +140,8 @@ public struct Configuration: Sendable {
         if let metricsPath {
             let folder = (metricsPath as NSString).deletingLastPathComponent
             guard access(folder.isEmpty ? "." : folder, W_OK) == 0 else {
-                throw MailRoomError("COURRIER_METRICS is \"\(metricsPath)\", but its folder cannot be written to (\(String(cString: strerror(errno))))")
+                throw MailRoomError.setting("COURRIER_METRICS", is: metricsPath,
+                                            "but its folder cannot be written to (\(String(cString: strerror(errno))))")
             }
         }
     }
@@ -151,7 +152,7 @@ public struct Configuration: Sendable {
     static func checkDatabase(_ text: String, name: String) throws {
         if PostgresLocation.isURL(text) {
             if let problem = PostgresLocation.problem(text) {
-                throw MailRoomError("\(name) \(problem)")
+                throw MailRoomError(.setting, subject: name, "\(name) \(problem)")
             }
             return
         }
@@ -161,7 +162,7 @@ public struct Configuration: Sendable {
         let keywords = ["host", "hostaddr", "port", "dbname", "user", "password", "passfile", "sslmode", "service"]
         if let first = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).first, let equals = first.firstIndex(of: "="),
            keywords.contains(first[..<equals].lowercased()) {
-            throw MailRoomError("\(name) looks like a libpq connection string (\(first[..<equals])=…); give a "
+            throw MailRoomError(.setting, subject: name, "\(name) looks like a libpq connection string (\(first[..<equals])=…); give a "
                                 + "postgres://USER@HOST:PORT/DATABASE URL, with the password in PGPASSFILE")
         }
         guard let range = text.range(of: "://") else { return }
@@ -169,7 +170,7 @@ public struct Configuration: Sendable {
         guard !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }) else {
             return
         }
-        throw MailRoomError("\(name) has the scheme \"\(scheme)://\", which Courrier does not know: give the path of an SQLite file or a postgres:// URL")
+        throw MailRoomError(.setting, subject: name, "\(name) has the scheme \"\(scheme)://\", which Courrier does not know: give the path of an SQLite file or a postgres:// URL")
     }
 
     /// An amount of memory: mebibytes (`512M`, or a bare `512`) or gibibytes
@@ -182,7 +183,7 @@ public struct Configuration: Sendable {
         default: mebibytes = Int(text)
         }
         guard let mebibytes, (minimum...1024 * 1024).contains(mebibytes) else {
-            throw MailRoomError("\(name) is \"\(text.prefix(40))\", expected an amount of memory from \(minimum)M, such as 1024M or 2G")
+            throw MailRoomError.setting(name, is: text, expected: "an amount of memory from \(minimum)M, such as 1024M or 2G")
         }
         return mebibytes * 1024 * 1024
     }
@@ -219,19 +220,12 @@ public struct Configuration: Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: tariffPath))
         } catch {
-            throw MailRoomError("cannot read tariff \(tariffPath): \(error.localizedDescription)")
+            throw MailRoomError(.tariff, subject: tariffPath, "cannot read tariff \(tariffPath): \(error.localizedDescription)")
         }
         do {
             return try Tariff(json: data)
         } catch {
-            throw MailRoomError("tariff \(tariffPath): \(error.description)")
+            throw MailRoomError(.tariff, subject: tariffPath, "tariff \(tariffPath): \(error.description)")
         }
     }
-}
-
-/// A failure of a whole command, with the one line a person reads.
-public struct MailRoomError: Error, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }

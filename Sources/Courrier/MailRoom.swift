@@ -72,14 +72,7 @@ public final class MailRoom {
     public static func open(_ configuration: Configuration, log: EventLog, readOnly: Bool = false) throws -> MailRoom {
         let tariff = try configuration.loadTariff()
         Self.watchStore(retry: configuration.storeRetry, log: log)
-        let store: LetterStore
-        do {
-            store = try StoreLocation.open(configuration.database, readOnly: readOnly)
-        } catch let error as StoreError {
-            throw MailRoomError(error.description)
-        } catch {
-            throw MailRoomError("cannot open the store \(StoreLocation.display(configuration.database)): \(error)")
-        }
+        let store = try StoreLocation.open(configuration.database, readOnly: readOnly)
         return MailRoom(configuration: configuration, store: store, tariff: tariff, log: log,
                         openStore: readOnly ? nil : { try StoreLocation.open(configuration.database) })
     }
@@ -135,7 +128,7 @@ public final class MailRoom {
     /// oldest first. `ignoringBackoff` tries the ones whose wait is not over too.
     public func deliver(ignoringBackoff: Bool) throws -> HandingOver.Report {
         guard let settings = try configuration.deliverySettings() else {
-            throw MailRoomError("no destination to deliver to: give --deliver sftp://USER@HOST/PATH or file:///PATH (COURRIER_DELIVER)")
+            throw MailRoomError(.setting, subject: "COURRIER_DELIVER", "no destination to deliver to: give --deliver sftp://USER@HOST/PATH or file:///PATH (COURRIER_DELIVER)")
         }
         try claims.releaseGone()
         return try handingOver.deliver(with: settings, ignoringBackoff: ignoringBackoff)

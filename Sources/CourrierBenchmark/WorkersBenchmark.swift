@@ -38,7 +38,7 @@ func benchmarkWorkers(fixtures: URL, letters: Int, postgres: String) throws {
             let bundled = try store.metrics().jobs[.bundled, default: 0]
             store.close()
             guard statuses.allSatisfy({ $0 == 0 }), bundled == letters else {
-                throw MailRoomError("\(backend) with \(workers) workers: exits \(statuses), \(bundled) of \(letters) bundled")
+                throw BenchmarkFailure("\(backend) with \(workers) workers: exits \(statuses), \(bundled) of \(letters) bundled")
             }
             rates[backend, default: [:]][workers] = Double(letters) / elapsed
             print(String(format: "%-8@ %d worker%@  %6.0f letters/s   (%d letters prepared and cut in %.2f s)",
@@ -96,7 +96,7 @@ private struct Trial {
         let name = "courrier_bench_\(getpid())_\(Int.random(in: 0..<1_000_000))"
         guard try ChildProgram("/usr/bin/psql", ["-X", "-q", "-d", postgres, "-c", "CREATE DATABASE \(name)"],
                                environment: [:]).wait() == 0 else {
-            throw MailRoomError("cannot create a database on \(postgres) (deploy/postgres start prints the URL and PGPASSFILE)")
+            throw BenchmarkFailure("cannot create a database on \(postgres) (deploy/postgres start prints the URL and PGPASSFILE)")
         }
         var components = URLComponents(string: postgres)
         components?.path = "/\(name)"
@@ -126,7 +126,7 @@ private final class ChildProgram {
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         var pid: pid_t = 0
-        guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { throw MailRoomError("cannot start \(path)") }
+        guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { throw BenchmarkFailure("cannot start \(path)") }
         self.pid = pid
     }
 

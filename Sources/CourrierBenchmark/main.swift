@@ -129,7 +129,7 @@ func spawn(_ executable: String, _ arguments: [String], environment: [String: St
     defer { posix_spawn_file_actions_destroy(&actions) }
     let start = DispatchTime.now().uptimeNanoseconds
     guard posix_spawn(&pid, courrier, &actions, nil, argv, environ) == 0 else {
-        throw MailRoomError("cannot start \(courrier)")
+        throw BenchmarkFailure("cannot start \(courrier)")
     }
     var status: Int32 = 0
     var usage = rusage()
@@ -160,7 +160,7 @@ for size in runSizes {
     let result = try spawn(["run", "--log-level", "warning"], environment: [
         "COURRIER_DATABASE": database, "COURRIER_OUTBOX": folder.appendingPathComponent("outbox").path,
     ])
-    guard result.status == 0 else { throw MailRoomError("courrier run exited \(result.status)") }
+    guard result.status == 0 else { throw BenchmarkFailure("courrier run exited \(result.status)") }
     let bundle = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("outbox").path).first ?? "?"
     let bundleFolder = folder.appendingPathComponent("outbox/\(bundle)")
     let pdfBytes = try FileManager.default.contentsOfDirectory(atPath: bundleFolder.path).filter { $0.hasSuffix(".pdf") }
@@ -192,7 +192,7 @@ if let smallest = peaks.first, let largest = peaks.last, largest.letters > small
 /// `source` megabytes of random bytes, or the file at `source`.
 func benchmarkUpload(source: String, runs: Int) throws {
     guard let settings = try Configuration.fromEnvironment(ProcessInfo.processInfo.environment).deliverySettings() else {
-        throw MailRoomError("set COURRIER_DELIVER (and for SFTP COURRIER_SSH_KEY, COURRIER_KNOWN_HOSTS); deploy/sftp-drop prints them")
+        throw BenchmarkFailure("set COURRIER_DELIVER (and for SFTP COURRIER_SSH_KEY, COURRIER_KNOWN_HOSTS); deploy/sftp-drop prints them")
     }
     let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("courrier-upload-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: bundle, withIntermediateDirectories: true)
@@ -201,7 +201,7 @@ func benchmarkUpload(source: String, runs: Int) throws {
     if let megabytes = Int(source) {
         let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
         guard FileManager.default.createFile(atPath: pdfPath, contents: nil) else {
-            throw MailRoomError("cannot create \(pdfPath)")
+            throw BenchmarkFailure("cannot create \(pdfPath)")
         }
         let pdf = try FileHandle(forWritingTo: URL(fileURLWithPath: pdfPath))
         for _ in 0..<megabytes { try pdf.write(contentsOf: try random.read(upToCount: 1 << 20) ?? Data()) }
@@ -237,7 +237,7 @@ func benchmarkCorpus(_ corpus: URL) throws {
     let environment = ["COURRIER_DATABASE": folder.appendingPathComponent("store.sqlite").path,
                        "COURRIER_OUTBOX": folder.appendingPathComponent("outbox").path, "COURRIER_LOG_LEVEL": "error"]
     guard try spawn(["wallet", "credit", "acme", "1000", "--reference", "corpus"], environment: environment).status == 0 else {
-        throw MailRoomError("courrier wallet credit failed")
+        throw BenchmarkFailure("courrier wallet credit failed")
     }
     let files = (FileManager.default.enumerator(atPath: corpus.path)?.compactMap { $0 as? String } ?? [])
         .filter { $0.hasSuffix(".pdf") }.sorted()
@@ -306,4 +306,10 @@ func peerRate(letters: Int, arguments extra: [String]) throws -> Double? {
         return nil
     }
     return rate
+}
+
+/// A benchmark that could not be run as set up: it says what to fix.
+struct BenchmarkFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

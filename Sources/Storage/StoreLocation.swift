@@ -5,12 +5,20 @@ public enum StoreLocation {
     /// Opens the store at `location`: a `postgres://` (or `postgresql://`)
     /// URL, or the path of an SQLite file. `readOnly`: it must exist and is
     /// neither created nor upgraded.
-    public static func open(_ location: String, readOnly: Bool = false) throws -> LetterStore {
-        if PostgresLocation.isURL(location) {
-            return readOnly ? try PostgresStore(readingURL: location) : try PostgresStore(url: location)
+    /// What goes wrong is a `StoreError`; the database's own error, when
+    /// it has one, is in its message.
+    public static func open(_ location: String, readOnly: Bool = false) throws(StoreError) -> LetterStore {
+        do {
+            if PostgresLocation.isURL(location) {
+                return readOnly ? try PostgresStore(readingURL: location) : try PostgresStore(url: location)
+            }
+            try checkFile(location)
+            return readOnly ? try SQLiteStore(readingPath: location) : try SQLiteStore(path: location)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.unavailable, "cannot open the store \(display(location)): \(error)")
         }
-        try checkFile(location)
-        return readOnly ? try SQLiteStore(readingPath: location) : try SQLiteStore(path: location)
     }
 
     /// An SQLite store is a regular file, or none yet: a FIFO or a device
@@ -21,7 +29,7 @@ public enum StoreLocation {
         let kind = status.st_mode & S_IFMT
         guard kind == S_IFREG else {
             let what = kind == S_IFIFO ? "a FIFO" : kind == S_IFDIR ? "a folder" : kind == S_IFSOCK ? "a socket" : "a device"
-            throw StoreError("the store \(path) is \(what), not an SQLite file")
+            throw StoreError(.notAStore, "the store \(path) is \(what), not an SQLite file")
         }
     }
 

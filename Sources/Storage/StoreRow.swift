@@ -49,7 +49,7 @@ extension JobState {
     /// Courrier wrote it) is an error, never read back as another state.
     static func stored(_ text: String) throws -> JobState {
         guard let state = JobState(rawValue: text) else {
-            throw StoreError("a job is in the state \"\(text.prefix(40))\", which this build of Courrier does not know; "
+            throw StoreError(.unknownValue, "a job is in the state \"\(text.prefix(40))\", which this build of Courrier does not know; "
                              + "was the store written by a newer one?")
         }
         return state

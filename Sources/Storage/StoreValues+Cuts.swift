@@ -156,13 +156,6 @@ public struct StatusReport: Sendable {
     public var deliveries: [PendingDelivery]
 }
 
-/// A store that could not do what was asked, for a reason the caller can report.
-public struct StoreError: Error, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// A timestamp as the store writes it: ISO 8601 in UTC, to the second.
 public func storeTimestamp(_ date: Date) -> String {
     UTCTimestamp.string(date)

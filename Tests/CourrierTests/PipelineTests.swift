@@ -139,9 +139,13 @@ import Storage
         let room = try TestMailRoom(backend: backend)
         #expect(try room.mailRoom.accounts.credit(account: "acme", cents: 2000, reference: "bank-2026-11-28-001") == .credited(balanceCents: 2000))
         #expect(try room.mailRoom.accounts.credit(account: "acme", cents: 2000, reference: "bank-2026-11-28-001") == .alreadyCredited(balanceCents: 2000))
-        #expect(throws: StoreError.self) {
+        // The same reference for another amount is refused, naming what it credited.
+        let error = #expect(throws: StoreError.self) {
             try room.mailRoom.accounts.credit(account: "acme", cents: 3000, reference: "bank-2026-11-28-001")
         }
+        #expect(error?.code == .referenceUsed)
+        #expect(error?.message.contains("already used to credit 20.00 to acme") == true, "\(String(describing: error))")
+        #expect(try room.mailRoom.accounts.balance(account: "acme") == 2000)
     }
 
     @Test(arguments: Backend.allCases) func anUnfinishedCutIsRedoneWithTheSameLetters(backend: Backend) throws {

@@ -53,6 +53,7 @@ import Letters
         #expect(try JobState.stored("awaiting_funds") == .awaitingFunds)
         let error = #expect(throws: StoreError.self) { try JobState.stored("posted") }
         #expect(error?.message.contains("\"posted\", which this build of Courrier does not know") == true)
+        #expect(error?.code == .unknownValue)
     }
 
     @Test(arguments: Backend.allCases)

@@ -65,7 +65,7 @@ enum CommandTable {
                 help: "debug, info, warning or error (default info)", group: .common,
                 read: { c, v, name in
                     guard let level = EventLog.Level(rawValue: v) else {
-                        throw MailRoomError("\(name) is \"\(v)\", expected debug, info, warning or error")
+                        throw MailRoomError.setting(name, is: v, expected: "debug, info, warning or error")
                     }
                     c.logLevel = level
                 },
@@ -74,7 +74,7 @@ enum CommandTable {
                 help: "json, one object a line, or text for a person (default json)", group: .common,
                 read: { c, v, name in
                     guard let format = EventLog.Format(rawValue: v) else {
-                        throw MailRoomError("\(name) is \"\(v)\", expected json or text")
+                        throw MailRoomError.setting(name, is: v, expected: "json or text")
                     }
                     c.logFormat = format
                 },
@@ -91,7 +91,7 @@ enum CommandTable {
                 help: "the window envelope letters are folded into (default C5/6)", group: .printShop,
                 read: { c, v, name in
                     guard let chosen = Envelope(rawValue: v.uppercased()), !chosen.isFlat else {
-                        throw MailRoomError("\(name) is \"\(v)\", expected C5/6 or DL: the window envelope letters are folded into")
+                        throw MailRoomError.setting(name, is: v, expected: "C5/6 or DL: the window envelope letters are folded into")
                     }
                     c.inserting.foldedEnvelope = chosen
                 },
@@ -100,7 +100,7 @@ enum CommandTable {
                 help: "the most sheets a folded envelope holds; thicker letters go flat in C4 (default 5)", group: .printShop,
                 read: { c, v, name in
                     guard let sheets = Int(v), (1...20).contains(sheets) else {
-                        throw MailRoomError("\(name) is \"\(v)\", expected the most sheets a folded envelope holds, 1 to 20")
+                        throw MailRoomError.setting(name, is: v, expected: "the most sheets a folded envelope holds, 1 to 20")
                     }
                     c.inserting.maximumFoldedSheets = sheets
                 },
@@ -109,7 +109,7 @@ enum CommandTable {
                 help: "inserter marks: none, omr, datamatrix or omr+datamatrix (default none)", group: .printShop,
                 read: { c, v, name in
                     guard let scheme = MarkScheme(v) else {
-                        throw MailRoomError("\(name) is \"\(v)\", expected none, omr, datamatrix or omr+datamatrix")
+                        throw MailRoomError.setting(name, is: v, expected: "none, omr, datamatrix or omr+datamatrix")
                     }
                     c.marks = scheme
                 },
@@ -118,7 +118,7 @@ enum CommandTable {
                 help: "letters prepared, and parts of a cut drawn, at once (default: one per core)", group: .bundle,
                 read: { c, v, name in
                     guard let threads = Int(v), (1...64).contains(threads) else {
-                        throw MailRoomError("\(name) is \"\(v)\", expected a number of threads from 1 to 64")
+                        throw MailRoomError.setting(name, is: v, expected: "a number of threads from 1 to 64")
                     }
                     c.threads = threads
                 },
@@ -129,7 +129,7 @@ enum CommandTable {
                 group: .bundle,
                 read: { c, v, name in
                     guard let sheets = Int(v), (10...100_000).contains(sheets) else {
-                        throw MailRoomError("\(name) is \"\(v)\", expected the most sheets in one PDF file, 10 to 100000")
+                        throw MailRoomError.setting(name, is: v, expected: "the most sheets in one PDF file, 10 to 100000")
                     }
                     c.sheetsPerFile = sheets
                 },
@@ -165,8 +165,8 @@ enum CommandTable {
                 help: "mode of the files a file:// drop writes, for the print shop's group (default 0640)", group: .delivery,
                 read: { c, v, name in
                     guard let mode = DropMode.parse(v) else {
-                        throw MailRoomError("\(name) is \"\(v.prefix(40))\", expected an octal file mode that the owner reads and writes "
-                                            + "and others cannot read, such as 0640 or 0660")
+                        throw MailRoomError.setting(name, is: v, expected: "an octal file mode that the owner reads and writes "
+                                                   + "and others cannot read, such as 0640 or 0660")
                     }
                     c.dropMode = mode
                 },

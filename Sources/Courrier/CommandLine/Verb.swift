@@ -98,7 +98,7 @@ enum DocumentDrawing {
         do {
             try Data(letter.pdf).write(to: URL(fileURLWithPath: path))
         } catch {
-            throw MailRoomError("cannot write \(path): \(error.localizedDescription)")
+            throw MailRoomError(.file, subject: path, "cannot write \(path): \(error.localizedDescription)")
         }
         return output.render(path: path, pages: pages)
     }
@@ -110,7 +110,7 @@ enum DocumentDrawing {
         do {
             try PageProof.write(pdf, page: page - 1, dpi: dpi, to: path)
         } catch {
-            throw MailRoomError("\(file): \(error.message)")
+            throw MailRoomError(.file, subject: path, "\(file): \(error.message)")
         }
         return output.proof(path: path, page: page, pages: pages)
     }

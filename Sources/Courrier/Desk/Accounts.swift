@@ -30,12 +30,12 @@ public final class Accounts {
     public func credit(account: String, cents: Int64, reference: String) throws -> CreditOutcome {
         try Self.checkName(account)
         guard !reference.isEmpty, reference.count <= 200, !ControlCharacters.occur(in: reference) else {
-            throw MailRoomError("the reference \"\(ControlCharacters.escaped(String(reference.prefix(60))))\" must be one line "
+            throw MailRoomError(.refused, "the reference \"\(ControlCharacters.escaped(String(reference.prefix(60))))\" must be one line "
                                 + "of at most 200 characters, without control characters")
         }
         let balance = try store.balance(account: account)
         guard cents <= Self.maximumBalanceCents - max(0, balance) else {
-            throw MailRoomError("crediting \(Cents.decimalString(cents)) would take the wallet of \(account) over "
+            throw MailRoomError(.refused, "crediting \(Cents.decimalString(cents)) would take the wallet of \(account) over "
                                 + "\(Cents.decimalString(Self.maximumBalanceCents)), the most a wallet may hold")
         }
         let outcome = try store.credit(account: account, cents: cents, reference: reference, at: clock())
@@ -62,7 +62,7 @@ public final class Accounts {
 
     private static func checkName(_ account: String) throws {
         guard DocumentParser.Identity.isValidAccount(account) else {
-            throw MailRoomError("account \"\(account)\" is not a valid account name")
+            throw MailRoomError(.refused, "account \"\(account)\" is not a valid account name")
         }
     }
 }

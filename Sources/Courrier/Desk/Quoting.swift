@@ -44,9 +44,9 @@ public final class Quoting {
             price = try LetterPrice(letter.document, terms: letter.terms, renderer: renderer, tariff: tariff,
                                     inserting: inserting)
         } catch let error as RenderError {
-            throw MailRoomError("\(file.path): \(error.description)")
+            throw MailRoomError(.document, subject: file.path, "\(file.path): \(error.description)")
         } catch let error as Tariff.PricingError {
-            throw MailRoomError("\(file.path): \(error.description)")
+            throw MailRoomError(.document, subject: file.path, "\(file.path): \(error.description)")
         }
         let balance = try store.balance(account: letter.document.account)
         return Quote(account: letter.document.account, pages: price.pages, sheets: price.placement.sheets,
@@ -70,7 +70,7 @@ public final class Quoting {
             let pages = try PDFDocument(bytes: letter.pdf, name: "rendered letter").pageCount
             return (opened.document, letter, pages)
         } catch {
-            throw MailRoomError("\(file.path): \(error.description)")
+            throw MailRoomError(.document, subject: file.path, "\(file.path): \(error.description)")
         }
     }
 
@@ -80,7 +80,7 @@ public final class Quoting {
         -> (document: Document, terms: LetterTerms?, logo: LetterLogo?) {
         let data: Data
         do { data = try Intake.read(file) } catch {
-            throw MailRoomError(error.description)
+            throw MailRoomError(.document, subject: file.path, error.description)
         }
         do {
             var document = try DocumentParser.parse(data)
@@ -93,9 +93,9 @@ public final class Quoting {
             }
             return (document, terms, logo)
         } catch let error as DocumentError {
-            throw MailRoomError("\(file.path): \(error.description)")
+            throw MailRoomError(.document, subject: file.path, "\(file.path): \(error.description)")
         } catch let error as RenderError {
-            throw MailRoomError("\(file.path): \(error.description)")
+            throw MailRoomError(.document, subject: file.path, "\(file.path): \(error.description)")
         }
     }
 }

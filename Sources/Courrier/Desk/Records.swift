@@ -24,7 +24,7 @@ public final class Records {
     }
 
     public func cancel(job id: Int64) throws -> CancelOutcome {
-        guard let job = try store.job(id) else { throw MailRoomError("there is no job \(id)") }
+        guard let job = try store.job(id) else { throw MailRoomError(.notFound, "there is no job \(id)") }
         let outcome = try store.cancel(job: id, at: clock())
         if case .cancelled(let refunded) = outcome {
             log.info("job.cancelled", ["job": .integer(id), "account": .string(job.account),
@@ -43,7 +43,7 @@ public final class Records {
             do {
                 try FileManager.default.removeItem(atPath: folder)
             } catch {
-                throw MailRoomError("the store forgot bundle folder \(folder) but it could not be removed: \(error.localizedDescription); remove it by hand")
+                throw MailRoomError(.file, subject: folder, "the store forgot bundle folder \(folder) but it could not be removed: \(error.localizedDescription); remove it by hand")
             }
         }
         log.info("purge.done", ["before": .string(UTCTimestamp.string(cutoff)), "jobs": .int(report.jobs),

@@ -9,7 +9,7 @@ public enum ConfigFile {
 
     public static func read(_ path: String) throws -> [String: String] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw MailRoomError("cannot read the configuration file \(path)")
+            throw MailRoomError(.configurationFile, subject: path, "cannot read the configuration file \(path)")
         }
         return try parse(String(decoding: data, as: UTF8.self), file: path)
     }
@@ -35,14 +35,14 @@ public enum ConfigFile {
             guard let equals = line.firstIndex(of: "=") else {
                 // The line is not echoed: it may hold a secret written the wrong way.
                 let start = line.prefix { $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_") }
-                throw MailRoomError("\(file) line \(lineNumber) is not KEY=VALUE"
+                throw MailRoomError(.configurationFile, subject: file, "\(file) line \(lineNumber) is not KEY=VALUE"
                     + (start.isEmpty ? "" : " (it starts with \(start) and has no '=')"))
             }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             let keys = Configuration.settingKeys.map(\.key)
             guard keys.contains(key) else {
-                throw MailRoomError("\(file) line \(lineNumber): unknown key \(key); the keys are \(keys.joined(separator: ", "))")
+                throw MailRoomError(.configurationFile, subject: file, "\(file) line \(lineNumber): unknown key \(key); the keys are \(keys.joined(separator: ", "))")
             }
             if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
                 value = String(value.dropFirst().dropLast())
@@ -52,7 +52,7 @@ public enum ConfigFile {
         }
         guard pending.isEmpty else {
             // systemd would join the line to nothing; a setting would be lost without a word.
-            throw MailRoomError("\(file) line \(lineNumber) ends with a backslash, which joins a next line the file does not have")
+            throw MailRoomError(.configurationFile, subject: file, "\(file) line \(lineNumber) ends with a backslash, which joins a next line the file does not have")
         }
         return values
     }

@@ -15,7 +15,6 @@ enum Duration {
     /// The seconds `text` says, from `minimum` to ten years; an error names
     /// the setting (`name`) and shows the grammar.
     static func parse(_ text: String, name: String, minimum: TimeInterval = 0.001) throws -> TimeInterval {
-        let shown = text.count > 40 ? "\(text.prefix(40))…" : text
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
             let number = trimmed.dropLast(suffix.count)
@@ -24,14 +23,14 @@ enum Duration {
                   let value = Double(number) else { continue }
             let seconds = value * factor
             guard seconds >= minimum else {
-                throw MailRoomError("\(name) is \"\(shown)\", shorter than \(describe(minimum)), the least it may be")
+                throw MailRoomError.setting(name, is: text, "shorter than \(describe(minimum)), the least it may be")
             }
             guard seconds <= maximum else {
-                throw MailRoomError("\(name) is \"\(shown)\", longer than \(describe(maximum)), the most it may be")
+                throw MailRoomError.setting(name, is: text, "longer than \(describe(maximum)), the most it may be")
             }
             return seconds
         }
-        throw MailRoomError("\(name) is \"\(shown)\", expected a duration with its unit, such as 90s, 15m, 2h or 90d")
+        throw MailRoomError.setting(name, is: text, expected: "a duration with its unit, such as 90s, 15m, 2h or 90d")
     }
 
     /// Seconds as the grammar writes them back: `30s`, `15m`, `2h`, `90d`.

@@ -28,11 +28,11 @@ struct MetricsFile {
             // Counts and times only, no personal data: node_exporter, another user, reads it.
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: temporary.path)
             guard rename(temporary.path, target.path) == 0 else {
-                throw MailRoomError(String(cString: strerror(errno)))
+                throw MailRoomError(.file, subject: path, String(cString: strerror(errno)))
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw MailRoomError("cannot write the metrics file \(path): \(error)")
+            throw MailRoomError(.file, subject: path, "cannot write the metrics file \(path): \(error)")
         }
     }
 }

@@ -129,7 +129,7 @@ public final class Cutting {
         return try draw(cut, shouldStop: { false }) { drawn in
             guard drawn == checksums else {
                 let differing = Self.differingFiles(checksums, drawn)
-                throw MailRoomError("bundle \(bundle.batch) drawn again differs from the one cut (\(differing)): the fonts, settings (COURRIER_MARKS, COURRIER_FILE_SHEETS, COURRIER_ENVELOPE, COURRIER_FOLDED_SHEETS) or Courrier of this machine are not those of the machine that cut it")
+                throw MailRoomError(.bundle, subject: bundle.batch, "bundle \(bundle.batch) drawn again differs from the one cut (\(differing)): the fonts, settings (COURRIER_MARKS, COURRIER_FILE_SHEETS, COURRIER_ENVELOPE, COURRIER_FOLDED_SHEETS) or Courrier of this machine are not those of the machine that cut it")
             }
         }.folder
     }
@@ -211,7 +211,7 @@ public final class Cutting {
             try? store.releaseClaims(of: [claimant.stored], at: clock())
             log.error("cut.failed", ["batch": .string(cut.batch), "outbox": .string(configuration.outbox),
                                      "reason": .string(reason)])
-            throw MailRoomError("bundle \(cut.batch) could not be written in \(configuration.outbox): \(reason); its letters stay in the cut, and the next run finishes it")
+            throw MailRoomError(.bundle, subject: cut.batch, "bundle \(cut.batch) could not be written in \(configuration.outbox): \(reason); its letters stay in the cut, and the next run finishes it")
         }
         let totals = result.totals
         let recorded = try store.completeCut(cut.batch, worker: claimant.stored, summary: BundleSummary(

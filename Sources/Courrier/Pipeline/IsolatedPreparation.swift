@@ -50,7 +50,7 @@ enum IsolatedPreparation {
                 return .charge(job: job, pages: pages, priceCents: priceCents,
                                placement: PrintPlacement(stream: stream, sheets: sheets, sortKey: sortKey))
             }
-            guard let reason, let code else { throw MailRoomError("the isolated preparation of job \(job) gave no decision") }
+            guard let reason, let code else { throw MailRoomError(.machine, "the isolated preparation of job \(job) gave no decision") }
             return .fail(job: job, reason: reason, code: code)
         }
     }
@@ -87,7 +87,7 @@ enum IsolatedPreparation {
         case .exited:
             let said = String(decoding: try errors.read(limit: 64 * 1024), as: UTF8.self)
                 .split(separator: "\n").last.map(String.init) ?? "\(termination)"
-            throw MailRoomError("job \(claimed.job.id) could not be prepared alone: \(said)")
+            throw MailRoomError(.machine, "job \(claimed.job.id) could not be prepared alone: \(said)")
         case .signalled, .timedOut:
             return .fail(job: claimed.job.id, reason: crashedReason(termination), code: .crashed)
         }
@@ -102,10 +102,10 @@ enum IsolatedPreparation {
             let tariff = try configuration.loadTariff()
             let store = try StoreLocation.open(configuration.database, readOnly: true)
             defer { store.close() }
-            guard let job = try store.job(request.job) else { throw MailRoomError("job \(request.job) is not in the store") }
+            guard let job = try store.job(request.job) else { throw MailRoomError(.notFound, "job \(request.job) is not in the store") }
             #if DEBUG
             // A failpoint of test builds only: an isolated attempt that cannot decide.
-            if job.documentID.hasPrefix("FAILPOINT-ALONE-ERROR") { throw MailRoomError("the failpoint refused to decide") }
+            if job.documentID.hasPrefix("FAILPOINT-ALONE-ERROR") { throw MailRoomError(.machine, "the failpoint refused to decide") }
             #endif
             let preparation = Preparation(store: store, tariff: tariff, configuration: configuration,
                                           claimant: Claimant.current(worker: configuration.workerID),

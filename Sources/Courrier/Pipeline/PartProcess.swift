@@ -104,7 +104,7 @@ enum PartProcess {
     /// A small file for this user only (0600): the request and the result.
     private static func writePrivately(_ data: Data, to url: URL) throws {
         guard FileManager.default.createFile(atPath: url.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw MailRoomError("cannot write \(url.path): \(String(cString: strerror(errno)))")
+            throw MailRoomError(.file, subject: url.path, "cannot write \(url.path): \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -115,7 +115,7 @@ public final class Queueing {
             if let fault {
                 try store.releaseSubmissions(worker: claimant.stored)
                 log.error("submission.deferred", ["reason": .string(fault.message)])
-                throw MailRoomError("submissions could not be read on this machine: \(fault.message)")
+                throw MailRoomError(.machine, "submissions could not be read on this machine: \(fault.message)")
             }
         }
     }

@@ -35,18 +35,18 @@ public struct CutSchedule: Sendable, Equatable, CustomStringConvertible {
         var schedule = standard
         if let timeZone {
             guard let zone = TimeZone(identifier: timeZone) else {
-                throw MailRoomError("\(names.timeZone) is \"\(timeZone)\", expected a time zone name such as Europe/Brussels")
+                throw MailRoomError.setting(names.timeZone, is: timeZone, expected: "a time zone name such as Europe/Brussels")
             }
             schedule.timeZone = zone
         }
         if let every {
             guard at == nil, days == nil else {
-                throw MailRoomError("\(names.every) and \(names.at)/\(names.days) both set; give times, or an interval")
+                throw MailRoomError(.setting, subject: names.every, "\(names.every) and \(names.at)/\(names.days) both set; give times, or an interval")
             }
             let seconds = try Duration.parse(every, name: names.every, minimum: 60)
             let minutes = Int(seconds / 60)
             guard Double(minutes * 60) == seconds, minutes <= 24 * 60, (24 * 60) % minutes == 0 else {
-                throw MailRoomError("\(names.every) is \"\(every)\", expected an interval that divides a day, such as 15m, 30m or 2h")
+                throw MailRoomError.setting(names.every, is: every, expected: "an interval that divides a day, such as 15m, 30m or 2h")
             }
             schedule.kind = .every(minutes: minutes)
             return schedule
@@ -58,15 +58,15 @@ public struct CutSchedule: Sendable, Equatable, CustomStringConvertible {
                 let pieces = part.split(separator: ":")
                 guard pieces.count == 2, let hour = Int(pieces[0]), let minute = Int(pieces[1]),
                       (0..<24).contains(hour), (0..<60).contains(minute), pieces[1].count == 2 else {
-                    throw MailRoomError("\(names.at) is \"\(at)\", expected times of day such as 10:00,16:00")
+                    throw MailRoomError.setting(names.at, is: at, expected: "times of day such as 10:00,16:00")
                 }
                 times.append(hour * 60 + minute)
             }
-            guard !times.isEmpty else { throw MailRoomError("\(names.at) is empty; give times such as 10:00,16:00") }
+            guard !times.isEmpty else { throw MailRoomError(.setting, subject: names.at, "\(names.at) is empty; give times such as 10:00,16:00") }
         }
         if let days {
             guard let parsed = Self.weekdays(days) else {
-                throw MailRoomError("\(names.days) is \"\(days)\", expected days such as mon-fri, mon,wed,fri or all")
+                throw MailRoomError.setting(names.days, is: days, expected: "days such as mon-fri, mon,wed,fri or all")
             }
             weekdays = parsed
         }

@@ -39,7 +39,7 @@ final class PostgresConnection {
 
     private func open() throws {
         guard let handle = PQconnectdb(url) else {
-            throw StoreError("cannot connect to \(location): libpq could not allocate a connection")
+            throw StoreError(.unavailable, "cannot connect to \(location): libpq could not allocate a connection")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = Self.message(PQerrorMessage(handle))
@@ -162,7 +162,7 @@ final class PostgresConnection {
         // libpq reads text up to its first NUL: text holding one would be
         // stored cut short, so it is refused (SQLite stores it whole).
         for case .text(let text) in values where text.utf8.contains(0) {
-            throw StoreError("a value holds a NUL character, which PostgreSQL text cannot store (\(location))")
+            throw StoreError(.unstorable, "a value holds a NUL character, which PostgreSQL text cannot store (\(location))")
         }
         // Text for everything but bytes, which go as they are (format 1): a
         // 16 MiB document is not escaped into 32 MiB of hex on the way.
@@ -234,7 +234,7 @@ final class PostgresConnection {
         guard let handle, PQconsumeInput(handle) == 1 else {
             let reason = handle.map { Self.message(PQerrorMessage($0)) } ?? "not connected"
             try? reopen()
-            throw StoreError("the connection to \(location) was lost: \(reason)")
+            throw StoreError(.unavailable, "the connection to \(location) was lost: \(reason)")
         }
         while let notification = PQnotifies(handle) {
             notifications += 1

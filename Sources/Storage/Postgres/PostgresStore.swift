@@ -29,14 +29,14 @@ public final class PostgresStore: SQLStore {
 
     private init(url: String, migrate: Bool) throws {
         if let problem = PostgresLocation.problem(url) {
-            throw StoreError("the PostgreSQL URL \(PostgresLocation.redacted(url)) \(problem)")
+            throw StoreError(.location, "the PostgreSQL URL \(PostgresLocation.redacted(url)) \(problem)")
         }
         connection = try PostgresConnection(url: url)
         do {
             if migrate { try self.migrate() }
             let version = try storedVersion()
             guard version == Self.schemaVersion else {
-                throw StoreError(version < Self.schemaVersion
+                throw StoreError(.schemaVersion, version < Self.schemaVersion
                     ? "the database \(connection.location) has Courrier's schema version \(version), older than this Courrier's \(Self.schemaVersion); a verb that writes (run, enqueue) upgrades it"
                     : "the database \(connection.location) has Courrier's schema version \(version); this Courrier knows \(Self.schemaVersion) at most, upgrade Courrier")
             }

@@ -21,13 +21,13 @@ public final class SQLiteStore: SQLStore {
     /// neither created nor upgraded. For the verbs that only look.
     public init(readingPath path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError("there is no store at \(path): check COURRIER_DATABASE (or --database); the first enqueue or wallet credit creates it")
+            throw StoreError(.missing, "there is no store at \(path): check COURRIER_DATABASE (or --database); the first enqueue or wallet credit creates it")
         }
         connection = try SQLiteConnection(path: path, readOnly: true)
         let version = try connection.prepare("PRAGMA user_version").firstRow { $0.int(0) } ?? 0
         guard version == Self.schemaVersion else {
             connection.close()
-            throw StoreError(version < Self.schemaVersion
+            throw StoreError(.schemaVersion, version < Self.schemaVersion
                 ? "the store \(path) has schema version \(version), older than this Courrier's \(Self.schemaVersion); a verb that writes (run, enqueue) upgrades it"
                 : "the database \(path) has schema version \(version); this Courrier knows \(Self.schemaVersion) at most, upgrade Courrier")
         }
@@ -73,7 +73,7 @@ public final class SQLiteStore: SQLStore {
         let version = try storedVersion()
         guard version < target else {
             if version > Self.schemaVersion {
-                throw StoreError("the database \(connection.path) has schema version \(version); this Courrier knows \(Self.schemaVersion) at most, upgrade Courrier")
+                throw StoreError(.schemaVersion, "the database \(connection.path) has schema version \(version); this Courrier knows \(Self.schemaVersion) at most, upgrade Courrier")
             }
             return
         }

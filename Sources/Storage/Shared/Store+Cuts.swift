@@ -33,7 +33,7 @@ extension SQLStore {
                 VALUES (\(batch), 'cutting', \(waiting), \(now: now), \(worker), \(now: now, plus: lease), \(now: now))
                 RETURNING batch, \(time: "created_at"), letters
                 """, Self.readCut) else {
-                throw StoreError("bundle \(batch) was inserted and cannot be read back")
+                throw StoreError(.inconsistent, "bundle \(batch) was inserted and cannot be read back")
             }
             try database.perform("""
                 UPDATE jobs SET batch = \(batch), updated_at = \(now: now) WHERE state = 'prepared' AND batch IS NULL

@@ -38,11 +38,11 @@ extension SQLStore {
     /// holds it; a worker whose lease ran out and was taken over charges nothing.
     func chargeInTransaction(job id: Int64, pages: Int, priceCents: Int64, placement: PrintPlacement?,
                              claimedBy worker: String?, at now: Date) throws -> ChargeOutcome {
-        guard priceCents > 0 else { throw StoreError("job \(id) has no price (\(priceCents) cents)") }
+        guard priceCents > 0 else { throw StoreError(.inconsistent, "job \(id) has no price (\(priceCents) cents)") }
         guard let (state, holder, account) = try database.queryFirst("""
             SELECT state, claimed_by, account FROM jobs WHERE id = \(id) \(.forUpdate)
             """, { (try JobState.stored($0.text(0)), $0.optionalText(1), $0.text(2)) }) else {
-            throw StoreError("job \(id) does not exist")
+            throw StoreError(.notFound, "job \(id) does not exist")
         }
         guard state == .awaitingFunds || (state == .queued && (worker == nil || holder == worker)) else {
             return .skipped(state)
@@ -86,7 +86,7 @@ extension SQLStore {
     public func cancel(job id: Int64, at now: Date) throws -> CancelOutcome {
         try database.write {
             guard let job = try database.queryFirst("SELECT \(.job) FROM jobs WHERE id = \(id) \(.forUpdate)", { try Job.read($0) }) else {
-                throw StoreError("job \(id) does not exist")
+                throw StoreError(.notFound, "job \(id) does not exist")
             }
             guard job.state.isCancellable, job.batch == nil else {
                 return .notCancellable(job.batch == nil ? job.state : .bundled)
@@ -115,7 +115,7 @@ extension SQLStore {
     }
 
     public func credit(account: String, cents: Int64, reference: String, at now: Date) throws -> CreditOutcome {
-        guard cents > 0 else { throw StoreError("a credit must be a positive amount, got \(Cents.decimalString(cents))") }
+        guard cents > 0 else { throw StoreError(.invalidAmount, "a credit must be a positive amount, got \(Cents.decimalString(cents))") }
         return try database.write {
             // Recorded once by its reference, whoever tries it at the same time.
             let inserted = try database.perform("""
@@ -127,10 +127,10 @@ extension SQLStore {
                 guard let (existingAccount, amount) = try database.queryFirst("""
                     SELECT account, amount_cents FROM ledger WHERE reference = \(reference)
                     """, { ($0.text(0), $0.int64(1)) }) else {
-                    throw StoreError("reference \(reference) was neither recorded nor found")
+                    throw StoreError(.inconsistent, "reference \(reference) was neither recorded nor found")
                 }
                 guard existingAccount == account, amount == cents else {
-                    throw StoreError("reference \(reference) was already used to credit \(Cents.decimalString(amount)) to \(existingAccount)")
+                    throw StoreError(.referenceUsed, "reference \(reference) was already used to credit \(Cents.decimalString(amount)) to \(existingAccount)")
                 }
                 return .alreadyCredited(balanceCents: try walletBalance(account))
             }
@@ -148,7 +148,7 @@ extension SQLStore {
             FROM ledger WHERE account = \(account) ORDER BY id
             """) { row in
                 guard let kind = LedgerEntry.Kind(rawValue: row.text(2)) else {
-                    throw StoreError("ledger entry \(row.int64(0)) of \(account) has an unknown kind \"\(row.text(2))\"")
+                    throw StoreError(.unknownValue, "ledger entry \(row.int64(0)) of \(account) has an unknown kind \"\(row.text(2))\"")
                 }
                 return LedgerEntry(id: row.int64(0), account: row.text(1), kind: kind,
                                    amountCents: row.int64(3), reference: row.optionalText(4), job: row.optionalInt64(5),

@@ -40,7 +40,7 @@ extension SQLStore {
                 SELECT \(.job), document_hash FROM jobs
                 WHERE account = \(submission.account) AND document_id = \(submission.documentID) \(.forUpdate)
                 """, { (try Job.read($0), $0.text(14)) }) else {
-                throw StoreError("job \(submission.account)/\(submission.documentID) was neither inserted nor found")
+                throw StoreError(.inconsistent, "job \(submission.account)/\(submission.documentID) was neither inserted nor found")
             }
             guard submission.replaces(job, storedHash: hash, newHash: documentHash) else {
                 return EnqueueOutcome(job: job, created: false)
