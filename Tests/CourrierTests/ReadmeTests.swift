@@ -69,4 +69,29 @@ extension ReadmeTests {
             .compactMap { $0.split(separator: "`").dropFirst().first.map(String.init) }
         #expect(listed == FailureCode.allCases.map(\.rawValue))
     }
+
+    /// What each target may import, as the Layout table says it: held to
+    /// Package.swift, so that the table of the house is the one that builds.
+    @Test func theLayoutNamesWhatEachTargetImportsAsThePackageDoes() throws {
+        let package = try String(contentsOf: Paths.packageRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
+        var built: [String: Set<String>] = [:]
+        let target = try Regex(#"\.(?:executableT|t)arget\(\s*name: "([^"]+)",\s*dependencies: \[([^\]]*)\]"#)
+        for match in package.matches(of: target) {
+            guard let name = match.output[1].substring, let dependencies = match.output[2].substring else { continue }
+            built[String(name)] = Set(dependencies.split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            })
+        }
+        built["Letters"] = []
+        let layout = readme.components(separatedBy: "## Layout\n").dropFirst().first ?? ""
+        var written: [String: Set<String>] = [:]
+        for row in layout.split(separator: "\n") where row.hasPrefix("| `") {
+            let cells = row.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count > 3, !cells[1].contains(",") else { continue }
+            let imports = cells[2].split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+            written[cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = Set(imports)
+        }
+        #expect(!built.isEmpty)
+        #expect(written == built)
+    }
 }
