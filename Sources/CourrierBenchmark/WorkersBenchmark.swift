@@ -19,8 +19,7 @@ func benchmarkWorkers(fixtures: URL, letters: Int, postgres: String) throws {
             var json = try JSONSerialization.jsonObject(with: invoice) as? [String: Any] ?? [:]
             for index in 0..<letters {
                 json["id"] = "WORKERS-\(index)"
-                let bytes = [UInt8](try JSONSerialization.data(withJSONObject: json))
-                _ = try store.enqueue(Submission(account: "acme", documentID: "WORKERS-\(index)", document: bytes), at: Date())
+                _ = try store.enqueue(try checkedSubmission(json), at: Date())
             }
             let start = Date()
             // One thread each: the workers are the parallelism measured.
@@ -66,9 +65,7 @@ func benchmarkWorkers(fixtures: URL, letters: Int, postgres: String) throws {
             var json = try JSONSerialization.jsonObject(with: invoice) as? [String: Any] ?? [:]
             json["id"] = "WAKE-\(index)"
             let queued = Date()
-            let job = try store.enqueue(Submission(account: "acme", documentID: "WAKE-\(index)",
-                                                   document: [UInt8](try JSONSerialization.data(withJSONObject: json))),
-                                        at: Date()).job.id
+            let job = try store.enqueue(try checkedSubmission(json), at: Date()).job.id
             while try store.job(job)?.state == .queued, Date().timeIntervalSince(queued) < 10 { usleep(1_000) }
             noticed.append(Date().timeIntervalSince(queued))
             usleep(300_000)

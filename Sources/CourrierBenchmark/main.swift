@@ -152,9 +152,7 @@ for size in runSizes {
         json["id"] = "BENCH-\(index)"
         // Every fourth letter in duplex: the cut writes two streams.
         json["print"] = ["duplex": index % 4 == 0]
-        let bytes = [UInt8](try JSONSerialization.data(withJSONObject: json))
-        _ = try store.enqueue(Submission(account: "acme", documentID: "BENCH-\(index)", document: bytes, terms: termsBytes,
-                                                 logo: logoBytes), at: Date())
+        _ = try store.enqueue(try checkedSubmission(json, terms: termsBytes, logo: logoBytes), at: Date())
     }
     store.close()
     let result = try spawn(["run", "--log-level", "warning"], environment: [
@@ -312,4 +310,14 @@ func peerRate(letters: Int, arguments extra: [String]) throws -> Double? {
 struct BenchmarkFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A queued letter as intake leaves it, without intake's reading of its
+/// files in isolation: the customer's JSON and the letter as checked.
+func checkedSubmission(_ json: [String: Any], terms: [UInt8]? = nil, logo: [UInt8]? = nil) throws -> Submission {
+    let bytes = [UInt8](try JSONSerialization.data(withJSONObject: json))
+    let document = try DocumentParser.parse(Data(bytes))
+    var submission = Submission(account: document.account, documentID: document.id, document: bytes, terms: terms, logo: logo)
+    submission.letter = try document.storedForm()
+    return submission
 }
