@@ -45,6 +45,11 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
             name: "CSSH",
             pkgConfig: "libssh",
             providers: [.apt(["libssh-dev"])]
@@ -55,7 +60,7 @@ let package = Package(
         .target(name: "Rendering", dependencies: ["Letters", "CCairo", "CPoppler", "CQREncode", "CDataMatrix"]),
         .target(name: "Storage", dependencies: ["Letters", "Checksums", "CSQLite", "CPostgres"]),
         .target(name: "Bundling", dependencies: ["Letters", "Checksums", "Rendering"]),
-        .target(name: "Delivery", dependencies: ["Letters", "CSSH"]),
+        .target(name: "Delivery", dependencies: ["Letters", "Checksums", "CSSH", "CCurl"]),
         .target(name: "Courrier", dependencies: ["Letters", "Checksums", "Rendering", "Storage", "Bundling", "Delivery"]),
         .executableTarget(name: "courrier", dependencies: ["Courrier"]),
         .executableTarget(

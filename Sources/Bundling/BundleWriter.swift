@@ -107,6 +107,9 @@ public struct BundleWriter {
         public var document: String
         public var sequence: Int
         public var stream: String
+        /// The PDF it is printed from, and its first page there, from 1.
+        public var file: String
+        public var firstPage: Int
     }
 
     /// The PDF of a stream, or of part `number` of `parts` of one:

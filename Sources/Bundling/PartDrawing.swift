@@ -93,7 +93,8 @@ public struct PartDrawing: Sendable {
                 country: recipient.country, postalCode: recipient.postalCode,
                 recipient: recipient.windowLines(language: letter.document.language)))
             receipts.append(BundleWriter.Receipt(job: letter.job, account: letter.document.account, document: letter.document.id,
-                                                 sequence: sequence, stream: stream.name))
+                                                 sequence: sequence, stream: stream.name, file: part.file,
+                                                 firstPage: firstPage))
             totals.letters += 1
             totals.pages += pages
             totals.sheets += sheets

@@ -31,6 +31,7 @@ public final class MailRoom {
     public let quoting: Quoting
     public let accounts: Accounts
     public let records: Records
+    public let stories: Stories
 
     /// Told of each letter prepared and cut, for a progress line on a terminal.
     public var progress: ProgressReporting? {
@@ -65,6 +66,7 @@ public final class MailRoom {
         quoting = Quoting(store: store, intake: intake, tariff: tariff, inserting: configuration.inserting)
         accounts = Accounts(store: store, log: log, clock: clock)
         records = Records(store: store, schedule: configuration.schedule, log: log, clock: clock)
+        stories = Stories(store: store)
     }
 
     /// Builds the mail room a configuration describes: opens the store, reads

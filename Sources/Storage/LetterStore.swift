@@ -191,8 +191,12 @@ public protocol DeliveryStore: ClaimStore {
 
 /// What operations read and keep: a job looked up or cancelled, the status, the
 /// figures, the purge, and the counter a worker watches between rounds.
-public protocol RecordStore: ScheduleStore {
+public protocol RecordStore: ScheduleStore, EventStore {
     func job(_ id: Int64) throws -> Job?
+    /// The job that holds `document` of `account`, if one does.
+    func job(account: String, document: String) throws -> Job?
+    /// Jobs as `courrier letters` lists them, newest first.
+    func jobs(_ query: JobQuery) throws -> [Job]
 
     /// Cancels a job that has not gone to print, refunding what it was charged.
     func cancel(job: Int64, at now: Date) throws -> CancelOutcome
@@ -211,4 +215,16 @@ public protocol RecordStore: ScheduleStore {
     /// another, commits a change: a worker looks at it between rounds, and
     /// starts the next one at once when a letter was queued.
     func changeCounter() throws -> Int64
+}
+
+/// Every letter's story, as events read by cursor: `courrier letter`,
+/// `courrier events` and the webhook read it.
+public protocol EventStore: AnyObject {
+    /// Up to `limit` events after the id `cursor`, oldest first; of one
+    /// account, or one job, when given.
+    func events(after cursor: Int64, account: String?, job: Int64?, limit: Int) throws -> [LetterEvent]
+
+    /// The id of the newest event, 0 when there is none: where a reader of
+    /// new events only starts.
+    func latestEventID() throws -> Int64
 }

@@ -45,13 +45,17 @@ public struct BundleSummary: Sendable, Equatable {
     public var amountCents: Int64
     /// The bundle's SHA256SUMS: a bundle drawn again must match it.
     public var checksums: String?
+    /// Where each letter sits in the bundle: each letter's `bundled` event says it.
+    public var placements: [BundledLetter]
 
-    public init(path: String, letters: Int, pages: Int, sheets: Int, amountCents: Int64, checksums: String? = nil) {
+    public init(path: String, letters: Int, pages: Int, sheets: Int, amountCents: Int64, checksums: String? = nil,
+                placements: [BundledLetter] = []) {
         self.path = path
         self.letters = letters
         self.pages = pages
         self.sheets = sheets
         self.amountCents = amountCents
+        self.placements = placements
         self.checksums = checksums
     }
 }
@@ -159,4 +163,23 @@ public struct StatusReport: Sendable {
 /// A timestamp as the store writes it: ISO 8601 in UTC, to the second.
 public func storeTimestamp(_ date: Date) -> String {
     UTCTimestamp.string(date)
+}
+
+/// Where a letter sits in its bundle, as the print shop finds it.
+public struct BundledLetter: Sendable, Equatable {
+    public var job: Int64
+    /// Its place in print order, from 1.
+    public var sequence: Int
+    public var stream: String
+    /// The PDF it is printed from, and its first page there, from 1.
+    public var file: String
+    public var firstPage: Int
+
+    public init(job: Int64, sequence: Int, stream: String, file: String, firstPage: Int) {
+        self.job = job
+        self.sequence = sequence
+        self.stream = stream
+        self.file = file
+        self.firstPage = firstPage
+    }
 }

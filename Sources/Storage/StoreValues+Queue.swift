@@ -186,3 +186,22 @@ public struct CutHolder: Sendable, Equatable {
     public var worker: String
     public var since: String
 }
+
+/// Which jobs to list: each criterion given narrows the list.
+public struct JobQuery: Sendable, Equatable {
+    public var account: String?
+    public var state: JobState?
+    /// Queued at or after this time.
+    public var since: Date?
+    /// In this bundle.
+    public var bundle: String?
+    public var limit: Int
+
+    public init(account: String? = nil, state: JobState? = nil, since: Date? = nil, bundle: String? = nil, limit: Int = 50) {
+        self.account = account
+        self.state = state
+        self.since = since
+        self.bundle = bundle
+        self.limit = limit
+    }
+}

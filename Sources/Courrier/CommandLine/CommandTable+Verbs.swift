@@ -1,6 +1,7 @@
 import Foundation
 import Letters
 import Rendering
+import Storage
 
 /// Every verb of the command line, each in one declaration: its arguments,
 /// options, summary and example (from which the usage, its help, the
@@ -121,6 +122,74 @@ extension CommandTable {
                 case nil: break
                 }
                 return output.envelopeWindow(account: account, try room.accounts.envelopeWindow(account: account))
+            }
+        },
+        Verb(name: "letter", arguments: "ACCOUNT DOCUMENT | JOB",
+             summary: "one letter's story: its events, pages, price, place in its bundle, failure", groups: [],
+             example: "courrier letter acme INV-2026-0116") { call throws(Arguments.UsageError) in
+            let reference: Stories.Reference
+            switch call.words.count {
+            case 1:
+                guard let job = Int64(call.words[0]), job > 0 else {
+                    throw call.refusal("JOB is a job number, got \"\(call.words[0])\"; or give ACCOUNT DOCUMENT")
+                }
+                reference = .job(job)
+            case 2: reference = .document(account: call.words[0], id: call.words[1])
+            default: throw call.usage()
+            }
+            return .mailRoom(readOnly: true) { room, output in output.letter(try room.stories.story(of: reference)) }
+        },
+        Verb(name: "letters", arguments: "", summary: "letters, newest first, one a line", groups: [],
+             options: [Option(name: "account", value: "ACCOUNT", help: "of this account"),
+                       Option(name: "state", value: "STATE", help: "in this state (\(JobState.allCases.map(\.rawValue).joined(separator: ", ")))"),
+                       Option(name: "since", value: "WHEN", help: "queued since a date (2026-12-01), a time, or a while ago (24h, 7d)"),
+                       Option(name: "bundle", value: "BATCH", help: "in this bundle"),
+                       Option(name: "limit", value: "N", help: "at most N letters (default 50)")],
+             example: "courrier letters --account acme --state failed --since 7d") { call throws(Arguments.UsageError) in
+            _ = try call.expectWords()
+            var query = JobQuery(account: call.options["account"], bundle: call.options["bundle"])
+            if let state = call.options["state"] {
+                guard let known = JobState(rawValue: state) else {
+                    throw call.refusal("--state is one of \(JobState.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(state)\"")
+                }
+                query.state = known
+            }
+            if let limit = call.options["limit"] {
+                guard let number = Int(limit), (1...100_000).contains(number) else {
+                    throw call.refusal("--limit is a number of letters from 1 to 100000, got \"\(limit)\"")
+                }
+                query.limit = number
+            }
+            let since = call.options["since"]
+            return .mailRoom(readOnly: true) { [query] room, output in
+                var query = query
+                if let since { query.since = try Moment.parse(since, name: "--since", now: room.clock()) }
+                return output.letters(try room.stories.letters(query))
+            }
+        },
+        Verb(name: "events", arguments: "", summary: "letters' events as JSON lines, from a cursor; --follow waits for more",
+             groups: [],
+             options: [Option(name: "after", value: "ID", help: "only the events after this id (default: from the first)"),
+                       Option(name: "account", value: "ACCOUNT", help: "of this account"),
+                       Option(name: "follow", value: "", help: "then wait for new events, until SIGINT or SIGTERM")],
+             example: "courrier events --after 1200 --follow") { call throws(Arguments.UsageError) in
+            _ = try call.expectWords()
+            var cursor: Int64 = 0
+            if let after = call.options["after"] {
+                guard let id = Int64(after), id >= 0 else { throw call.refusal("--after is an event id, got \"\(after)\"") }
+                cursor = id
+            }
+            let account = call.options["account"], follow = call.flags.contains("follow")
+            return .mailRoom(readOnly: true) { [cursor] room, output in
+                guard follow else {
+                    return output.events(try room.stories.events(after: cursor, account: account, limit: 100_000))
+                }
+                let stop = StopRequest(grace: 0, clock: room.clock)
+                let signals = stop.watchSignals { _ in }
+                defer { signals.forEach { $0.cancel() } }
+                _ = try room.stories.follow(after: cursor, account: account, poll: min(room.configuration.pollInterval, 1),
+                                            stop: stop) { output.stream($0.json + "\n") }
+                return VerbResult(text: "")
             }
         },
         Verb(name: "status", arguments: "", summary: "jobs per state, failures, bundles, deliveries, the next cut",

@@ -140,7 +140,7 @@ public struct CourrierCommand {
             standardError("courrier: \(error)\n")
             return 2
         }
-        let output = Output(json: parsed.flags.contains("json"))
+        let output = Output(json: parsed.flags.contains("json"), stream: standardOutput)
         do {
             let result: VerbResult
             switch action {

@@ -7,6 +7,8 @@ import Delivery
 /// The answers of the verbs: a few lines for a person, or JSON for a program.
 struct Output {
     var json: Bool
+    /// Writes a line at once, for a verb that answers as it goes (`events --follow`).
+    var stream: @Sendable (String) -> Void = { _ in }
 
     func encode(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()

@@ -216,7 +216,10 @@ public final class Cutting {
         let totals = result.totals
         let recorded = try store.completeCut(cut.batch, worker: claimant.stored, summary: BundleSummary(
             path: result.folder.path, letters: totals.letters, pages: totals.pages, sheets: totals.sheets,
-            amountCents: totals.amountCents, checksums: result.checksums), at: clock())
+            amountCents: totals.amountCents, checksums: result.checksums,
+            placements: result.letters.map {
+                BundledLetter(job: $0.job, sequence: $0.sequence, stream: $0.stream, file: $0.file, firstPage: $0.firstPage)
+            }), at: clock())
         guard recorded else {
             throw CutError(.takenOver, batch: cut.batch, "the cut of bundle \(cut.batch) was taken over by another process before it was recorded")
         }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Storage
 
 /// A stop asked for by a signal: noted once, and waited on between rounds.
 final class StopRequest: @unchecked Sendable {
@@ -40,5 +41,25 @@ final class StopRequest: @unchecked Sendable {
     func wait(_ seconds: TimeInterval) {
         guard !isRequested else { return }
         _ = wakeUp.wait(timeout: .now() + seconds)
+    }
+}
+
+extension StopRequest {
+    /// Requests the stop on SIGTERM or SIGINT (which no longer end the
+    /// process at once), and stops a store that waits for its database.
+    /// `announce` hears the first signal's name. Cancel what it returns when done.
+    func watchSignals(_ announce: @escaping @Sendable (String) -> Void) -> [DispatchSourceSignal] {
+        [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in
+                if !isRequested { announce(number == SIGTERM ? "SIGTERM" : "SIGINT") }
+                request()
+                // A store waiting for its database stops waiting.
+                StoreHealth.shared.stop()
+            }
+            source.resume()
+            return source
+        }
     }
 }

@@ -56,20 +56,7 @@ public final class Worker {
     /// not a failure at every round.
     public func run() throws {
         try configuration.validate()
-        let signals = [SIGTERM, SIGINT].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [stop, log] in
-                if !stop.isRequested {
-                    log.info("worker.stopping", ["signal": .string(number == SIGTERM ? "SIGTERM" : "SIGINT")])
-                }
-                stop.request()
-                // A store waiting for its database stops waiting.
-                StoreHealth.shared.stop()
-            }
-            source.resume()
-            return source
-        }
+        let signals = stop.watchSignals { [log] signal in log.info("worker.stopping", ["signal": .string(signal)]) }
         defer { signals.forEach { $0.cancel() } }
         let schedule = configuration.schedule
         log.info("worker.started", [

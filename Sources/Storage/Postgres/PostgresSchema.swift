@@ -25,7 +25,54 @@ enum PostgresSchema {
         );
         """
 
-    static let migrations = [queueLedgerAndCuts, productInterface, checkedLetters]
+    static let migrations = [queueLedgerAndCuts, productInterface, checkedLetters, events]
+
+    /// The key of the advisory lock a transaction takes to append events:
+    /// ids are handed out in commit order, so that a reader that has seen
+    /// event N never misses an event below N committed after it.
+    static let eventLock: Int64 = 0x636f_7572_7269_6576
+
+    /// The channel each new event is announced on, with its id: the
+    /// product, and `courrier events --follow`, listen on it.
+    static let eventChannel = "courrier_events"
+
+    /// Every letter's story, appended in the transaction of each change;
+    /// the product reads it (its details as jsonb) and listens for it. An
+    /// event is never deleted, and only its details change, when purge takes
+    /// personal data out of them.
+    private static let events = """
+        CREATE TABLE courrier.events (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            job bigint NOT NULL REFERENCES courrier.jobs (id),
+            account text NOT NULL,
+            document text NOT NULL,
+            kind text NOT NULL,
+            details jsonb NOT NULL
+        );
+        CREATE INDEX events_by_job ON courrier.events (job, id);
+        CREATE INDEX events_by_account ON courrier.events (account, id);
+        CREATE FUNCTION courrier.refuse_event_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'UPDATE' AND (NEW.id, NEW.created_at, NEW.job, NEW.account, NEW.document, NEW.kind)
+                        IS NOT DISTINCT FROM (OLD.id, OLD.created_at, OLD.job, OLD.account, OLD.document, OLD.kind) THEN
+                    RETURN NEW;
+                END IF;
+                RAISE EXCEPTION 'events are never rewritten or deleted; purge only takes personal data out of their details (% refused)', TG_OP
+                    USING ERRCODE = 'restrict_violation';
+            END $$;
+        CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON courrier.events
+            FOR EACH ROW EXECUTE FUNCTION courrier.refuse_event_change();
+        CREATE TRIGGER events_never_truncated BEFORE TRUNCATE ON courrier.events
+            FOR EACH STATEMENT EXECUTE FUNCTION courrier.refuse_event_change();
+        CREATE FUNCTION courrier.notify_event() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify('\(eventChannel)', NEW.id::text);
+                RETURN NULL;
+            END $$;
+        CREATE TRIGGER events_announced AFTER INSERT ON courrier.events
+            FOR EACH ROW EXECUTE FUNCTION courrier.notify_event();
+        """
 
     /// The document as intake checked it (`Document.storedForm`), which
     /// preparation and the cut decode rather than check the JSON again.

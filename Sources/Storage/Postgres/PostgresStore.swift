@@ -88,4 +88,10 @@ public final class PostgresStore: SQLStore {
     func takeCutLock() throws {
         try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.cutLock)])
     }
+
+    /// An advisory lock for the rest of the transaction, taken just before its
+    /// events are appended: a reader that saw event N never misses one below it.
+    func takeEventLock() throws {
+        try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.eventLock)])
+    }
 }

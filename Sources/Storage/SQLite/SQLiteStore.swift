@@ -90,7 +90,7 @@ public final class SQLiteStore: SQLStore {
 
     /// Each version's changes, in order: a store of version N gets the ones after N.
     private static let migrations = [queueAndLedger, deliveries, logosAndAccounts, printStreams, schedule, attempts,
-                                     rebuilds, oneWayToWriteTimes, checkedLetters]
+                                     rebuilds, oneWayToWriteTimes, checkedLetters, events]
 
     /// The end of a lease of `seconds` from `now`, as every time is written.
     static func until(_ now: Date, _ seconds: TimeInterval) -> SQLiteValue {
@@ -263,6 +263,30 @@ public final class SQLiteStore: SQLStore {
     private static let checkedLetters = """
         ALTER TABLE jobs ADD COLUMN letter BLOB;
         """
+
+    /// Every letter's story, appended in the transaction of each change. An
+    /// event is never deleted, and only its details change, when purge
+    /// takes personal data out of them. AUTOINCREMENT: an id is never used twice.
+    private static let events = """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,
+            job INTEGER NOT NULL REFERENCES jobs (id),
+            account TEXT NOT NULL,
+            document TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            details TEXT NOT NULL
+        );
+        CREATE INDEX events_by_job ON events (job, id);
+        CREATE INDEX events_by_account ON events (account, id);
+        CREATE TRIGGER events_never_rewritten BEFORE UPDATE OF id, created_at, job, account, document, kind ON events
+            BEGIN SELECT RAISE(ABORT, 'events are never rewritten; purge only takes personal data out of their details'); END;
+        CREATE TRIGGER events_never_deleted BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are never deleted'); END;
+        """
+
+    /// Events are appended in commit order already: SQLite has one writer at a time.
+    func takeEventLock() throws {}
 
     /// The write lock every writing transaction takes first is the cut's lock too.
     func takeCutLock() throws {}

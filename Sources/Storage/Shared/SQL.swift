@@ -43,6 +43,7 @@ struct SQL: ExpressibleByStringInterpolation {
         case bytewise
         case jobColumns
         case printOrder
+        case detailsWithout(String)
     }
 
     fileprivate var pieces: [Piece] = []
@@ -96,6 +97,8 @@ struct SQL: ExpressibleByStringInterpolation {
         mutating func appendInterpolation(_ columns: Columns) {
             pieces.append(columns == .job ? .jobColumns : .printOrder)
         }
+        /// An event's details without `key`: what purge leaves of them.
+        mutating func appendInterpolation(detailsWithout key: String) { pieces.append(.detailsWithout(key)) }
         /// Another statement's text and values, in place.
         mutating func appendInterpolation(_ fragment: SQL) { pieces += fragment.pieces }
     }
@@ -153,6 +156,17 @@ struct SQL: ExpressibleByStringInterpolation {
             case .bytewise: text += dialect == .sqlite ? "" : "COLLATE \"C\""
             case .jobColumns: text += dialect == .sqlite ? Job.columns() : Job.columns { "iso_utc(\($0))" }
             case .printOrder: text += dialect == .sqlite ? "sort_key" : "coalesce(sort_key, '') COLLATE \"C\""
+            case .detailsWithout(let key):
+                switch dialect {
+                case .sqlite:
+                    text += "json_remove(details, "
+                    bind(.text("$." + key))
+                    text += ")"
+                case .postgres:
+                    text += "(details - "
+                    bind(.text(key))
+                    text += "::text)"
+                }
             }
         }
         return (text, values)
@@ -166,6 +180,10 @@ protocol SQLStore: LetterStore {
     /// Makes workers opening a cut at the same moment take turns, for the
     /// rest of the transaction (SQLite's write lock does it already).
     func takeCutLock() throws
+    /// Makes transactions appending events take turns from there to their
+    /// commit, so that event ids are handed out in commit order (SQLite's
+    /// one writer does it already).
+    func takeEventLock() throws
 }
 
 /// What the store written once asks of a backend's connection. Every

@@ -64,16 +64,19 @@ extension SQLStore {
                     ORDER BY account \(.forUpdate)
                     """) { $0.int(0) }
             }
-            return try decisions.map { decision in
+            var events: [NewEvent] = []
+            let outcomes = try decisions.map { decision -> ChargeOutcome? in
                 switch decision {
                 case .charge(let job, let pages, let price, let placement):
                     return try chargeInTransaction(job: job, pages: pages, priceCents: price, placement: placement,
-                                                   claimedBy: worker, at: now)
+                                                   claimedBy: worker, events: &events, at: now)
                 case .fail(let job, let reason, let code):
-                    try failInTransaction(job: job, reason: reason, code: code, claimedBy: worker, at: now)
+                    try failInTransaction(job: job, reason: reason, code: code, claimedBy: worker, events: &events, at: now)
                     return nil
                 }
             }
+            try append(events, at: now)
+            return outcomes
         }
     }
 

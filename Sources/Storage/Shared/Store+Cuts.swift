@@ -141,6 +141,9 @@ extension SQLStore {
                 UPDATE jobs SET state = 'failed', reason = \(reason), reason_code = \(code), batch = NULL, updated_at = \(now: now)
                 WHERE id = \(id)
                 """)
+            let failed = NewEvent(job: id, kind: .failed, details: [
+                "stage": .string("cut"), "batch": .string(batch), "code": .string(code.rawValue), "reason": .string(reason),
+                "refunded_cents": .integer(refunded)])
             let remaining = try database.queryFirst("SELECT count(*) FROM jobs WHERE batch = \(batch)") { $0.int(0) } ?? 0
             if remaining == 0 {
                 try database.perform("UPDATE cut_slots SET batch = NULL WHERE batch = \(batch)")
@@ -148,6 +151,7 @@ extension SQLStore {
             } else {
                 try database.perform("UPDATE bundles SET letters = \(remaining) WHERE batch = \(batch)")
             }
+            try append([failed], at: now)
             return CutWithdrawal(refundedCents: refunded, remainingLetters: remaining)
         }
     }
@@ -165,6 +169,11 @@ extension SQLStore {
             try database.perform("""
                 UPDATE jobs SET state = 'bundled', updated_at = \(now: now) WHERE batch = \(batch) AND state = 'prepared'
                 """)
+            try append(summary.placements.map { letter in
+                NewEvent(job: letter.job, kind: .bundled, details: [
+                    "batch": .string(batch), "stream": .string(letter.stream), "sequence": .integer(Int64(letter.sequence)),
+                    "file": .string(letter.file), "first_page": .integer(Int64(letter.firstPage))])
+            }, at: now)
             return true
         }
     }

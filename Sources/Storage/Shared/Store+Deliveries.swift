@@ -53,9 +53,13 @@ extension SQLStore {
                     retry_at = NULL, claimed_by = NULL, claimed_until = NULL WHERE batch = \(batch)
                 """)
             try database.perform("UPDATE bundles SET state = 'delivered' WHERE batch = \(batch) AND state = 'cut'")
-            try database.perform("""
+            let delivered = try database.perform("""
                 UPDATE jobs SET state = 'delivered', updated_at = \(now: now) WHERE batch = \(batch) AND state = 'bundled'
                 """)
+            if delivered > 0 {
+                try appendForBatch(batch, state: .delivered, kind: .delivered,
+                                   details: ["batch": .string(batch), "destination": .string(destination)], at: now)
+            }
         }
     }
 

@@ -22,13 +22,19 @@ extension SQLStore {
     public func charge(job id: Int64, pages: Int, priceCents: Int64, placement: PrintPlacement?,
                        at now: Date) throws -> ChargeOutcome {
         try database.write {
-            try chargeInTransaction(job: id, pages: pages, priceCents: priceCents, placement: placement, claimedBy: nil, at: now)
+            var events: [NewEvent] = []
+            let outcome = try chargeInTransaction(job: id, pages: pages, priceCents: priceCents, placement: placement,
+                                                  claimedBy: nil, events: &events, at: now)
+            try append(events, at: now)
+            return outcome
         }
     }
 
     public func fail(job id: Int64, reason: String, code: FailureCode, at now: Date) throws {
         try database.write {
-            try failInTransaction(job: id, reason: reason, code: code, claimedBy: nil, at: now)
+            var events: [NewEvent] = []
+            try failInTransaction(job: id, reason: reason, code: code, claimedBy: nil, events: &events, at: now)
+            try append(events, at: now)
         }
     }
 
@@ -36,8 +42,9 @@ extension SQLStore {
     /// enough, the debit written and the job prepared, or the job left
     /// awaiting funds. `claimedBy`: a queued job only while that worker still
     /// holds it; a worker whose lease ran out and was taken over charges nothing.
+    /// What changed is added to `events`, for the caller to append last.
     func chargeInTransaction(job id: Int64, pages: Int, priceCents: Int64, placement: PrintPlacement?,
-                             claimedBy worker: String?, at now: Date) throws -> ChargeOutcome {
+                             claimedBy worker: String?, events: inout [NewEvent], at now: Date) throws -> ChargeOutcome {
         guard priceCents > 0 else { throw StoreError(.inconsistent, "job \(id) has no price (\(priceCents) cents)") }
         guard let (state, holder, account) = try database.queryFirst("""
             SELECT state, claimed_by, account FROM jobs WHERE id = \(id) \(.forUpdate)
@@ -68,19 +75,36 @@ extension SQLStore {
                 claimed_by = NULL, claimed_until = NULL, updated_at = \(now: now)
             WHERE id = \(id)
             """)
-        if let paid { return .prepared(balanceAfterCents: paid) }
-        return .awaitingFunds(balanceCents: try walletBalance(account))
+        var details: [String: LetterEvent.Value] = ["pages": .integer(Int64(pages)), "price_cents": .integer(priceCents)]
+        if let sheets = placement?.sheets { details["sheets"] = .integer(Int64(sheets)) }
+        if let paid {
+            details["balance_after_cents"] = .integer(paid)
+            events.append(NewEvent(job: id, kind: .prepared, details: details))
+            return .prepared(balanceAfterCents: paid)
+        }
+        let balance = try walletBalance(account)
+        // A letter still short at a later try has told its story already.
+        if state != .awaitingFunds {
+            details["balance_cents"] = .integer(balance)
+            events.append(NewEvent(job: id, kind: .awaitingFunds, details: details))
+        }
+        return .awaitingFunds(balanceCents: balance)
     }
 
     /// Fails a job in the transaction open. `claimedBy`: a queued job only
-    /// while that worker still holds it.
-    func failInTransaction(job id: Int64, reason: String, code: FailureCode, claimedBy worker: String?, at now: Date) throws {
-        try database.perform("""
+    /// while that worker still holds it. The failure is added to `events`.
+    func failInTransaction(job id: Int64, reason: String, code: FailureCode, claimedBy worker: String?,
+                           events: inout [NewEvent], at now: Date) throws {
+        let failed = try database.perform("""
             UPDATE jobs SET state = 'failed', reason = \(reason), reason_code = \(code), claimed_by = NULL, claimed_until = NULL,
                 updated_at = \(now: now)
             WHERE id = \(id) AND (state = 'awaiting_funds'
                                   OR (state = 'queued' AND (CAST(\(worker) AS TEXT) IS NULL OR claimed_by = \(worker))))
             """)
+        if failed == 1 {
+            events.append(NewEvent(job: id, kind: .failed, details: [
+                "stage": .string("preparation"), "code": .string(code.rawValue), "reason": .string(reason)]))
+        }
     }
 
     public func cancel(job id: Int64, at now: Date) throws -> CancelOutcome {
@@ -96,6 +120,7 @@ extension SQLStore {
                 UPDATE jobs SET state = 'cancelled', claimed_by = NULL, claimed_until = NULL, updated_at = \(now: now)
                 WHERE id = \(id)
                 """)
+            try append([NewEvent(job: id, kind: .cancelled, details: ["refunded_cents": .integer(refunded)])], at: now)
             return .cancelled(refundedCents: refunded)
         }
     }

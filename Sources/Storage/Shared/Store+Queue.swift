@@ -34,6 +34,7 @@ extension SQLStore {
                 ON CONFLICT (account, document_id) DO NOTHING
                 RETURNING \(.job)
                 """, { try Job.read($0) }) {
+                try append([submission.event(job: inserted.id)], at: now)
                 return EnqueueOutcome(job: inserted, created: true)
             }
             guard let (job, hash) = try database.queryFirst("""
@@ -54,6 +55,7 @@ extension SQLStore {
                 WHERE id = \(job.id)
                 RETURNING \(.job)
                 """) { try Job.read($0) }
+            try append([submission.event(job: job.id)], at: now)
             return EnqueueOutcome(job: replaced ?? job, created: true)
         }
     }
@@ -67,5 +69,14 @@ extension SQLStore {
             UNION SELECT claimed_by FROM bundles WHERE state = 'cutting' AND claimed_by IS NOT NULL
             \(submissions)
             """) { $0.text(0) }
+    }
+}
+
+extension Submission {
+    /// What queueing it tells: queued, or failed at intake with its code and reason.
+    func event(job: Int64) -> NewEvent {
+        guard let failure else { return NewEvent(job: job, kind: .queued) }
+        return NewEvent(job: job, kind: .failed, details: [
+            "stage": .string("intake"), "code": .string((failureCode ?? .unknown).rawValue), "reason": .string(failure)])
     }
 }

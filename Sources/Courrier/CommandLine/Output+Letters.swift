@@ -1,0 +1,145 @@
+import Foundation
+import Letters
+import Storage
+
+/// The answers of `letter`, `letters` and `events`.
+extension Output {
+    /// An event as `--json` answers carry it: the same fields as a line of `courrier events`.
+    struct EventAnswer: Encodable {
+        var id: Int64
+        var time: String
+        var job: Int64
+        var account: String
+        var document: String
+        var kind: String
+        var details: [String: DetailValue]
+
+        init(_ event: LetterEvent) {
+            id = event.id
+            time = event.time
+            job = event.job
+            account = event.account
+            document = event.document
+            kind = event.kind.rawValue
+            details = event.details.mapValues(DetailValue.init)
+        }
+    }
+
+    struct DetailValue: Encodable {
+        var value: LetterEvent.Value
+        init(_ value: LetterEvent.Value) { self.value = value }
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch value {
+            case .string(let text): try container.encode(text)
+            case .integer(let number): try container.encode(number)
+            }
+        }
+    }
+
+    private struct LetterAnswer: Encodable {
+        var job: Int64
+        var account: String
+        var document: String
+        var state: String
+        var pages: Int?
+        var sheets: Int?
+        var priceCents: Int64?
+        var bundle: String?
+        var file: String?
+        var firstPage: Int64?
+        var sequence: Int64?
+        var failureCode: String?
+        var failureReason: String?
+        var queuedAt: String
+        var events: [EventAnswer]
+    }
+
+    func letter(_ story: Stories.Story) -> VerbResult {
+        let job = story.job
+        let placement = story.placement?.details
+        let failure = story.failure?.details
+        let code = failure?["code"]?.description
+        let reason = failure?["reason"]?.description ?? job.reason
+        if json {
+            return VerbResult(text: encode(LetterAnswer(
+                job: job.id, account: job.account, document: job.documentID, state: job.state.rawValue, pages: job.pages,
+                sheets: job.sheets, priceCents: job.priceCents, bundle: job.batch ?? placement?["batch"]?.description,
+                file: placement?["file"]?.description, firstPage: placement?["first_page"]?.integer,
+                sequence: placement?["sequence"]?.integer, failureCode: code, failureReason: reason,
+                queuedAt: job.createdAt, events: story.events.map(EventAnswer.init))))
+        }
+        var lines = ["job \(job.id)  \(job.account)/\(job.documentID)  \(job.state.rawValue)"]
+        if let pages = job.pages, let price = job.priceCents {
+            let sheets = job.sheets.map { ", \($0) \($0 == 1 ? "sheet" : "sheets")" } ?? ""
+            lines.append("  \(pages) \(pages == 1 ? "page" : "pages")\(sheets), \(Self.euros(price))")
+        }
+        if let placement, let file = placement["file"], let page = placement["first_page"], let sequence = placement["sequence"] {
+            lines.append("  bundle \(placement["batch"]?.description ?? job.batch ?? "?"): \(file) from page \(page), letter \(sequence) in print order")
+        }
+        if job.state == .failed {
+            lines.append("  failed\(code.map { " (\($0))" } ?? ""): \(reason ?? "no reason kept")")
+        }
+        lines.append("")
+        let width = LetterEvent.Kind.allCases.map(\.rawValue.count).max() ?? 0
+        for event in story.events {
+            let details = event.details.sorted { $0.key < $1.key }
+                .map { "\($0.key)=\(LogValue.string($0.value.description).text)" }.joined(separator: " ")
+            let kind = event.kind.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
+            lines.append("  \(event.time)  \(kind)  \(details)".trimmingCharacters(in: .whitespaces))
+        }
+        return VerbResult(text: lines.joined(separator: "\n") + "\n")
+    }
+
+    private struct LetterRow: Encodable {
+        var job: Int64
+        var account: String
+        var document: String
+        var state: String
+        var pages: Int?
+        var priceCents: Int64?
+        var bundle: String?
+        var queuedAt: String
+        var updatedAt: String
+        var reason: String?
+    }
+
+    func letters(_ jobs: [Job]) -> VerbResult {
+        if json {
+            return VerbResult(text: encode(jobs.map {
+                LetterRow(job: $0.id, account: $0.account, document: $0.documentID, state: $0.state.rawValue, pages: $0.pages,
+                          priceCents: $0.priceCents, bundle: $0.batch, queuedAt: $0.createdAt, updatedAt: $0.updatedAt,
+                          reason: $0.reason)
+            }))
+        }
+        guard !jobs.isEmpty else { return VerbResult(text: "no letters\n") }
+        let rows = [["JOB", "ACCOUNT", "DOCUMENT", "STATE", "PAGES", "PRICE", "QUEUED", "BUNDLE"]] + jobs.map { job in
+            [String(job.id), Self.cell(job.account), Self.cell(job.documentID), job.state.rawValue, job.pages.map(String.init) ?? "-",
+             job.priceCents.map { Cents.decimalString($0) } ?? "-", job.createdAt, job.batch ?? "-"]
+        }
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let lines = rows.map { row in
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces)
+        }
+        return VerbResult(text: lines.joined(separator: "\n") + "\n")
+    }
+
+    /// A customer's text in a column: one line, and no wider than a column should be.
+    private static func cell(_ text: String) -> String {
+        let line = ControlCharacters.escaped(text)
+        return line.count > 40 ? String(line.prefix(39)) + "…" : line
+    }
+
+    /// One JSON object a line, whatever `--json` says: what a program reads.
+    func events(_ events: [LetterEvent]) -> VerbResult {
+        VerbResult(text: events.map { $0.json + "\n" }.joined())
+    }
+}
+
+extension LetterEvent.Value {
+    var integer: Int64? {
+        if case .integer(let number) = self { number } else { nil }
+    }
+}
