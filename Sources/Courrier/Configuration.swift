@@ -34,6 +34,12 @@ public struct Configuration: Sendable {
     /// The wait after a first failed delivery; it doubles with each further
     /// failure, up to an hour.
     public var deliveryRetry: TimeInterval = 60
+    /// Where every letter's events are posted, and the file holding the
+    /// secret they are signed with; nil: no webhook.
+    public var webhookURL: String?
+    public var webhookSecretFile: String?
+    /// How long the event at the head is tried again before it is abandoned.
+    public var webhookGiveUp: TimeInterval = 86_400
 
     /// How the print shop folds and inserts: its window envelope for folded
     /// letters (C5/6 or DL) and the most sheets one holds; thicker letters go
@@ -137,6 +143,7 @@ public struct Configuration: Sendable {
     public func validate() throws {
         _ = try loadTariff()
         _ = try deliverySettings()
+        _ = try webhookEndpoint()
         if let metricsPath {
             let folder = (metricsPath as NSString).deletingLastPathComponent
             guard access(folder.isEmpty ? "." : folder, W_OK) == 0 else {
@@ -200,6 +207,17 @@ public struct Configuration: Sendable {
                                         knownHosts: knownHosts, trigger: trigger, fileMode: dropMode)
         try settings.validate()
         return settings
+    }
+
+    /// The product's webhook, checked, its secret read; nil when there is none.
+    public func webhookEndpoint() throws -> WebhookEndpoint? {
+        guard let webhookURL else { return nil }
+        guard let webhookSecretFile else {
+            throw MailRoomError(.setting, subject: "COURRIER_WEBHOOK_SECRET_FILE",
+                                "COURRIER_WEBHOOK_URL is set but COURRIER_WEBHOOK_SECRET_FILE is not: every event is signed, "
+                                + "and the product checks the signature with the same secret")
+        }
+        return try WebhookEndpoint(url: webhookURL, secretFile: webhookSecretFile)
     }
 
     /// `HOST:PID`: which machine and process holds a claim, so that a process

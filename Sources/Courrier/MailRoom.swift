@@ -136,12 +136,32 @@ public final class MailRoom {
         return try handingOver.deliver(with: settings, ignoringBackoff: ignoringBackoff)
     }
 
+    /// The product's webhook sender on `store` (a connection of the thread
+    /// that sends), or nil when no webhook is set.
+    func notifying(on store: WebhookStore) throws -> Notifying? {
+        guard let endpoint = try configuration.webhookEndpoint() else { return nil }
+        return Notifying(store: store, endpoint: endpoint, claimant: claimant, giveUp: configuration.webhookGiveUp,
+                         log: log, clock: clock)
+    }
+
+    /// Posts the events the product's webhook has not taken yet, after the
+    /// mail's own work: a receiver that fails is logged and tried again at
+    /// the next run, and fails nothing of the run.
+    func notifyProduct() {
+        do {
+            _ = try notifying(on: store)?.sendPending()
+        } catch {
+            log.error("webhook.error", ["reason": .string(String(describing: error))])
+        }
+    }
+
     /// Cuts now, whatever the schedule, then hands the bundles over: `courrier cut`.
     public func cutAndDeliver() throws -> RunReport {
         let settings = try configuration.deliverySettings()
         try claims.releaseGone()
         let round = try cutting.round(slot: nil)
         let delivery = try settings.map { try handingOver.deliver(with: $0, ignoringBackoff: false) }
+        notifyProduct()
         try metrics.write()
         return RunReport(prepare: Preparing.Report(), bundles: round.bundles, delivery: delivery, waitedFor: round.busyWith)
     }
@@ -161,6 +181,7 @@ public final class MailRoom {
         }
         let bundles = round.bundles
         let delivery = try settings.map { try handingOver.deliver(with: $0, ignoringBackoff: false) }
+        notifyProduct()
         try metrics.write()
         log.info("run.finished", ["prepared": .int(prepare.prepared), "failed": .int(prepare.failed),
                                   "awaiting_funds": .int(prepare.awaitingFunds), "bundles": .int(bundles.count),

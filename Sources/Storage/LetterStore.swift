@@ -9,7 +9,7 @@ import Letters
 ///
 /// A step holds only the part it uses: `QueueStore` for intake,
 /// `PreparationStore`, `CutStore`, `DeliveryStore`; a connection is all of them.
-public protocol LetterStore: QueueStore, PreparationStore, CutStore, DeliveryStore, RecordStore {
+public protocol LetterStore: QueueStore, PreparationStore, CutStore, DeliveryStore, RecordStore, WebhookStore {
     func close()
 }
 
@@ -227,4 +227,29 @@ public protocol EventStore: AnyObject {
     /// The id of the newest event, 0 when there is none: where a reader of
     /// new events only starts.
     func latestEventID() throws -> Int64
+}
+
+/// The product's webhook: how far each endpoint has been sent the events.
+/// One worker at a time sends to an endpoint, holding its claim.
+public protocol WebhookStore: EventStore {
+    /// Takes `endpoint` for `worker` for `lease` seconds, unless another
+    /// live worker holds it or its retry time has not come. An endpoint seen
+    /// for the first time starts with the events from `since` on.
+    func claimWebhook(endpoint: String, worker: String, lease: TimeInterval, since: Date, at now: Date) throws -> WebhookCursor?
+
+    /// The receiver acknowledged every event through `event`: the next one
+    /// is sent next, and the claim is extended. False when `worker` no longer holds it.
+    func recordWebhookSent(endpoint: String, through event: Int64, worker: String, lease: TimeInterval, at now: Date) throws -> Bool
+
+    /// The event at the head failed: counted, with its reason, not tried
+    /// again for `wait` seconds; the claim is given back.
+    func recordWebhookFailure(endpoint: String, worker: String, reason: String, retryAfter wait: TimeInterval, at now: Date) throws
+
+    /// Gives up the `count` events at the head, through `event`, which waited for as long as they may: the next one is sent.
+    func abandonWebhookEvents(endpoint: String, through event: Int64, count: Int, worker: String, at now: Date) throws -> Bool
+
+    func releaseWebhook(endpoint: String, worker: String) throws
+
+    /// Each endpoint's progress and trouble, for the status and the metrics.
+    func webhookStates() throws -> [WebhookState]
 }

@@ -135,6 +135,11 @@ public struct StoreMetrics: Sendable, Equatable {
     public var failedDeliveryAttempts = 0
     public var undelivered = 0
     public var lastDeliveredAt: String?
+    /// The product's webhook, over its endpoints: events given up on, events
+    /// not yet acknowledged, and since when the event at a head has failed.
+    public var webhookAbandoned = 0
+    public var webhookWaiting: Int64 = 0
+    public var webhookFailingSince: String?
 
     public init() {}
 }
@@ -182,4 +187,27 @@ public struct BundledLetter: Sendable, Equatable {
         self.file = file
         self.firstPage = firstPage
     }
+}
+
+/// Where a worker holding an endpoint starts: after `sentThrough`.
+public struct WebhookCursor: Sendable, Equatable {
+    public var endpoint: String
+    public var sentThrough: Int64
+    /// Failed tries of the event after `sentThrough`, and since when it fails.
+    public var attempts: Int
+    public var failingSince: Date?
+}
+
+/// An endpoint's progress, as the status and the metrics show it.
+public struct WebhookState: Sendable, Equatable {
+    public var endpoint: String
+    public var sentThrough: Int64
+    /// Events not yet acknowledged.
+    public var waiting: Int64
+    public var attempts: Int
+    public var failingSince: String?
+    public var lastError: String?
+    /// Events given up on after failing for as long as they may.
+    public var abandoned: Int
+    public var retryAt: String?
 }

@@ -22,7 +22,13 @@ import Storage
                                     environment: environment, in: folder.url)
         #expect(try JSONSerialization.jsonObject(with: Data(quote.output.utf8)) as? NSDictionary
                 == ["account": "acme", "pages": 2, "sheets": 2, "envelope": "C5/6", "price_cents": 155,
-                    "balance_cents": 2000, "balance_after_cents": 1845])
+                    "balance_cents": 2000, "balance_after_cents": 1845,
+                    "includes": ["stamp": "BE", "envelope": "C5/6", "sheets": 2, "color": true, "duplex": false]])
+        // A person is told the same: what the 1.55 EUR pays for.
+        let told = try runCourrier(["quote", documents.appendingPathComponent("acme-invoice-fr.json").path],
+                                   environment: environment, in: folder.url)
+        #expect(told.output.contains("Includes:       stamp to BE, C5/6 window envelope, 2 sheets of paper, colour print on one side"),
+                "\(told.output)")
 
         let enqueue = try runCourrier(["enqueue", documents.appendingPathComponent("acme-invoice-fr.json").path,
                                        documents.appendingPathComponent("acme-entretien-fr.json").path, "--json"],

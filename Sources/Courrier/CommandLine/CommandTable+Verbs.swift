@@ -14,14 +14,14 @@ extension CommandTable {
             return .mailRoom { room, output in output.enqueue(try room.queueing.enqueue(files: files)) }
         },
         Verb(name: "run", arguments: "", summary: "prepare what is queued, cut a bundle, deliver it",
-             groups: [.printShop, .bundle, .delivery, .intake, .metrics],
+             groups: [.printShop, .bundle, .delivery, .webhook, .intake, .metrics],
              example: "courrier run --deliver sftp://courrier@print.example/in") { call throws(Arguments.UsageError) in
             _ = try call.expectWords()
             return .mailRoom(readOnly: false, progress: true) { room, output in output.run(try room.run()) }
         },
         Verb(name: "worker", arguments: "",
              summary: "prepare letters as they arrive, cut on the schedule, deliver after each cut; until SIGTERM",
-             groups: [.printShop, .bundle, .delivery, .schedule, .intake, .metrics],
+             groups: [.printShop, .bundle, .delivery, .webhook, .schedule, .intake, .metrics],
              example: "courrier worker --cut-at 10:00,16:00") { call throws(Arguments.UsageError) in
             _ = try call.expectWords()
             return .mailRoom { room, _ in

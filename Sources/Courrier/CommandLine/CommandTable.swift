@@ -39,6 +39,8 @@ enum CommandTable {
         case bundle
         /// The hand-over to the print shop.
         case delivery
+        /// The product's webhook: every letter's events, posted.
+        case webhook
         /// The worker's schedule and stop.
         case schedule
         /// Reading customers' files in isolation.
@@ -175,6 +177,18 @@ enum CommandTable {
                 help: "wait after a failed delivery, doubled each time up to an hour (default 60s)", group: .delivery,
                 read: { c, v, name in c.deliveryRetry = try Duration.parse(v, name: name, minimum: 0) },
                 show: { Duration.describe($0.deliveryRetry) }),
+        Setting(key: "COURRIER_WEBHOOK_URL", option: "webhook-url", value: "URL",
+                help: "post every letter's events there, signed: https://, or http:// to this machine only", group: .webhook,
+                read: { c, v, _ in c.webhookURL = v },
+                show: { $0.webhookURL ?? "" }),
+        Setting(key: "COURRIER_WEBHOOK_SECRET_FILE", option: "webhook-secret-file", value: "FILE",
+                help: "the secret the events are signed with (HMAC-SHA256), mode 600", group: .webhook,
+                read: { c, v, _ in c.webhookSecretFile = v },
+                show: { $0.webhookSecretFile ?? "" }),
+        Setting(key: "COURRIER_WEBHOOK_GIVE_UP", option: "webhook-give-up", value: "DURATION",
+                help: "how long an event is tried again before it is abandoned (default 1d)", group: .webhook,
+                read: { c, v, name in c.webhookGiveUp = try Duration.parse(v, name: name, minimum: 1) },
+                show: { Duration.describe($0.webhookGiveUp) }),
         Setting(key: "COURRIER_STORE_RETRY", option: "store-retry", value: "DURATION",
                 help: "how long a store transaction is tried again when the database is busy or away (default 60s)",
                 group: .schedule,

@@ -231,15 +231,28 @@ struct Output {
             var priceCents: Int64
             var balanceCents: Int64
             var balanceAfterCents: Int64
+            var includes: Includes
+        }
+        struct Includes: Encodable {
+            var stamp: String
+            var envelope: String
+            var sheets: Int
+            var color: Bool
+            var duplex: Bool
         }
         if json {
+            let includes = quote.includes
             return VerbResult(text: encode(Answer(account: quote.account, pages: quote.pages, sheets: quote.sheets,
                                                   envelope: quote.envelope, priceCents: quote.priceCents,
-                                                  balanceCents: quote.balanceCents, balanceAfterCents: quote.balanceAfterCents)))
+                                                  balanceCents: quote.balanceCents, balanceAfterCents: quote.balanceAfterCents,
+                                                  includes: Includes(stamp: includes.stamp, envelope: includes.envelope,
+                                                                     sheets: includes.sheets, color: includes.color,
+                                                                     duplex: includes.duplex))))
         }
         var text = """
             Pages:          \(quote.pages) on \(quote.sheets) sheet\(quote.sheets == 1 ? "" : "s"), \(quote.envelope) envelope
             Price:          \(Self.euros(quote.priceCents))
+            Includes:       \(quote.includes.description)
             Balance:        \(Self.euros(quote.balanceCents)) (\(quote.account))
             Balance after:  \(Self.euros(quote.balanceAfterCents))
 

@@ -15,6 +15,26 @@ public final class Quoting {
         public var priceCents: Int64
         public var balanceCents: Int64
         public var balanceAfterCents: Int64
+        /// What the price pays for, as the product's window says it.
+        public var includes: Includes
+    }
+
+    /// What a letter's price pays for: the stamp to its country, the window
+    /// envelope, the sheets of paper, and their print.
+    public struct Includes: Sendable, Equatable {
+        /// The recipient's country, whose postage the stamp pays.
+        public var stamp: String
+        public var envelope: String
+        public var sheets: Int
+        public var color: Bool
+        public var duplex: Bool
+
+        /// "stamp to BE, C5/6 window envelope, 2 sheets of paper, colour print on one side"
+        public var description: String {
+            let envelope = envelope == "C4" ? "C4 envelope (flat)" : "\(envelope) window envelope"
+            return "stamp to \(stamp), \(envelope), \(sheets) sheet\(sheets == 1 ? "" : "s") of paper, "
+                + "\(color ? "colour" : "black and white") print on \(duplex ? "both sides" : "one side")"
+        }
     }
 
     private let store: AccountStore & WalletStore
@@ -51,7 +71,10 @@ public final class Quoting {
         let balance = try store.balance(account: letter.document.account)
         return Quote(account: letter.document.account, pages: price.pages, sheets: price.placement.sheets,
                      envelope: price.placement.stream.envelope.rawValue, priceCents: price.priceCents, balanceCents: balance,
-                     balanceAfterCents: balance - price.priceCents)
+                     balanceAfterCents: balance - price.priceCents,
+                     includes: Includes(stamp: letter.document.recipient.country, envelope: price.placement.stream.envelope.rawValue,
+                                        sheets: price.placement.sheets, color: price.placement.stream.color,
+                                        duplex: price.placement.stream.duplex))
     }
 
     /// The document with what it leaves to its account filled in: the envelope window.

@@ -65,6 +65,12 @@ enum MetricsText {
             metric("last_delivery_timestamp_seconds", "gauge", "When a bundle was last delivered, in Unix time.",
                    [("", seconds(time))])
         }
+        metric("webhook_events_abandoned_total", "counter",
+               "Events the product's webhook never took, given up after COURRIER_WEBHOOK_GIVE_UP.", one(metrics.webhookAbandoned))
+        metric("webhook_events_waiting", "gauge", "Events the product's webhook has not taken yet.", one(metrics.webhookWaiting))
+        let failing = metrics.webhookFailingSince.flatMap(UTCTimestamp.date).map { max(0, now.timeIntervalSince($0)) } ?? 0
+        metric("webhook_failing_seconds", "gauge", "How long the product's webhook has failed to take the next event; 0 when it takes them.",
+               [("", String(Int64(failing)))])
         if let scheduledCut {
             metric("scheduled_cut_timestamp_seconds", "gauge",
                    "The next scheduled cut the store has not answered for, in Unix time: in the past, it is late.",

@@ -35,6 +35,8 @@ public final class Worker {
     /// stay in the outbox.
     private var delivery: DeliverySettings?
     private var readDelivery = false
+    /// Sends events to the product's webhook beside the rounds; nil when none is set.
+    private let notifying: NotifyingThread?
 
     public init(mailRoom: MailRoom) {
         claims = mailRoom.claims
@@ -48,6 +50,14 @@ public final class Worker {
         log = mailRoom.log
         clock = mailRoom.clock
         stop = StopRequest(grace: configuration.grace, clock: clock)
+        notifying = configuration.webhookURL == nil ? nil : NotifyingThread(stop: stop, log: log) { [configuration] in
+            let store = try StoreLocation.open(configuration.database)
+            guard let sender = try mailRoom.notifying(on: store) else {
+                store.close()
+                return nil
+            }
+            return (sender, store)
+        }
     }
 
     /// Runs until stopped. Returns normally after a stop: the letter in hand
@@ -58,6 +68,11 @@ public final class Worker {
         try configuration.validate()
         let signals = stop.watchSignals { [log] signal in log.info("worker.stopping", ["signal": .string(signal)]) }
         defer { signals.forEach { $0.cancel() } }
+        notifying?.start()
+        defer {
+            stop.request()
+            notifying?.join()
+        }
         let schedule = configuration.schedule
         log.info("worker.started", [
             "poll_seconds": .string(String(format: "%g", configuration.pollInterval)),

@@ -25,7 +25,24 @@ enum PostgresSchema {
         );
         """
 
-    static let migrations = [queueLedgerAndCuts, productInterface, checkedLetters, events]
+    static let migrations = [queueLedgerAndCuts, productInterface, checkedLetters, events, webhooks]
+
+    /// How far each webhook endpoint has been sent the events, and its
+    /// trouble: the event at its head is retried until it is acknowledged
+    /// or abandoned. A claim lets one worker at a time send to an endpoint.
+    private static let webhooks = """
+        CREATE TABLE courrier.webhooks (
+            endpoint text PRIMARY KEY,
+            sent_through bigint NOT NULL,
+            attempts integer NOT NULL DEFAULT 0,
+            failing_since timestamptz,
+            retry_at timestamptz,
+            last_error text,
+            abandoned integer NOT NULL DEFAULT 0,
+            claimed_by text,
+            claimed_until timestamptz
+        );
+        """
 
     /// The key of the advisory lock a transaction takes to append events:
     /// ids are handed out in commit order, so that a reader that has seen

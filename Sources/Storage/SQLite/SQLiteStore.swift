@@ -90,7 +90,7 @@ public final class SQLiteStore: SQLStore {
 
     /// Each version's changes, in order: a store of version N gets the ones after N.
     private static let migrations = [queueAndLedger, deliveries, logosAndAccounts, printStreams, schedule, attempts,
-                                     rebuilds, oneWayToWriteTimes, checkedLetters, events]
+                                     rebuilds, oneWayToWriteTimes, checkedLetters, events, webhooks]
 
     /// The end of a lease of `seconds` from `now`, as every time is written.
     static func until(_ now: Date, _ seconds: TimeInterval) -> SQLiteValue {
@@ -283,6 +283,23 @@ public final class SQLiteStore: SQLStore {
             BEGIN SELECT RAISE(ABORT, 'events are never rewritten; purge only takes personal data out of their details'); END;
         CREATE TRIGGER events_never_deleted BEFORE DELETE ON events
             BEGIN SELECT RAISE(ABORT, 'events are never deleted'); END;
+        """
+
+    /// How far each webhook endpoint has been sent the events, and its
+    /// trouble: the event at its head is retried until it is acknowledged
+    /// or abandoned. A claim lets one worker at a time send to an endpoint.
+    private static let webhooks = """
+        CREATE TABLE webhooks (
+            endpoint TEXT PRIMARY KEY,
+            sent_through INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            failing_since TEXT,
+            retry_at TEXT,
+            last_error TEXT,
+            abandoned INTEGER NOT NULL DEFAULT 0,
+            claimed_by TEXT,
+            claimed_until TEXT
+        );
         """
 
     /// Events are appended in commit order already: SQLite has one writer at a time.

@@ -87,6 +87,7 @@ extension SQLStore {
                     UPDATE jobs SET claimed_by = NULL, claimed_until = NULL WHERE state = 'queued' AND claimed_by = \(worker)
                     """)
                 try database.perform("UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = \(worker)")
+                try database.perform("UPDATE webhooks SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = \(worker)")
                 try database.perform("""
                     UPDATE bundles SET claimed_by = NULL, claimed_until = NULL, claimed_at = NULL
                     WHERE state = 'cutting' AND claimed_by = \(worker)

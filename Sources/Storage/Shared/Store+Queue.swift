@@ -66,6 +66,7 @@ extension SQLStore {
         return try database.query("""
             SELECT claimed_by FROM jobs WHERE state = 'queued' AND claimed_by IS NOT NULL
             UNION SELECT claimed_by FROM deliveries WHERE claimed_by IS NOT NULL
+            UNION SELECT claimed_by FROM webhooks WHERE claimed_by IS NOT NULL
             UNION SELECT claimed_by FROM bundles WHERE state = 'cutting' AND claimed_by IS NOT NULL
             \(submissions)
             """) { $0.text(0) }

@@ -52,6 +52,10 @@ extension SQLStore {
                 metrics.lastDeliveredAt = row.optionalText(2)
             }
         metrics.undelivered = try database.queryFirst("SELECT count(*) FROM bundles WHERE state = 'cut'") { $0.int(0) } ?? 0
+        let webhooks = try webhookStates()
+        metrics.webhookAbandoned = webhooks.map(\.abandoned).reduce(0, +)
+        metrics.webhookWaiting = webhooks.map(\.waiting).reduce(0, +)
+        metrics.webhookFailingSince = webhooks.compactMap(\.failingSince).min()
         return metrics
     }
 

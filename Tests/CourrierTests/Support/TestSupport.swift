@@ -75,12 +75,13 @@ final class TestMailRoom {
     /// The store's path or URL.
     let database: String
 
-    init(folder: TemporaryFolder? = nil, backend: Backend = .sqlite,
+    /// `database`: a store another mail room of the test already uses.
+    init(folder: TemporaryFolder? = nil, backend: Backend = .sqlite, database: String? = nil,
          configure: (inout Configuration) -> Void = { _ in }) throws {
         let folder = try folder ?? TemporaryFolder()
         self.folder = folder
-        database = try backend.makeLocation(in: folder)
-        var configuration = Configuration(database: database, outbox: folder.path("outbox"))
+        self.database = try database ?? backend.makeLocation(in: folder)
+        var configuration = Configuration(database: self.database, outbox: folder.path("outbox"))
         configure(&configuration)
         let lines = logLines
         mailRoom = try MailRoom.open(configuration, log: EventLog(minimumLevel: .debug) { lines.append($0) })
