@@ -147,11 +147,13 @@ public final class MailRoom {
     /// Posts the events the product's webhook has not taken yet, after the
     /// mail's own work: a receiver that fails is logged and tried again at
     /// the next run, and fails nothing of the run.
-    func notifyProduct() {
+    @discardableResult
+    public func notifyProduct() -> Notifying.Report? {
         do {
-            _ = try notifying(on: store)?.sendPending()
+            return try notifying(on: store)?.sendPending()
         } catch {
             log.error("webhook.error", ["reason": .string(String(describing: error))])
+            return nil
         }
     }
 

@@ -26,6 +26,9 @@ import Storage
 //                 once, on SQLite and on a fresh database of the PostgreSQL
 //                 server at URL; and how long an idle `courrier worker` takes
 //                 to prepare a letter queued by another process
+//   webhook N URL SECRET_FILE  (`courrier-benchmark webhook 2000
+//                 http://127.0.0.1:8099/ var/secret`) N events posted, one a
+//                 request, signed, to the receiver at URL: events per second
 //   shapes FIXTURES (`courrier-benchmark shapes Fixtures/documents`) each
 //                 hostile shape a customer can send (mark floods, endless
 //                 words, image terms, slow files, 300 VAT rates) among 50 good
@@ -40,6 +43,11 @@ if arguments.count > 1 && arguments[1] == "upload" {
     let source = arguments.count > 2 ? arguments[2] : "100"
     let runs = arguments.count > 3 ? Int(arguments[3]) ?? 5 : 5
     try benchmarkUpload(source: source, runs: runs)
+    exit(0)
+}
+if arguments.count > 3 && arguments[1] == "webhook" {
+    try benchmarkWebhook(fixtures: URL(fileURLWithPath: "Fixtures/documents"), events: Int(arguments[2]) ?? 2000,
+                         url: arguments[3], secretFile: arguments.count > 4 ? arguments[4] : nil)
     exit(0)
 }
 if arguments.count > 2 && arguments[1] == "corpus" {

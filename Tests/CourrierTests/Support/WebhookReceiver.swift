@@ -65,14 +65,16 @@ final class WebhookReceiver: @unchecked Sendable {
         return port
     }
 
+    /// Stops listening, once: a descriptor closed twice could be another test's file by then.
+    /// Connections are shut down and closed under the lock, for the same reason.
     func stop() {
-        let open = lock.withLock { () -> [Int32] in
+        lock.withLock {
+            guard !stopped else { return }
             stopped = true
-            return connections
+            shutdown(listener, Int32(SHUT_RDWR))
+            close(listener)
+            for connection in connections { shutdown(connection, Int32(SHUT_RDWR)) }
         }
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-        for connection in open { shutdown(connection, Int32(SHUT_RDWR)) }
     }
 
     deinit { stop() }
@@ -98,7 +100,12 @@ final class WebhookReceiver: @unchecked Sendable {
 
     /// Requests one after another on a connection kept alive, until the client closes it.
     private func serve(_ connection: Int32) {
-        defer { close(connection) }
+        defer {
+            lock.withLock {
+                connections.removeAll { $0 == connection }
+                close(connection)
+            }
+        }
         var buffer: [UInt8] = []
         while true {
             guard let headerEnd = readUntilHeaders(connection, &buffer) else { return }
