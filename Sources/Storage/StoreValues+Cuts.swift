@@ -163,6 +163,8 @@ public struct StatusReport: Sendable {
     public var bundles: [Bundle]
     /// Bundles not yet delivered, with their last error.
     public var deliveries: [PendingDelivery]
+    /// The product's webhook endpoints: how far each has got, and its trouble.
+    public var webhooks: [WebhookState] = []
 }
 
 /// A timestamp as the store writes it: ISO 8601 in UTC, to the second.

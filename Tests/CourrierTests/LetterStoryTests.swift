@@ -118,6 +118,33 @@ import Letters
     }
 
     @Test(arguments: Backend.allCases)
+    func courrierLettersListsWhatItIsAskedFor(backend: Backend) throws {
+        let letters = try FiveLetters(backend: backend)
+        func list(_ arguments: [String]) throws -> String {
+            let output = Captured()
+            let status = CourrierCommand(arguments: ["letters"] + arguments, environment: ["COURRIER_DATABASE": letters.room.database],
+                                         standardOutput: { output.append($0) }, standardError: { _ in }).run()
+            #expect(status == 0)
+            return output.text
+        }
+        let failed = try #require(try JSONSerialization.jsonObject(
+            with: Data(try list(["--account", "acme", "--state", "failed", "--json"]).utf8)) as? [[String: Any]])
+        #expect(Set(failed.compactMap { $0["document"] as? String }) == ["INV-WRONG-REFERENCE", "INV-JAPAN"])
+        let all = try list(["--since", "1h"]).split(separator: "\n")
+        #expect(all.count == 6 && all[0].hasPrefix("JOB"), "\(all)")
+        // Newest first, one a line, each state under the STATE heading.
+        #expect(all[1].hasPrefix(String(letters.jobs["funds"] ?? 0)))
+        let column = try #require(all[0].range(of: "STATE")).lowerBound.utf16Offset(in: all[0])
+        for row in all.dropFirst() {
+            let state = row.dropFirst(column).prefix { $0 != " " }
+            #expect(JobState(rawValue: String(state)) != nil, "\(row)")
+        }
+        #expect(try list(["--since", "2099-01-01"]) == "no letters\n")
+        let bundled = try list(["--bundle", try #require(try letters.room.store.job(letters.jobs["delivered"] ?? 0)?.batch), "--limit", "1"])
+        #expect(bundled.split(separator: "\n").count == 2)
+    }
+
+    @Test(arguments: Backend.allCases)
     func purgeKeepsTheStoryAndDropsWhatTheCustomerWrote(backend: Backend) throws {
         let letters = try FiveLetters(backend: backend)
         let before = try letters.events("preparation")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Courrier
+import Delivery
 import Letters
 import Storage
 
@@ -48,6 +49,38 @@ import Storage
         return events
     }
 
+    /// Events name customers and amounts: they cross a network only over TLS.
+    @Test(arguments: [
+        ("https://app.example.be/hooks/courrier", nil),
+        ("http://127.0.0.1:8080/hooks", nil),
+        ("http://localhost/hooks", nil),
+        ("http://app.example.be/hooks", "events go over https://, or over http:// to this machine only"),
+        ("https://user:secret@app.example.be/hooks", "holds a user or password"),
+        ("ftp://app.example.be/hooks", "has the scheme ftp://"),
+        ("app.example.be/hooks", "is not an http:// or https:// URL"),
+    ] as [(String, String?)])
+    func aWebhookCrossesANetworkOnlyOverTLS(url: String, refusal: String?) throws {
+        if let refusal {
+            let error = #expect(throws: DeliveryError.self) { try WebhookEndpoint(url: url, secret: Self.secret) }
+            #expect(error?.message.contains(refusal) == true, "\(String(describing: error))")
+        } else {
+            #expect(try WebhookEndpoint(url: url, secret: Self.secret).url == url)
+        }
+    }
+
+    @Test func aSecretOthersCanReadIsRefused() throws {
+        let folder = try TemporaryFolder()
+        let file = folder.path("webhook.secret")
+        try Data(Self.secret).write(to: URL(fileURLWithPath: file))
+        chmod(file, 0o644)
+        let error = #expect(throws: DeliveryError.self) {
+            try WebhookEndpoint(url: "https://app.example.be/hooks", secretFile: file)
+        }
+        #expect(error?.message.contains("can be read by others") == true, "\(String(describing: error))")
+        chmod(file, 0o600)
+        #expect(try WebhookEndpoint(url: "https://app.example.be/hooks", secretFile: file).secret == Self.secret)
+    }
+
     @Test func everyEventArrivesSignedAndInOrderThroughTheReceiversFailures() throws {
         let folder = try TemporaryFolder()
         let receiver = try WebhookReceiver(secret: Self.secret) { request in request < 2 ? 500 : 200 }
@@ -90,6 +123,11 @@ import Storage
         #expect(room.logLines.text.contains("webhook.failed"))
         let state = try #require(try room.store.webhookStates().first)
         #expect(state.attempts == 1 && state.lastError?.contains("failed") == true, "\(state)")
+        // Operations see it in the status.
+        let status = try room.mailRoom.records.status()
+        let shown = Output(json: false).status(status.report, metrics: status.metrics, nextCut: nil, now: Date()).text
+        #expect(shown.contains("Webhooks\n  http://127.0.0.1:\(port)/courrier/events  sent through event 0, \(state.waiting) events waiting; failing since"),
+                "\(shown)")
 
         let receiver = try WebhookReceiver(secret: Self.secret, port: port)
         defer { receiver.stop() }

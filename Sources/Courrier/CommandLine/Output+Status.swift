@@ -28,6 +28,11 @@ extension Output {
             var failures: [Failure]; var bundles: [Bundle]; var lastCut: LastCut?; var deliveries: [Delivery]
             var deliveredBundles: Int; var failedDeliveryAttempts: Int; var lastDeliveryAt: String?
             var nextScheduledCut: String?
+            var webhooks: [Webhook]
+        }
+        struct Webhook: Encodable {
+            var url: String; var sentThrough: Int64; var waiting: Int64; var attempts: Int; var failingSince: String?
+            var lastError: String?; var abandoned: Int; var retryAt: String?
         }
         let counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, report.jobs[$0] ?? 0) })
         if json {
@@ -53,7 +58,12 @@ extension Output {
                              retryAt: $0.retryAt.map(storeTimestamp), destination: $0.destination)
                 },
                 deliveredBundles: metrics.deliveries, failedDeliveryAttempts: metrics.failedDeliveryAttempts,
-                lastDeliveryAt: metrics.lastDeliveredAt, nextScheduledCut: nextCut.map { UTCTimestamp.string($0) })))
+                lastDeliveryAt: metrics.lastDeliveredAt, nextScheduledCut: nextCut.map { UTCTimestamp.string($0) },
+                webhooks: report.webhooks.map {
+                    Webhook(url: WebhookPoster.display($0.endpoint), sentThrough: $0.sentThrough, waiting: $0.waiting,
+                            attempts: $0.attempts, failingSince: $0.failingSince, lastError: $0.lastError,
+                            abandoned: $0.abandoned, retryAt: $0.retryAt)
+                })))
         }
         var lines = ["Jobs"]
         for state in JobState.allCases {
@@ -103,6 +113,18 @@ extension Output {
                 }
                 lines.append("  \(delivery.batch)  failed  attempt \(delivery.attempts) at \(delivery.lastAttemptAt ?? "?")"
                              + ", next after \(delivery.retryAt.map(storeTimestamp) ?? "now"): \(error)")
+            }
+        }
+        if !report.webhooks.isEmpty {
+            lines.append("Webhooks")
+            for webhook in report.webhooks {
+                var line = "  \(WebhookPoster.display(webhook.endpoint))  sent through event \(webhook.sentThrough), "
+                    + "\(Self.count(Int(webhook.waiting), "event")) waiting"
+                if webhook.abandoned > 0 { line += ", \(webhook.abandoned) abandoned" }
+                if let error = webhook.lastError, let since = webhook.failingSince {
+                    line += "; failing since \(since), \(Self.count(webhook.attempts, "attempt")), next after \(webhook.retryAt ?? "now"): \(error)"
+                }
+                lines.append(line)
             }
         }
         return VerbResult(text: lines.joined(separator: "\n") + "\n")

@@ -59,8 +59,10 @@ public final class WebhookPoster {
     public func post(_ body: String, eventID: Int64, at time: Date) throws(DeliveryError) -> Answer {
         guard let handle else { throw DeliveryError(.configuration, "the webhook poster was closed") }
         let timestamp = Int64(time.timeIntervalSince1970)
+        // "Expect:" empty: no 100-continue round trip (a second's wait with a receiver that does not answer it).
         let headers = ["Content-Type: application/json", "Courrier-Event: \(eventID)", "Courrier-Timestamp: \(timestamp)",
-                       "Courrier-Signature: \(Self.signature(secret: endpoint.secret, timestamp: timestamp, body: body))"]
+                       "Courrier-Signature: \(Self.signature(secret: endpoint.secret, timestamp: timestamp, body: body))",
+                       "Expect:"]
         var list: UnsafeMutablePointer<curl_slist>?
         for header in headers { list = curl_slist_append(list, header) }
         defer { curl_slist_free_all(list) }

@@ -72,6 +72,7 @@ extension SQLStore {
                                     path: row.optionalText(5), createdAt: row.text(6),
                                     rebuilt: row.int(7), lastRebuiltAt: row.optionalText(8))
             }
-        return StatusReport(jobs: try jobCounts(), failures: failures, bundles: bundles, deliveries: try undeliveredBundles())
+        return StatusReport(jobs: try jobCounts(), failures: failures, bundles: bundles, deliveries: try undeliveredBundles(),
+                            webhooks: try webhookStates())
     }
 }
