@@ -129,7 +129,7 @@ import Rendering
         let environment = ["COURRIER_DATABASE": folder.path("courrier.sqlite"), "COURRIER_OUTBOX": folder.path("outbox"),
                            "COURRIER_OPEN_TIMEOUT": "3s", "COURRIER_POLL": "0.2s", "COURRIER_GRACE": "5s"]
         try runCourrier(["wallet", "credit", "acme", "500.00", "--reference", "TOPUP-1"], environment: environment, in: folder.url)
-        let worker = try WorkerProcess(environment: environment, in: folder.url)
+        let worker = try CourrierProcess(environment: environment, in: folder.url)
         let enqueue = try runCourrier(["enqueue", "--json"] + files, environment: environment, in: folder.url)
         let queued = try #require(try JSONSerialization.jsonObject(with: Data(enqueue.output.utf8)) as? [[String: Any]])
         #expect(queued.count == names.count)

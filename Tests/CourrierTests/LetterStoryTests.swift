@@ -180,70 +180,22 @@ import Letters
                            "COURRIER_DELIVER": "file://\(drop.path)", "COURRIER_POLL": "200ms", "COURRIER_LOG_LEVEL": "error"]
         #expect(try runCourrier(["wallet", "credit", "acme", "10.00", "--reference", "top-up"], environment: environment,
                                 in: folder.url).status == 0)
-        let follow = try FollowProcess(environment: environment, in: folder.url)
-        let worker = try WorkerProcess(environment: environment, in: folder.url)
+        let follow = try CourrierProcess(["events", "--follow"], environment: environment, in: folder.url)
+        let worker = try CourrierProcess(environment: environment, in: folder.url)
         defer { _ = worker.terminate(within: 10) }
         #expect(try runCourrier(["enqueue", Paths.document("acme-invoice-fr.json").path], environment: environment,
                                 in: folder.url).status == 0)
-        #expect(follow.waitFor(seconds: 20) { follow.kinds.contains("prepared") }, "the worker did not prepare it: \(follow.text)")
+        func kinds() -> [String] {
+            follow.outputText.split(separator: "\n").compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["kind"] as? String
+            }
+        }
+        #expect(follow.waitFor(seconds: 20) { kinds().contains("prepared") }, "the worker did not prepare it: \(follow.outputText)")
         // The cut now, from another process; the worker's store sees it delivered.
         #expect(try runCourrier(["cut"], environment: environment, in: folder.url).status == 0)
-        #expect(follow.waitFor(seconds: 20) { follow.kinds.contains("delivered") }, "\(follow.text)")
-        #expect(follow.kinds == ["queued", "prepared", "bundled", "delivered"])
+        #expect(follow.waitFor(seconds: 20) { kinds().contains("delivered") }, "\(follow.outputText)")
+        #expect(kinds() == ["queued", "prepared", "bundled", "delivered"])
         #expect(follow.terminate(within: 5) == 0, "events --follow did not stop cleanly on SIGTERM")
-    }
-}
-
-/// `courrier events --follow`, its output read as it comes.
-final class FollowProcess: @unchecked Sendable {
-    // @unchecked Sendable: `output` is written by the pipe's handler under `lock`.
-    private let process = Process()
-    private let lock = NSLock()
-    private var output = ""
-
-    init(environment: [String: String], in folder: URL) throws {
-        process.executableURL = try Paths.courrierBinary
-        process.arguments = ["events", "--follow"]
-        process.currentDirectoryURL = folder
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("COURRIER_") }
-            .merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.withLock { self.output += String(decoding: data, as: UTF8.self) }
-        }
-        try process.run()
-    }
-
-    var text: String { lock.withLock { output } }
-
-    /// The kinds of the events printed so far, each line a JSON object.
-    var kinds: [String] {
-        text.split(separator: "\n").compactMap {
-            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["kind"] as? String
-        }
-    }
-
-    func waitFor(seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
-    }
-
-    func terminate(within seconds: Double) -> Int32? {
-        process.terminate()
-        guard waitFor(seconds: seconds, { !process.isRunning }) else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            return nil
-        }
-        return process.terminationStatus
     }
 }
 

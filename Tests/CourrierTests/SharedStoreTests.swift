@@ -247,7 +247,7 @@ import Storage
         }
         try runCourrier(["wallet", "credit", "acme", "100", "--reference", "top-up"], environment: environment(0), in: folder.url)
         try wave("FIRST", 20)
-        let workers = try (0..<2).map { try WorkerProcess(environment: environment($0), in: folder.url) }
+        let workers = try (0..<2).map { try CourrierProcess(environment: environment($0), in: folder.url) }
         let store = try PostgresStore(url: database)
         defer { store.close() }
         let first = try workers[0].waitFor(seconds: 75) { try store.status(failureLimit: 1).jobs[.delivered] == 20 }

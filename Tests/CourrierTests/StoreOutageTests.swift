@@ -35,7 +35,7 @@ import Letters
             #expect(result.status == 0, "\(result.error)")
         }
         _ = documents
-        let worker = try WorkerProcess(environment: environment, in: folder.url)
+        let worker = try CourrierProcess(environment: environment, in: folder.url)
         defer { if worker.process.isRunning { _ = worker.terminate(within: 30) } }
         try enqueue("BEFORE")
         #expect(try worker.waitFor(seconds: 20) { try states(server, url)["prepared"] == 1 }, "\(worker.errorText.suffix(800))")
@@ -170,7 +170,7 @@ import Letters
         let environment = ["COURRIER_DATABASE": database, "COURRIER_OUTBOX": folder.path("outbox"), "COURRIER_POLL": "1s"]
         #expect(try runCourrier(["wallet", "credit", "acme", "100", "--reference", "top-up"], environment: environment,
                                 in: folder.url).status == 0)
-        let worker = try WorkerProcess(environment: environment, in: folder.url)
+        let worker = try CourrierProcess(environment: environment, in: folder.url)
         defer { if worker.process.isRunning { _ = worker.terminate(within: 30) } }
         #expect(worker.waitFor(seconds: 20) { worker.errorText.contains("worker.started") })
 

@@ -181,13 +181,13 @@ func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: Stri
     }
 }
 
-@Suite(.serialized) struct WorkerProcessTests {
+@Suite(.serialized) struct CourrierProcessTests {
     @Test func lettersEnqueuedWhileItRunsArePreparedWithinAFewPolls() throws {
         let folder = try TemporaryFolder()
         let environment = ["COURRIER_DATABASE": folder.path("courrier.sqlite"), "COURRIER_OUTBOX": folder.path("outbox"),
                            "COURRIER_POLL": "0.2s", "COURRIER_CUT_AT": "03:00", "COURRIER_CUT_DAYS": "sun"]
         try runCourrier(["wallet", "credit", "acme", "20", "--reference", "top-up"], environment: environment, in: folder.url)
-        let worker = try WorkerProcess(environment: environment, in: folder.url)
+        let worker = try CourrierProcess(environment: environment, in: folder.url)
         #expect(worker.waitFor(seconds: 10) { worker.events.contains { $0["event"] as? String == "worker.started" } })
         try runCourrier(["enqueue", Paths.document("acme-entretien-fr.json").path], environment: environment, in: folder.url)
         let store = try SQLiteStore(path: folder.path("courrier.sqlite"))
@@ -206,7 +206,7 @@ func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: Stri
         let environment = ["COURRIER_DATABASE": folder.path("courrier.sqlite"), "COURRIER_OUTBOX": folder.path("outbox"),
                            "COURRIER_POLL": "60s", "COURRIER_CUT_AT": "03:00", "COURRIER_CUT_DAYS": "sun"]
         try runCourrier(["wallet", "credit", "acme", "20", "--reference", "top-up"], environment: environment, in: folder.url)
-        let worker = try WorkerProcess(environment: environment, in: folder.url)
+        let worker = try CourrierProcess(environment: environment, in: folder.url)
         #expect(worker.waitFor(seconds: 10) { worker.events.contains { $0["event"] as? String == "worker.started" } })
         usleep(500_000)  // asleep in its minute
         let store = try SQLiteStore(path: folder.path("courrier.sqlite"))
@@ -240,7 +240,7 @@ func clockedMailRoom(_ folder: TemporaryFolder, clock: ManualClock, worker: Stri
         try runCourrier(["wallet", "credit", "acme", "2000", "--reference", "top-up"], environment: environment, in: folder.url)
         try runCourrier(["enqueue"] + files, environment: environment, in: folder.url)
 
-        let worker = try WorkerProcess(environment: environment, in: folder.url)
+        let worker = try CourrierProcess(environment: environment, in: folder.url)
         #expect(worker.waitFor(seconds: 20) { worker.events.contains { $0["event"] as? String == "job.prepared" } })
         #expect(worker.terminate(within: 15) == 0)
 

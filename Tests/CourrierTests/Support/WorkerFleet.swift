@@ -52,8 +52,8 @@ final class WorkerFleet {
         }
     }
 
-    func startWorkers(_ names: [String]) throws -> [WorkerProcess] {
-        try names.map { try WorkerProcess(environment: environment($0), in: folder.url) }
+    func startWorkers(_ names: [String]) throws -> [CourrierProcess] {
+        try names.map { try CourrierProcess(environment: environment($0), in: folder.url) }
     }
 
     /// The ids of the letters in the drop's bundles, each bundle checked as the print shop would.

@@ -4,28 +4,32 @@ import Testing
 import Letters
 import Storage
 
-/// Runs `courrier worker` as a process, its log collected as it comes.
-final class WorkerProcess: @unchecked Sendable {
-    // @unchecked Sendable: `log` is written by the pipe's handler under `lock`.
+/// Runs a verb that goes on, `courrier worker` by default, as a process;
+/// what it writes on standard output and its log collected as they come.
+final class CourrierProcess: @unchecked Sendable {
+    // @unchecked Sendable: `log` and `output` are written by the pipes' handlers under `lock`.
     let process = Process()
     private let lock = NSLock()
     private var log = ""
+    private var output = ""
 
-    init(environment: [String: String], in folder: URL) throws {
+    init(_ arguments: [String] = ["worker"], environment: [String: String], in folder: URL) throws {
         process.executableURL = try Paths.courrierBinary
-        process.arguments = ["worker"]
+        process.arguments = arguments
         process.currentDirectoryURL = folder
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("COURRIER_") }
             .merging(environment) { $1 }
-        let errors = Pipe()
+        let errors = Pipe(), answers = Pipe()
         process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.lock()
-            self.log += String(decoding: data, as: UTF8.self)
-            self.lock.unlock()
+        process.standardOutput = answers
+        for (pipe, isLog) in [(errors, true), (answers, false)] {
+            pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let data = handle.availableData
+                guard let self, !data.isEmpty else { return }
+                self.lock.withLock {
+                    if isLog { self.log += String(decoding: data, as: UTF8.self) } else { self.output += String(decoding: data, as: UTF8.self) }
+                }
+            }
         }
         try process.run()
     }
@@ -34,6 +38,12 @@ final class WorkerProcess: @unchecked Sendable {
     var errorText: String {
         lock.lock(); defer { lock.unlock() }
         return log
+    }
+
+    /// Everything it wrote on standard output so far.
+    var outputText: String {
+        lock.lock(); defer { lock.unlock() }
+        return output
     }
 
     var events: [[String: Any]] {
