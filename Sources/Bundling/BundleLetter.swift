@@ -12,9 +12,11 @@ public struct BundleLetter {
     /// The pages the letter was charged for, counted when it was prepared.
     public var chargedPages: Int
     public var priceCents: Int64
+    /// The spoiled printing this one replaces, when it is a reprint.
+    public var reprintOf: Reprint?
 
     public init(job: Int64, document: Document, terms: LetterTerms?, logo: LetterLogo? = nil,
-                placement: PrintPlacement, chargedPages: Int, priceCents: Int64) {
+                placement: PrintPlacement, chargedPages: Int, priceCents: Int64, reprintOf: Reprint? = nil) {
         self.job = job
         self.document = document
         self.terms = terms
@@ -22,5 +24,6 @@ public struct BundleLetter {
         self.placement = placement
         self.chargedPages = chargedPages
         self.priceCents = priceCents
+        self.reprintOf = reprintOf
     }
 }

@@ -104,11 +104,15 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var postalCode: String
         /// The address lines exactly as printed in the window.
         public var recipient: [String]
+        /// The spoiled printing this letter replaces (its batch and sequence),
+        /// when it is printed again; its price is then 0: it is not charged again.
+        public var reprintOf: Reprint?
 
         var csvRow: [String] {
             [String(sequence), String(job), account, document, stream, file, String(firstPage), String(pages),
              String(sheets), String(priceCents), String(color), String(duplex), envelope, window, country, postalCode]
                 + (0..<Manifest.maximumRecipientLines).map { $0 < recipient.count ? recipient[$0] : "" }
+                + [reprintOf?.batch ?? "", reprintOf.map { String($0.sequence) } ?? ""]
         }
     }
 
@@ -158,7 +162,7 @@ public struct Manifest: Codable, Sendable, Equatable {
     static var csvHeader: [String] {
         ["sequence", "job", "account", "document", "stream", "file", "first_page", "pages", "sheets",
          "price_cents", "color", "duplex", "envelope", "window", "country", "postal_code"]
-            + (1...maximumRecipientLines).map { "recipient_line_\($0)" }
+            + (1...maximumRecipientLines).map { "recipient_line_\($0)" } + ["reprint_of_batch", "reprint_of_sequence"]
     }
 
     /// A CSV line, ended by CR LF.

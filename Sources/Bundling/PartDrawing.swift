@@ -91,7 +91,7 @@ public struct PartDrawing: Sendable {
                 sheets: sheets, priceCents: letter.priceCents, color: stream.color, duplex: stream.duplex,
                 envelope: stream.envelope.rawValue, window: letter.document.envelopeWindow.rawValue,
                 country: recipient.country, postalCode: recipient.postalCode,
-                recipient: recipient.windowLines(language: letter.document.language)))
+                recipient: recipient.windowLines(language: letter.document.language), reprintOf: letter.reprintOf))
             receipts.append(BundleWriter.Receipt(job: letter.job, account: letter.document.account, document: letter.document.id,
                                                  sequence: sequence, stream: stream.name, file: part.file,
                                                  firstPage: firstPage))

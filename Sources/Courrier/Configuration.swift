@@ -34,6 +34,10 @@ public struct Configuration: Sendable {
     /// The wait after a first failed delivery; it doubles with each further
     /// failure, up to an hour.
     public var deliveryRetry: TimeInterval = 60
+    /// How often the worker reads the print shop's answers from the drop, besides after each delivery.
+    public var responsesEvery: TimeInterval = 900
+    /// How often a letter the print shop spoiled is printed again before it fails, refunded.
+    public var reprints = 2
     /// Where every letter's events are posted, and the file holding the
     /// secret they are signed with; nil: no webhook.
     public var webhookURL: String?

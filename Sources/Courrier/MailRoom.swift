@@ -32,6 +32,7 @@ public final class MailRoom {
     public let accounts: Accounts
     public let records: Records
     public let stories: Stories
+    public let takingAnswers: TakingAnswers
 
     /// Told of each letter prepared and cut, for a progress line on a terminal.
     public var progress: ProgressReporting? {
@@ -67,6 +68,7 @@ public final class MailRoom {
         accounts = Accounts(store: store, log: log, clock: clock)
         records = Records(store: store, schedule: configuration.schedule, log: log, clock: clock)
         stories = Stories(store: store)
+        takingAnswers = TakingAnswers(store: store, reprints: configuration.reprints, log: log, clock: clock)
     }
 
     /// Builds the mail room a configuration describes: opens the store, reads
@@ -155,6 +157,15 @@ public final class MailRoom {
             log.error("webhook.error", ["reason": .string(String(describing: error))])
             return nil
         }
+    }
+
+    /// Reads the print shop's acknowledgements and response files from the
+    /// drop once: `courrier responses`.
+    public func takeAnswers() throws -> TakingAnswers.Report {
+        guard let settings = try configuration.deliverySettings() else {
+            throw MailRoomError(.setting, subject: "COURRIER_DELIVER", "no drop to read the print shop's answers from: give --deliver sftp://USER@HOST/PATH or file:///PATH (COURRIER_DELIVER)")
+        }
+        return try takingAnswers.take(with: settings)
     }
 
     /// Cuts now, whatever the schedule, then hands the bundles over: `courrier cut`.

@@ -27,6 +27,14 @@ public protocol DropFolder: AnyObject {
     /// Removes the file at `path`.
     func remove(_ path: String) throws(DeliveryError)
 
+    /// The names of the plain files in the folder `path`, sorted; empty when
+    /// it does not exist. Links and folders in it are passed over.
+    func files(in path: String) throws(DeliveryError) -> [String]
+
+    /// The content of the plain file at `path`, or nil when there is none.
+    /// A file larger than `limit`, or a link, is refused unread.
+    func read(_ path: String, limit: Int) throws(DeliveryError) -> [UInt8]?
+
     /// Ends the connection; the drop is not used afterwards.
     func close()
 }

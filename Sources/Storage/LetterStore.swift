@@ -9,7 +9,7 @@ import Letters
 ///
 /// A step holds only the part it uses: `QueueStore` for intake,
 /// `PreparationStore`, `CutStore`, `DeliveryStore`; a connection is all of them.
-public protocol LetterStore: QueueStore, PreparationStore, CutStore, DeliveryStore, RecordStore, WebhookStore {
+public protocol LetterStore: QueueStore, PreparationStore, CutStore, DeliveryStore, RecordStore, WebhookStore, AnswerStore {
     func close()
 }
 
@@ -252,4 +252,22 @@ public protocol WebhookStore: EventStore {
 
     /// Each endpoint's progress and trouble, for the status and the metrics.
     func webhookStates() throws -> [WebhookState]
+}
+
+/// What the print shop says after the hand-over.
+public protocol AnswerStore: EventStore {
+    /// Bundles delivered whose `ACK` has not been seen, oldest first.
+    func unacknowledgedBundles() throws -> [String]
+
+    /// Records the print shop's acknowledgement of `batch` with its file's
+    /// content, and an `acknowledged` event for each letter; false when it was recorded before.
+    func recordAcknowledged(batch: String, content: String, at now: Date) throws -> Bool
+
+    /// Applies a response file's answers in one transaction, each line
+    /// once; nil when this file (by name and SHA-256) was taken before.
+    /// `refused`: the lines the file's reading refused already, to count.
+    /// A spoiled letter is printed again in the next cut, uncharged, at most
+    /// `reprints` times; spoiled once more, it fails, refunded.
+    func applyAnswers(_ answers: [PrintShopAnswer], file: String, sha256: String, refused: Int, reprints: Int,
+                      at now: Date) throws -> AnswersOutcome?
 }

@@ -24,6 +24,8 @@ public struct BatchLetter: Sendable {
     /// The document as intake checked it; nil for a letter queued before Courrier stored it.
     public var letter: [UInt8]?
     public var position: PrintPosition
+    /// The spoiled printing this one replaces, when it is a reprint: it is not charged again.
+    public var reprintOf: Reprint?
 }
 
 /// A letter's place in its stream's print order.
@@ -212,4 +214,13 @@ public struct WebhookState: Sendable, Equatable {
     /// Events given up on after failing for as long as they may.
     public var abandoned: Int
     public var retryAt: String?
+}
+
+/// What applying a response file did.
+public struct AnswersOutcome: Sendable, Equatable {
+    public var applied = 0
+    /// Lines applied before, from this file or another: each applies once.
+    public var repeated = 0
+    /// Lines that name no letter, or would move one back.
+    public var refused: [ResponseFile.Problem] = []
 }

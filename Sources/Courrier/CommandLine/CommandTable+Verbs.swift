@@ -42,6 +42,11 @@ extension CommandTable {
             let now = call.flags.contains("now")
             return .mailRoom { room, output in output.deliver(try room.deliver(ignoringBackoff: now)) }
         },
+        Verb(name: "responses", arguments: "", summary: "read the print shop's ACK and response files from the drop, once",
+             groups: [.delivery], example: "courrier responses --deliver sftp://courrier@print.example/in") { call throws(Arguments.UsageError) in
+            _ = try call.expectWords()
+            return .mailRoom { room, output in output.responses(try room.takeAnswers()) }
+        },
         Verb(name: "render", arguments: "FILE", summary: "render a document as it would be mailed", groups: [.printShop, .intake],
              options: [Option(name: "output", value: "OUT.pdf", help: "where to write it (-o)", required: true)],
              example: "courrier render invoice.json -o invoice.pdf") { call throws(Arguments.UsageError) in

@@ -177,6 +177,21 @@ enum CommandTable {
                 help: "wait after a failed delivery, doubled each time up to an hour (default 60s)", group: .delivery,
                 read: { c, v, name in c.deliveryRetry = try Duration.parse(v, name: name, minimum: 0) },
                 show: { Duration.describe($0.deliveryRetry) }),
+        Setting(key: "COURRIER_RESPONSES_EVERY", option: "responses-every", value: "DURATION",
+                help: "how often the worker reads the print shop's ACK and response files, besides after each delivery (default 15m)",
+                group: .schedule,
+                read: { c, v, name in c.responsesEvery = try Duration.parse(v, name: name, minimum: 1) },
+                show: { Duration.describe($0.responsesEvery) }),
+        Setting(key: "COURRIER_REPRINTS", option: "reprints", value: "N",
+                help: "how often a letter the print shop spoiled is printed again, uncharged, before it fails refunded (default 2)",
+                group: .delivery,
+                read: { c, v, name in
+                    guard let count = Int(v), (0...10).contains(count) else {
+                        throw MailRoomError.setting(name, is: v, expected: "a number of reprints from 0 to 10")
+                    }
+                    c.reprints = count
+                },
+                show: { String($0.reprints) }),
         Setting(key: "COURRIER_WEBHOOK_URL", option: "webhook-url", value: "URL",
                 help: "post every letter's events there, signed: https://, or http:// to this machine only", group: .webhook,
                 read: { c, v, _ in c.webhookURL = v },

@@ -2,8 +2,24 @@ import Foundation
 import Letters
 import Storage
 
-/// The answers of `letter`, `letters` and `events`.
+/// The answers of `letter`, `letters`, `events` and `responses`.
 extension Output {
+    func responses(_ report: TakingAnswers.Report) -> VerbResult {
+        struct Answer: Encodable {
+            var acknowledged: [String]; var files: [String]; var applied: Int; var repeated: Int; var problems: [String]
+        }
+        if json {
+            return VerbResult(text: encode(Answer(acknowledged: report.acknowledged, files: report.files, applied: report.applied,
+                                                  repeated: report.repeated, problems: report.problems)))
+        }
+        var lines = ["Acknowledged \(Self.count(report.acknowledged.count, "bundle"))"
+                     + (report.acknowledged.isEmpty ? "" : ": \(report.acknowledged.joined(separator: ", "))"),
+                     "Took \(Self.count(report.files.count, "response file")): \(Self.count(report.applied, "answer")) applied, "
+                     + "\(report.repeated) already applied, \(report.problems.count) refused"]
+        lines += report.problems.map { "  \($0)" }
+        return VerbResult(text: lines.joined(separator: "\n") + "\n")
+    }
+
     /// An event as `--json` answers carry it: the same fields as a line of `courrier events`.
     struct EventAnswer: Encodable {
         var id: Int64

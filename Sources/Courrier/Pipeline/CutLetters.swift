@@ -78,7 +78,9 @@ final class CutLetters: PartLetters {
         let pages = stored.job.pages ?? 0
         let placement = PrintPlacement(stream: stream, sheets: stored.job.sheets ?? stream.sheets(pages: pages),
                                        sortKey: stored.position.sortKey)
+        // A reprint was paid for with its first printing: it is not charged again.
         return BundleLetter(job: stored.job.id, document: document, terms: terms, logo: logo, placement: placement,
-                            chargedPages: pages, priceCents: stored.job.priceCents ?? 0)
+                            chargedPages: pages, priceCents: stored.reprintOf == nil ? stored.job.priceCents ?? 0 : 0,
+                            reprintOf: stored.reprintOf)
     }
 }

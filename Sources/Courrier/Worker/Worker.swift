@@ -21,6 +21,9 @@ public final class Worker {
     private let preparing: Preparing
     private let cutting: Cutting
     private let handingOver: HandingOver
+    private let takingAnswers: TakingAnswers
+    /// When the drop is next read for the print shop's answers; nil: at the first round.
+    private var nextAnswers: Date?
     private let metrics: MetricsFile
     /// Watched between rounds: another process committed to the store.
     private let records: RecordStore
@@ -44,6 +47,7 @@ public final class Worker {
         preparing = mailRoom.preparing
         cutting = mailRoom.cutting
         handingOver = mailRoom.handingOver
+        takingAnswers = mailRoom.takingAnswers
         metrics = mailRoom.metrics
         records = mailRoom.store
         configuration = mailRoom.configuration
@@ -135,8 +139,20 @@ public final class Worker {
         if due, let opening = round.opening, opening != .busy { settledSlot = slot }
         let bundles = round.bundles
         var delivered: HandingOver.Report?
-        if let settings = try deliverySettings(), try handingOver.hasDue() {
-            delivered = try handingOver.deliver(with: settings, ignoringBackoff: false)
+        if let settings = try deliverySettings() {
+            if try handingOver.hasDue() {
+                delivered = try handingOver.deliver(with: settings, ignoringBackoff: false)
+            }
+            // After a hand-over, and every COURRIER_RESPONSES_EVERY: a drop
+            // that cannot be read now is read at the next turn, and holds up nothing.
+            if delivered?.delivered.isEmpty == false || nextAnswers.map({ clock() >= $0 }) ?? true {
+                do {
+                    _ = try takingAnswers.take(with: settings)
+                } catch {
+                    log.error("responses.error", ["reason": .string(String(describing: error))])
+                }
+                nextAnswers = clock().addingTimeInterval(configuration.responsesEvery)
+            }
         }
         try metrics.write(schedule: configuration.schedule)
         return MailRoom.RunReport(prepare: prepare, bundles: bundles, delivery: delivered)

@@ -116,6 +116,71 @@ final class FolderDrop: DropFolder {
         guard unlinkat(place.folder, place.name, 0) == 0 || errno == ENOENT else { throw failure("remove", path) }
     }
 
+    func files(in path: String) throws(DeliveryError) -> [String] {
+        let folder: Int32
+        if path == root {
+            folder = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard folder >= 0 else { throw failure("open the drop folder", root) }
+        } else {
+            guard let place = try reach(path) else { return [] }
+            defer { place.close() }
+            folder = openat(place.folder, place.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard folder >= 0 else {
+                if errno == ENOENT { return [] }
+                throw errno == ELOOP || errno == ENOTDIR ? planted(path) : failure("open the folder", path)
+            }
+        }
+        // closedir closes the descriptor too.
+        guard let listing = fdopendir(folder) else {
+            _ = Glibc.close(folder)
+            throw failure("list", path)
+        }
+        defer { closedir(listing) }
+        var names: [String] = []
+        while let entry = readdir(listing) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name != ".", name != ".." else { continue }
+            var status = stat()
+            guard fstatat(folder, name, &status, AT_SYMLINK_NOFOLLOW) == 0, (status.st_mode & S_IFMT) == S_IFREG else { continue }
+            names.append(name)
+        }
+        return names.sorted()
+    }
+
+    func read(_ path: String, limit: Int) throws(DeliveryError) -> [UInt8]? {
+        guard let place = try reach(path) else { return nil }
+        defer { place.close() }
+        let file = openat(place.folder, place.name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard file >= 0 else {
+            if errno == ENOENT { return nil }
+            throw errno == ELOOP ? planted(path) : failure("open", path)
+        }
+        defer { _ = Glibc.close(file) }
+        var status = stat()
+        guard fstat(file, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_nlink == 1 else {
+            throw DeliveryError(.transfer, "\(path) is not a plain file with one name (a FIFO, a device, a hard link): it is not read")
+        }
+        guard Int(status.st_size) <= limit else {
+            throw DeliveryError(.transfer, "\(path) holds \(status.st_size) bytes; at most \(limit) are read")
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(status.st_size) + 1)
+        var done = 0
+        while done < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                buffer.baseAddress.map { Glibc.read(file, $0 + done, buffer.count - done) } ?? 0
+            }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw failure("read", path) }
+            if count == 0 { break }
+            done += count
+        }
+        // One byte more than its size was asked for: a file that grew meanwhile is refused, not cut.
+        guard done <= Int(status.st_size) else {
+            throw DeliveryError(.transfer, "\(path) grew while it was read; it is read at the next round")
+        }
+        return Array(bytes[0..<done])
+    }
+
     func close() {}
 
     // MARK: - Opening without following

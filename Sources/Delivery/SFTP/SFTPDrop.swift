@@ -156,6 +156,55 @@ final class SFTPDrop: DropFolder {
         try finish(file, path)
     }
 
+    func files(in path: String) throws(DeliveryError) -> [String] {
+        guard let folder = sftp_opendir(sftp, path) else {
+            if session.isConnected, sftp_get_error(sftp) == SSH_FX_NO_SUCH_FILE { return [] }
+            throw failure("listing", path)
+        }
+        var names: [String] = []
+        while let entry = sftp_readdir(sftp, folder) {
+            // The server says what each entry is, without following it.
+            if entry.pointee.type == UInt8(SSH_FILEXFER_TYPE_REGULAR), let name = entry.pointee.name {
+                names.append(String(cString: name))
+            }
+            sftp_attributes_free(entry)
+        }
+        let complete = sftp_dir_eof(folder) == 1
+        sftp_closedir(folder)
+        guard complete else { throw failure("listing", path) }
+        return names.sorted()
+    }
+
+    func read(_ path: String, limit: Int) throws(DeliveryError) -> [UInt8]? {
+        guard let attributes = sftp_lstat(sftp, path) else {
+            if session.isConnected, sftp_get_error(sftp) == SSH_FX_NO_SUCH_FILE { return nil }
+            throw failure("looking at", path)
+        }
+        let type = attributes.pointee.type, size = attributes.pointee.size
+        sftp_attributes_free(attributes)
+        guard type == UInt8(SSH_FILEXFER_TYPE_REGULAR) else {
+            throw DeliveryError(.transfer, "\(path) is not a plain file (a link, a folder): it is not read")
+        }
+        guard size <= UInt64(limit) else {
+            throw DeliveryError(.transfer, "\(path) holds \(size) bytes; at most \(limit) are read")
+        }
+        guard let file = sftp_open(sftp, path, O_RDONLY, 0) else { throw failure("opening", path) }
+        defer { sftp_close(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { sftp_read(file, $0.baseAddress, $0.count) }
+            guard count >= 0 else { throw failure("reading", path) }
+            if count == 0 { break }
+            bytes += chunk[0..<count]
+            // It grew since it was looked at: what is read stays within the limit.
+            guard bytes.count <= limit else {
+                throw DeliveryError(.transfer, "\(path) holds more than \(limit) bytes; it is not read")
+            }
+        }
+        return bytes
+    }
+
     func rename(_ path: String, to newPath: String) throws(DeliveryError) {
         guard sftp_rename(sftp, path, newPath) == 0 else { throw failure("renaming \(path) to", newPath) }
     }

@@ -18,6 +18,14 @@ public struct LetterEvent: Sendable, Equatable {
         case bundled
         /// Its bundle was handed to the print shop.
         case delivered
+        /// The print shop took in its bundle (its `ACK` file).
+        case acknowledged
+        /// The print shop handed it to the postal operator.
+        case posted
+        /// The print shop damaged it in production.
+        case spoiled
+        /// It came back undeliverable, with the post office's reason.
+        case returned
         /// Cancelled before it went to print, refunded if it was charged.
         case cancelled
         /// Its document and personal data were forgotten; its charges stay.

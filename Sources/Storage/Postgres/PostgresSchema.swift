@@ -25,7 +25,43 @@ enum PostgresSchema {
         );
         """
 
-    static let migrations = [queueLedgerAndCuts, productInterface, checkedLetters, events, webhooks]
+    static let migrations = [queueLedgerAndCuts, productInterface, checkedLetters, events, webhooks, printShopAnswers]
+
+    /// What the print shop says after the hand-over: a bundle's
+    /// acknowledgement, and each letter's answer (posted, spoiled,
+    /// returned), found by its place in its bundle. Each response file is
+    /// taken once by name and hash, each line applied once.
+    private static let printShopAnswers = """
+        ALTER TABLE courrier.bundles ADD COLUMN acknowledged_at timestamptz;
+        ALTER TABLE courrier.bundles ADD COLUMN acknowledgement text;
+        ALTER TABLE courrier.jobs ADD COLUMN sequence integer;
+        ALTER TABLE courrier.jobs ADD COLUMN answer text CHECK (answer IN ('posted', 'spoiled', 'returned'));
+        ALTER TABLE courrier.jobs ADD COLUMN answered_on text;
+        ALTER TABLE courrier.jobs ADD COLUMN reprint_of_batch text;
+        ALTER TABLE courrier.jobs ADD COLUMN reprint_of_sequence integer;
+        ALTER TABLE courrier.jobs ADD COLUMN reprints integer NOT NULL DEFAULT 0;
+        CREATE INDEX jobs_by_place ON courrier.jobs (batch, sequence);
+        CREATE TABLE courrier.response_files (
+            name text NOT NULL,
+            sha256 text NOT NULL,
+            taken_at timestamptz NOT NULL DEFAULT now(),
+            applied integer NOT NULL,
+            refused integer NOT NULL,
+            PRIMARY KEY (name, sha256)
+        );
+        CREATE TABLE courrier.answers (
+            batch text NOT NULL,
+            sequence integer NOT NULL,
+            status text NOT NULL,
+            day text NOT NULL,
+            reason text,
+            job bigint NOT NULL REFERENCES courrier.jobs (id),
+            file text NOT NULL,
+            line integer NOT NULL,
+            taken_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (batch, sequence, status, day)
+        );
+        """
 
     /// How far each webhook endpoint has been sent the events, and its
     /// trouble: the event at its head is retried until it is acknowledged

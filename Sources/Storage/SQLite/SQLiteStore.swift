@@ -90,7 +90,7 @@ public final class SQLiteStore: SQLStore {
 
     /// Each version's changes, in order: a store of version N gets the ones after N.
     private static let migrations = [queueAndLedger, deliveries, logosAndAccounts, printStreams, schedule, attempts,
-                                     rebuilds, oneWayToWriteTimes, checkedLetters, events, webhooks]
+                                     rebuilds, oneWayToWriteTimes, checkedLetters, events, webhooks, printShopAnswers]
 
     /// The end of a lease of `seconds` from `now`, as every time is written.
     static func until(_ now: Date, _ seconds: TimeInterval) -> SQLiteValue {
@@ -299,6 +299,42 @@ public final class SQLiteStore: SQLStore {
             abandoned INTEGER NOT NULL DEFAULT 0,
             claimed_by TEXT,
             claimed_until TEXT
+        );
+        """
+
+    /// What the print shop says after the hand-over: a bundle's
+    /// acknowledgement, and each letter's answer (posted, spoiled,
+    /// returned), found by its place in its bundle. Each response file is
+    /// taken once by name and hash, each line applied once.
+    private static let printShopAnswers = """
+        ALTER TABLE bundles ADD COLUMN acknowledged_at TEXT;
+        ALTER TABLE bundles ADD COLUMN acknowledgement TEXT;
+        ALTER TABLE jobs ADD COLUMN sequence INTEGER;
+        ALTER TABLE jobs ADD COLUMN answer TEXT CHECK (answer IN ('posted', 'spoiled', 'returned'));
+        ALTER TABLE jobs ADD COLUMN answered_on TEXT;
+        ALTER TABLE jobs ADD COLUMN reprint_of_batch TEXT;
+        ALTER TABLE jobs ADD COLUMN reprint_of_sequence INTEGER;
+        ALTER TABLE jobs ADD COLUMN reprints INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX jobs_by_place ON jobs (batch, sequence);
+        CREATE TABLE response_files (
+            name TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            taken_at TEXT NOT NULL,
+            applied INTEGER NOT NULL,
+            refused INTEGER NOT NULL,
+            PRIMARY KEY (name, sha256)
+        );
+        CREATE TABLE answers (
+            batch TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            day TEXT NOT NULL,
+            reason TEXT,
+            job INTEGER NOT NULL REFERENCES jobs (id),
+            file TEXT NOT NULL,
+            line INTEGER NOT NULL,
+            taken_at TEXT NOT NULL,
+            PRIMARY KEY (batch, sequence, status, day)
         );
         """
 

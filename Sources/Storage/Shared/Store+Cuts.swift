@@ -102,12 +102,13 @@ extension SQLStore {
     public func letters(in batch: String, stream: String, after position: PrintPosition?,
                         limit: Int) throws -> [BatchLetter] {
         try database.query("""
-            SELECT \(.job), document, coalesce(sort_key, ''), letter FROM jobs
+            SELECT \(.job), document, coalesce(sort_key, ''), letter, reprint_of_batch, reprint_of_sequence FROM jobs
             WHERE \(inStream(batch, stream)) AND (\(.printOrder), id) > (\(position?.sortKey ?? "") \(.bytewise), \(position?.job ?? 0))
             ORDER BY \(.printOrder), id LIMIT \(limit)
-            """) {
-                BatchLetter(job: try Job.read($0), document: $0.bytes(14), letter: $0.optionalBytes(16),
-                            position: PrintPosition(sortKey: $0.text(15), job: $0.int64(0)))
+            """) { row in
+                BatchLetter(job: try Job.read(row), document: row.bytes(14), letter: row.optionalBytes(16),
+                            position: PrintPosition(sortKey: row.text(15), job: row.int64(0)),
+                            reprintOf: row.optionalText(17).map { Reprint(batch: $0, sequence: Int(row.optionalInt64(18) ?? 0)) })
             }
     }
 
@@ -169,6 +170,9 @@ extension SQLStore {
             try database.perform("""
                 UPDATE jobs SET state = 'bundled', updated_at = \(now: now) WHERE batch = \(batch) AND state = 'prepared'
                 """)
+            for letter in summary.placements {
+                try database.perform("UPDATE jobs SET sequence = \(letter.sequence) WHERE id = \(letter.job) AND batch = \(batch)")
+            }
             try append(summary.placements.map { letter in
                 NewEvent(job: letter.job, kind: .bundled, details: [
                     "batch": .string(batch), "stream": .string(letter.stream), "sequence": .integer(Int64(letter.sequence)),

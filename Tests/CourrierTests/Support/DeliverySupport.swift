@@ -38,6 +38,8 @@ final class RecordingDrop: DropFolder {
 
     func size(of path: String) throws(DeliveryError) -> Int64? { try inner.size(of: path) }
     func availableBytes(at path: String) -> Int64? { inner.availableBytes(at: path) }
+    func files(in path: String) throws(DeliveryError) -> [String] { try inner.files(in: path) }
+    func read(_ path: String, limit: Int) throws(DeliveryError) -> [UInt8]? { try inner.read(path, limit: limit) }
 
     func makeFolder(_ path: String) throws(DeliveryError) {
         operations.append(.makeFolder(path))
