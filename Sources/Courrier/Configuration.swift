@@ -38,6 +38,8 @@ public struct Configuration: Sendable {
     public var responsesEvery: TimeInterval = 900
     /// How often a letter the print shop spoiled is printed again before it fails, refunded.
     public var reprints = 2
+    /// Public holidays, besides weekends, when the print shop does not post: `YYYY-MM-DD`.
+    public var holidays: Set<String> = []
     /// Where every letter's events are posted, and the file holding the
     /// secret they are signed with; nil: no webhook.
     public var webhookURL: String?

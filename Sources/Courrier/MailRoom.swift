@@ -63,7 +63,9 @@ public final class MailRoom {
                           clock: clock)
         handingOver = HandingOver(store: store, rebuilder: cutting, firstRetry: configuration.deliveryRetry, claimant: claimant,
                                   log: log, clock: clock)
-        metrics = MetricsFile(store: store, path: configuration.metricsPath, worker: configuration.workerID, clock: clock)
+        metrics = MetricsFile(store: store, path: configuration.metricsPath, worker: configuration.workerID,
+                              workingDays: WorkingDays(holidays: configuration.holidays, timeZone: configuration.schedule.timeZone),
+                              clock: clock)
         quoting = Quoting(store: store, intake: intake, tariff: tariff, inserting: configuration.inserting)
         accounts = Accounts(store: store, log: log, clock: clock)
         records = Records(store: store, schedule: configuration.schedule, log: log, clock: clock)

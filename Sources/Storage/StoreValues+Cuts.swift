@@ -108,7 +108,7 @@ public struct PurgeReport: Sendable, Equatable {
 }
 
 /// What `LetterStore.metrics()` counts.
-public struct StoreMetrics: Sendable, Equatable {
+public struct StoreMetrics: Sendable {
     public struct Cut: Sendable, Equatable {
         public var letters = 0
         public var pages = 0
@@ -142,6 +142,14 @@ public struct StoreMetrics: Sendable, Equatable {
     public var webhookAbandoned = 0
     public var webhookWaiting: Int64 = 0
     public var webhookFailingSince: String?
+    /// The print shop's side: since when the oldest bundle delivered and not
+    /// acknowledged was delivered; the letters delivered and not yet posted
+    /// (nor returned), by the time of their delivery; the spoiled share of
+    /// the last bundles answered for; the response lines refused.
+    public var oldestUnacknowledgedDeliveredAt: String?
+    public var unpostedByDelivery: [(deliveredAt: String, letters: Int)] = []
+    public var spoilage: [(batch: String, ratio: Double)] = []
+    public var refusedResponseLines = 0
 
     public init() {}
 }

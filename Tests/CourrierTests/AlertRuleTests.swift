@@ -12,7 +12,7 @@ import Storage
     @Test func promtoolChecksTheRulesAndTheirTestsPass() throws {
         let check = try runTool("/usr/bin/promtool", ["check", "rules", "courrier-alerts.yml"], in: Self.folder)
         #expect(check.status == 0, "\(check.output)\(check.error)")
-        #expect(check.output.contains("SUCCESS: 9 rules found"), "\(check.output)")
+        #expect(check.output.contains("SUCCESS: 13 rules found"), "\(check.output)")
         let test = try runTool("/usr/bin/promtool", ["test", "rules", "courrier-alerts.test.yml"], in: Self.folder)
         #expect(test.status == 0, "\(test.output)\(test.error)")
     }
@@ -37,7 +37,24 @@ import Storage
         let written = try String(contentsOfFile: metricsFile, encoding: .utf8)
         let samples = Set(written.split(separator: "\n").filter { !$0.hasPrefix("#") }
             .map { String($0.prefix { $0 != " " }) })
-        let names = Set(samples.map { String($0.prefix { $0 != "{" }) })
+        // And a store the print shop answered for: one letter of a bundle spoiled, one line refused.
+        let answered = try TestMailRoom(folder: folder, database: folder.path("answered.sqlite")) {
+            $0.metricsPath = folder.path("answered.prom")
+            $0.deliverURL = "file://\(folder.url.path)"
+        }
+        _ = try answered.mailRoom.accounts.credit(account: "acme", cents: 1_000, reference: "top-up")
+        _ = try answered.enqueue(Paths.document("acme-invoice-fr.json"))
+        let batch = try #require(try answered.mailRoom.run().bundles.first?.batch)
+        try FileManager.default.createDirectory(at: folder.url.appendingPathComponent("responses"), withIntermediateDirectories: true)
+        try Data("batch,sequence,status,date,reason\n\(batch),1,spoiled,2026-12-08,torn\n\(batch),9,posted,2026-12-08,\n".utf8)
+            .write(to: folder.url.appendingPathComponent("responses/day.csv"))
+        _ = try answered.mailRoom.takeAnswers()
+        try answered.mailRoom.metrics.write()
+        let answeredText = try String(contentsOfFile: folder.path("answered.prom"), encoding: .utf8)
+        #expect(answeredText.contains("courrier_bundle_spoilage_ratio{batch=\"\(batch)\"} 1.0000"), "\(answeredText)")
+        #expect(answeredText.contains("courrier_response_lines_refused_total 1"))
+        let names = Set((samples.map { String($0.prefix { $0 != "{" }) })
+            + answeredText.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { String($0.prefix { $0 != " " && $0 != "{" }) })
 
         let rules = try String(contentsOf: Self.folder.appendingPathComponent("courrier-alerts.yml"), encoding: .utf8)
         let tests = try String(contentsOf: Self.folder.appendingPathComponent("courrier-alerts.test.yml"), encoding: .utf8)

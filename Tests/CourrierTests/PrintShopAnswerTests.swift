@@ -194,6 +194,26 @@ import Letters
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: responses.appendingPathComponent("d-link.csv").path)) == "/etc/passwd")
     }
 
+    /// Letters must be posted within two working days of their delivery:
+    /// weekends and the public holidays given do not count.
+    @Test func twoWorkingDaysSkipTheWeekendAndHolidays() throws {
+        let brussels = try #require(TimeZone(identifier: "Europe/Brussels"))
+        let friday = try #require(UTCTimestamp.date("2026-12-04T14:00:00Z"))
+        #expect(WorkingDays(timeZone: brussels).deadline(after: friday, days: 2) == UTCTimestamp.date("2026-12-08T23:00:00Z"))
+        let holiday = WorkingDays(holidays: ["2026-12-07"], timeZone: brussels)
+        #expect(holiday.deadline(after: friday, days: 2) == UTCTimestamp.date("2026-12-09T23:00:00Z"))
+
+        var metrics = StoreMetrics()
+        metrics.unpostedByDelivery = [("2026-12-04T14:00:00Z", 3), ("2026-12-08T09:00:00Z", 2)]
+        func overdue(at time: String) throws -> String? {
+            let text = MetricsText.render(metrics, worker: "w", now: try #require(UTCTimestamp.date(time)), workingDays: holiday)
+            return text.split(separator: "\n").first { $0.hasPrefix("courrier_letters_not_posted_overdue ") }.map(String.init)
+        }
+        #expect(try overdue(at: "2026-12-09T12:00:00Z") == "courrier_letters_not_posted_overdue 0")
+        #expect(try overdue(at: "2026-12-10T08:00:00Z") == "courrier_letters_not_posted_overdue 3")
+        #expect(try overdue(at: "2026-12-11T08:00:00Z") == "courrier_letters_not_posted_overdue 5")
+    }
+
     @Test func responseFilesAreReadAsRFC4180() {
         let file = ResponseFile.parse(Array("""
             \u{FEFF}Batch,Sequence,Status,Date,Reason\r

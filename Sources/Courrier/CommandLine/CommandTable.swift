@@ -192,6 +192,16 @@ enum CommandTable {
                     c.reprints = count
                 },
                 show: { String($0.reprints) }),
+        Setting(key: "COURRIER_HOLIDAYS", option: "holidays", value: "DATES",
+                help: "public holidays when the print shop does not post, such as 2026-12-25,2027-01-01; weekends are never working days",
+                group: .metrics,
+                read: { c, v, name in
+                    guard let days = WorkingDays.holidays(v) else {
+                        throw MailRoomError.setting(name, is: v, expected: "dates such as 2026-12-25,2027-01-01")
+                    }
+                    c.holidays = days
+                },
+                show: { $0.holidays.sorted().joined(separator: ",") }),
         Setting(key: "COURRIER_WEBHOOK_URL", option: "webhook-url", value: "URL",
                 help: "post every letter's events there, signed: https://, or http:// to this machine only", group: .webhook,
                 read: { c, v, _ in c.webhookURL = v },

@@ -9,6 +9,8 @@ struct MetricsFile {
     /// Nil when no metrics file is configured: writing does nothing.
     let path: String?
     let worker: String
+    /// How the print shop's two working days to post a letter are counted.
+    let workingDays: WorkingDays
     let clock: () -> Date
 
     /// `schedule`: the worker's, for the slot due next (`run` on a timer has none).
@@ -19,7 +21,8 @@ struct MetricsFile {
         let scheduledCut = try? schedule.flatMap { schedule in
             try store.latestCutSlot().flatMap(UTCTimestamp.date).flatMap { schedule.nextSlot(after: $0) }
         }
-        let text = MetricsText.render(try? store.metrics(), worker: worker, now: clock(), scheduledCut: scheduledCut ?? nil)
+        let text = MetricsText.render(try? store.metrics(), worker: worker, now: clock(), scheduledCut: scheduledCut ?? nil,
+                                      workingDays: workingDays)
         let target = URL(fileURLWithPath: path)
         let temporary = target.deletingLastPathComponent()
             .appendingPathComponent(".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")

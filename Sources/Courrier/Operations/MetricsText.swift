@@ -10,7 +10,9 @@ enum MetricsText {
     /// has not answered for (cut, or found empty); in the past when a cut is late.
     /// The store's figures, or only the process's own when `metrics` is nil:
     /// the store could not be read, and what is written says so.
-    static func render(_ metrics: StoreMetrics?, worker: String, now: Date, scheduledCut: Date? = nil) -> String {
+    /// `workingDays`: how the letters' posting is given its two working days.
+    static func render(_ metrics: StoreMetrics?, worker: String, now: Date, scheduledCut: Date? = nil,
+                       workingDays: WorkingDays = WorkingDays(timeZone: TimeZone(identifier: "UTC") ?? .current)) -> String {
         var text = ""
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
             text += "# HELP courrier_\(name) \(help)\n# TYPE courrier_\(name) \(type)\n"
@@ -71,6 +73,22 @@ enum MetricsText {
         let failing = metrics.webhookFailingSince.flatMap(UTCTimestamp.date).map { max(0, now.timeIntervalSince($0)) } ?? 0
         metric("webhook_failing_seconds", "gauge", "How long the product's webhook has failed to take the next event; 0 when it takes them.",
                [("", String(Int64(failing)))])
+        let unacknowledged = metrics.oldestUnacknowledgedDeliveredAt.flatMap(UTCTimestamp.date)
+            .map { max(0, now.timeIntervalSince($0)) } ?? 0
+        metric("oldest_unacknowledged_bundle_seconds", "gauge",
+               "How long ago the oldest bundle the print shop has not acknowledged (no ACK) was delivered; 0 when none.",
+               [("", String(Int64(unacknowledged)))])
+        let overdue = metrics.unpostedByDelivery.filter { delivery in
+            UTCTimestamp.date(delivery.deliveredAt).map { workingDays.deadline(after: $0, days: 2) < now } ?? false
+        }.reduce(0) { $0 + $1.letters }
+        metric("letters_not_posted_overdue", "gauge",
+               "Letters delivered more than two working days ago that the print shop has not reported posted (nor returned).",
+               one(overdue))
+        metric("bundle_spoilage_ratio", "gauge", "The share of a bundle's letters the print shop spoiled, for the last bundles it answered for.",
+               metrics.spoilage.map { ("batch=\"\(label($0.batch))\"", String(format: "%.4f", $0.ratio)) })
+        metric("response_lines_refused_total", "counter",
+               "Lines of the print shop's response files that named no letter, did not parse, or would move a letter back.",
+               one(metrics.refusedResponseLines))
         if let scheduledCut {
             metric("scheduled_cut_timestamp_seconds", "gauge",
                    "The next scheduled cut the store has not answered for, in Unix time: in the past, it is late.",

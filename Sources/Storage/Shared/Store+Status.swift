@@ -56,6 +56,24 @@ extension SQLStore {
         metrics.webhookAbandoned = webhooks.map(\.abandoned).reduce(0, +)
         metrics.webhookWaiting = webhooks.map(\.waiting).reduce(0, +)
         metrics.webhookFailingSince = webhooks.compactMap(\.failingSince).min()
+        metrics.oldestUnacknowledgedDeliveredAt = try database.queryFirst("""
+            SELECT \(time: "min(d.delivered_at)") FROM bundles b JOIN deliveries d ON d.batch = b.batch
+            WHERE b.state = 'delivered' AND b.acknowledged_at IS NULL
+            """) { $0.optionalText(0) } ?? nil
+        metrics.unpostedByDelivery = try database.query("""
+            SELECT \(time: "d.delivered_at"), count(*) FROM jobs j JOIN deliveries d ON d.batch = j.batch
+            WHERE j.state = 'delivered' AND j.answer IS NULL AND d.delivered_at IS NOT NULL
+            GROUP BY d.delivered_at
+            """) { ($0.text(0), $0.int(1)) }
+        metrics.spoilage = try database.query("""
+            SELECT batch, letters, (SELECT count(*) FROM answers a WHERE a.batch = b.batch AND a.status = 'spoiled')
+            FROM bundles b WHERE state = 'delivered' AND letters > 0
+                AND EXISTS (SELECT 1 FROM answers a WHERE a.batch = b.batch)
+            ORDER BY completed_at DESC, batch DESC LIMIT 10
+            """) { ($0.text(0), Double($0.int(2)) / Double($0.int(1))) }
+        metrics.refusedResponseLines = try database.queryFirst("SELECT coalesce(sum(refused), 0) FROM response_files") {
+            $0.int(0)
+        } ?? 0
         return metrics
     }
 
