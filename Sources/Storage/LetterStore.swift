@@ -69,7 +69,7 @@ public protocol WalletStore: AnyObject {
 }
 
 /// Preparation's part: queued letters claimed, priced and charged or failed.
-public protocol PreparationStore: ClaimStore, AttachmentStore, AccountStore, WalletStore {
+public protocol PreparationStore: ClaimStore, AttachmentStore, AccountStore, WalletStore, AddressHoldStore {
     /// Takes up to `limit` of the oldest queued jobs for `worker` for `lease`
     /// seconds, with their documents; empty when nothing is queued. Claiming a
     /// few at a time saves a transaction (and a sync to disk) per letter.
@@ -270,4 +270,14 @@ public protocol AnswerStore: EventStore {
     /// `reprints` times; spoiled once more, it fails, refunded.
     func applyAnswers(_ answers: [PrintShopAnswer], file: String, sha256: String, refused: Int, reprints: Int,
                       at now: Date) throws -> AnswersOutcome?
+}
+
+/// Addresses letters came back from, held for their account.
+public protocol AddressHoldStore: AnyObject {
+    /// The hold on `address` (`PostalAddress.holdKey`) for `account`, if one is in force.
+    func addressHold(account: String, address: String) throws -> AddressHold?
+    /// The holds in force for `account`, oldest first.
+    func addressHolds(account: String) throws -> [AddressHold]
+    /// Lifts the hold the returned letter `job` put on its address; false when there is none.
+    func releaseAddressHold(account: String, job: Int64, at now: Date) throws -> Bool
 }

@@ -232,3 +232,15 @@ public struct AnswersOutcome: Sendable, Equatable {
     /// Lines that name no letter, or would move one back.
     public var refused: [ResponseFile.Problem] = []
 }
+
+/// An address a letter came back from, held for its account.
+public struct AddressHold: Sendable, Equatable {
+    public var account: String
+    /// The address as it was printed, its lines joined by " / ".
+    public var lines: String
+    /// The letter that came back.
+    public var job: Int64
+    public var returnedOn: String
+    /// The post office's reason, as the print shop wrote it.
+    public var reason: String?
+}

@@ -144,6 +144,58 @@ import Letters
         #expect(FileManager.default.fileExists(atPath: responses.appendingPathComponent("done/2026-12-08-again.csv").path))
     }
 
+    @Test(arguments: Backend.allCases)
+    func aReturnedAddressIsHeldForTheAccountUntilItChangesOrIsReleased(backend: Backend) throws {
+        let folder = try TemporaryFolder()
+        let drop = folder.url.appendingPathComponent("print-shop")
+        try FileManager.default.createDirectory(at: drop.appendingPathComponent("responses"), withIntermediateDirectories: true)
+        let room = try TestMailRoom(folder: folder, backend: backend) { $0.deliverURL = "file://\(drop.path)" }
+        // Beside the fixtures, so that the terms they name are found.
+        _ = try folder.copyFixtureDocuments()
+        _ = try room.mailRoom.accounts.credit(account: "acme", cents: 1_000, reference: "acme-1")
+        let returned = try #require(try room.enqueue(Paths.document("acme-invoice-fr.json")).first).job.id
+        let batch = try #require(try room.mailRoom.run().bundles.first?.batch)
+        try Data("batch,sequence,status,date,reason\n\(batch),1,returned,2026-12-21,inconnu à cette adresse\n".utf8)
+            .write(to: drop.appendingPathComponent("responses/returns.csv"))
+        #expect(try room.mailRoom.takeAnswers().applied == 1)
+
+        // The next letter to the same address, written another way, fails uncharged, saying why.
+        let again = try folder.write("documents/again.json", try fixtureDocument {
+            $0["id"] = "INV-AGAIN"
+            var recipient = $0["recipient"] as? [String: Any] ?? [:]
+            recipient["name"] = (recipient["name"] as? String ?? "").uppercased()
+            recipient["street"] = ((recipient["street"] as? String) ?? "").replacingOccurrences(of: " ", with: "  ") + "."
+            $0["recipient"] = recipient
+        })
+        let balance = try room.store.balance(account: "acme")
+        let held = try #require(try room.enqueue(again).first).job.id
+        _ = try room.mailRoom.prepareAll()
+        let failed = try #require(try room.store.job(held))
+        #expect(failed.state == .failed && failed.reason?.hasPrefix("a letter to this address") == true, "\(failed)")
+        #expect(failed.reason?.contains("came back on 2026-12-21: inconnu à cette adresse") == true, "\(failed.reason ?? "")")
+        #expect(failed.reason?.contains("courrier address release acme \(returned)") == true)
+        #expect(try room.store.balance(account: "acme") == balance)
+        #expect(try room.mailRoom.accounts.addressHolds(account: "acme").map(\.job) == [returned])
+
+        // A corrected address goes out.
+        let moved = try folder.write("documents/moved.json", try fixtureDocument {
+            $0["id"] = "INV-MOVED"
+            var recipient = $0["recipient"] as? [String: Any] ?? [:]
+            recipient["street"] = "Rue Neuve 1"
+            $0["recipient"] = recipient
+        })
+        _ = try room.enqueue(moved)
+        #expect(try room.mailRoom.prepareAll().prepared == 1)
+
+        // Once the account lifts the hold, the old address goes out too.
+        try room.mailRoom.accounts.releaseAddressHold(account: "acme", job: returned)
+        #expect(try room.mailRoom.accounts.addressHolds(account: "acme").isEmpty)
+        let released = try folder.write("documents/released.json", try fixtureDocument { $0["id"] = "INV-RELEASED" })
+        _ = try room.enqueue(released)
+        #expect(try room.mailRoom.prepareAll().prepared == 1)
+        #expect(throws: MailRoomError.self) { try room.mailRoom.accounts.releaseAddressHold(account: "acme", job: returned) }
+    }
+
     @Test func aLetterSpoiledMoreOftenThanItIsPrintedAgainFailsRefunded() throws {
         let folder = try TemporaryFolder()
         let drop = folder.url.appendingPathComponent("print-shop")

@@ -197,6 +197,22 @@ extension CommandTable {
                 return VerbResult(text: "")
             }
         },
+        Verb(name: "address", arguments: "holds ACCOUNT | release ACCOUNT JOB",
+             summary: "the addresses an account's letters came back from, held; lift one by the returned letter's job", groups: [],
+             example: "courrier address release acme 42") { call throws(Arguments.UsageError) in
+            let (action, words) = try call.expectAlternative()
+            let account = words[0]
+            guard action == "release" else {
+                return .mailRoom(readOnly: true) { room, output in
+                    output.addressHolds(account: account, try room.accounts.addressHolds(account: account))
+                }
+            }
+            guard let job = Int64(words[1]), job > 0 else { throw call.refusal("JOB is the returned letter's job number, got \"\(words[1])\"") }
+            return .mailRoom { room, output in
+                try room.accounts.releaseAddressHold(account: account, job: job)
+                return output.addressHolds(account: account, try room.accounts.addressHolds(account: account))
+            }
+        },
         Verb(name: "status", arguments: "", summary: "jobs per state, failures, bundles, deliveries, the next cut",
              groups: [.schedule], example: "courrier status --json") { call throws(Arguments.UsageError) in
             _ = try call.expectWords()

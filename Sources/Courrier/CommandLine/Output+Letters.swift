@@ -2,8 +2,20 @@ import Foundation
 import Letters
 import Storage
 
-/// The answers of `letter`, `letters`, `events` and `responses`.
+/// The answers of `letter`, `letters`, `events`, `responses` and `address`.
 extension Output {
+    func addressHolds(account: String, _ holds: [AddressHold]) -> VerbResult {
+        struct Hold: Encodable { var job: Int64; var address: String; var returnedOn: String; var reason: String? }
+        if json {
+            return VerbResult(text: encode(holds.map { Hold(job: $0.job, address: $0.lines, returnedOn: $0.returnedOn, reason: $0.reason) }))
+        }
+        guard !holds.isEmpty else { return VerbResult(text: "\(account): no address held\n") }
+        let lines = ["\(account): \(holds.count) \(holds.count == 1 ? "address" : "addresses") held"] + holds.map {
+            "  job \($0.job)  returned \($0.returnedOn)\($0.reason.map { " (\($0))" } ?? "")  \($0.lines)"
+        }
+        return VerbResult(text: lines.joined(separator: "\n") + "\n")
+    }
+
     func responses(_ report: TakingAnswers.Report) -> VerbResult {
         struct Answer: Encodable {
             var acknowledged: [String]; var files: [String]; var applied: Int; var repeated: Int; var problems: [String]

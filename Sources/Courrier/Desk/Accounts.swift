@@ -5,11 +5,11 @@ import Storage
 /// The accounts' side: wallets credited and read, and the envelope window an
 /// account's letters are printed for.
 public final class Accounts {
-    private let store: AccountStore & WalletStore
+    private let store: AccountStore & WalletStore & AddressHoldStore
     private let log: EventLog
     private let clock: () -> Date
 
-    init(store: AccountStore & WalletStore, log: EventLog, clock: @escaping () -> Date) {
+    init(store: AccountStore & WalletStore & AddressHoldStore, log: EventLog, clock: @escaping () -> Date) {
         self.store = store
         self.log = log
         self.clock = clock
@@ -25,6 +25,19 @@ public final class Accounts {
 
     public func history(account: String) throws -> [LedgerEntry] {
         try store.history(account: account)
+    }
+
+    /// The addresses the account's letters came back from, held until the account lifts them.
+    public func addressHolds(account: String) throws -> [AddressHold] {
+        try store.addressHolds(account: account)
+    }
+
+    /// Lifts the hold the returned letter `job` put on its address: the next letter to it is prepared.
+    public func releaseAddressHold(account: String, job: Int64) throws {
+        guard try store.releaseAddressHold(account: account, job: job, at: clock()) else {
+            throw MailRoomError(.notFound, "account \(account) has no address held by the returned letter \(job); courrier address holds \(account) lists them")
+        }
+        log.info("address.released", ["account": .string(account), "job": .integer(job)])
     }
 
     public func credit(account: String, cents: Int64, reference: String) throws -> CreditOutcome {

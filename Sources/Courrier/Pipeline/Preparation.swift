@@ -95,6 +95,11 @@ final class Preparation {
         #endif
         do {
             let document = try defaults.apply(to: Document.stored(claimed.letter, json: claimed.document))
+            if let hold = try store.addressHold(account: document.account, address: document.recipient.holdKey) {
+                return .fail(job: job.id, reason: "a letter to this address (\(hold.lines)) came back on \(hold.returnedOn)"
+                                 + (hold.reason.map { ": \($0)" } ?? "") + "; correct the address, or lift the hold: "
+                                 + "courrier address release \(hold.account) \(hold.job)", code: .returnedAddress)
+            }
             try tariff.checkEstimate(document)
             let terms = try attachments.terms(for: document.terms, attachmentHash: job.termsHash)
             // Decoding the logo checks that it is there and whole; drawing it cannot change the count.

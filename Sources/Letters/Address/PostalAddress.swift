@@ -26,6 +26,18 @@ public struct PostalAddress: Sendable, Equatable, Codable {
         self.country = country
     }
 
+    /// The address as a returned letter holds it: name, street, postcode,
+    /// city and country, each folded to lower case with its punctuation
+    /// dropped and its spaces collapsed, so that "Rue Royale 12" and
+    /// "rue royale, 12" are one address, and a corrected one is another.
+    public var holdKey: String {
+        [name, street, streetExtra ?? "", postalCode, city, country].map { part in
+            part.lowercased().unicodeScalars
+                .map { CharacterSet.letters.contains($0) || CharacterSet.decimalDigits.contains($0) ? String($0) : " " }
+                .joined().split(separator: " ").joined(separator: " ")
+        }.joined(separator: "|")
+    }
+
     /// bpost's limits for an address block: at most 6 lines in Belgium, 7 when a
     /// country line is added for abroad, 50 characters each.
     public static let maximumLineLength = 50

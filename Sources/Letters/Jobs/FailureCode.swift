@@ -32,6 +32,8 @@ public enum FailureCode: String, Sendable, Codable, CaseIterable {
     case layoutTooSlow = "layout_too_slow"
     /// Drawn into its bundle, the letter had other pages than it was charged for.
     case pageCountChanged = "page_count_changed"
+    /// A letter to the same address came back undeliverable: the address is held for the account.
+    case returnedAddress = "returned_address"
     /// The print shop spoiled it more often than it is printed again (`COURRIER_REPRINTS`); refunded.
     case spoiled
     /// Preparing it ended its process, and then the process that prepared it alone.

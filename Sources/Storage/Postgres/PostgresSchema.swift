@@ -61,6 +61,17 @@ enum PostgresSchema {
             taken_at timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (batch, sequence, status, day)
         );
+        CREATE TABLE courrier.address_holds (
+            account text NOT NULL,
+            address text NOT NULL,
+            lines text NOT NULL,
+            job bigint NOT NULL REFERENCES courrier.jobs (id),
+            returned_on text NOT NULL,
+            reason text,
+            held_at timestamptz NOT NULL DEFAULT now(),
+            released_at timestamptz,
+            PRIMARY KEY (account, address)
+        );
         """
 
     /// How far each webhook endpoint has been sent the events, and its

@@ -336,6 +336,17 @@ public final class SQLiteStore: SQLStore {
             taken_at TEXT NOT NULL,
             PRIMARY KEY (batch, sequence, status, day)
         );
+        CREATE TABLE address_holds (
+            account TEXT NOT NULL,
+            address TEXT NOT NULL,
+            lines TEXT NOT NULL,
+            job INTEGER NOT NULL REFERENCES jobs (id),
+            returned_on TEXT NOT NULL,
+            reason TEXT,
+            held_at TEXT NOT NULL,
+            released_at TEXT,
+            PRIMARY KEY (account, address)
+        );
         """
 
     /// Events are appended in commit order already: SQLite has one writer at a time.

@@ -97,9 +97,54 @@ extension SQLStore {
         if let reason = answer.reason { details["reason"] = .string(reason) }
         switch answer.status {
         case .posted: return .applied([NewEvent(job: job, kind: .posted, details: details)])
-        case .returned: return .applied([NewEvent(job: job, kind: .returned, details: details)])
+        case .returned:
+            try holdAddress(of: job, returned: answer, at: now)
+            return .applied([NewEvent(job: job, kind: .returned, details: details)])
         case .spoiled: return .applied(try reprint(job, spoiled: answer, details: details, reprints: reprints, at: now))
         }
+    }
+
+    /// Holds the address a letter came back from, for its account: the
+    /// next letter to it fails at preparation until the address changes or
+    /// the hold is lifted. A letter whose document was purged holds nothing.
+    private func holdAddress(of job: Int64, returned answer: PrintShopAnswer, at now: Date) throws {
+        guard let (account, form, json) = try database.queryFirst("SELECT account, letter, document FROM jobs WHERE id = \(job)", {
+            ($0.text(0), $0.optionalBytes(1), $0.bytes(2))
+        }), let document = try? Document.stored(form, json: json) else { return }
+        let recipient = document.recipient
+        try database.perform("""
+            INSERT INTO address_holds (account, address, lines, job, returned_on, reason, held_at)
+            VALUES (\(account), \(recipient.holdKey), \(recipient.windowLines(language: document.language).joined(separator: " / ")),
+                    \(job), \(answer.date), \(answer.reason), \(now: now))
+            ON CONFLICT (account, address) DO UPDATE SET job = excluded.job, returned_on = excluded.returned_on,
+                reason = excluded.reason, held_at = excluded.held_at, released_at = NULL
+            """)
+    }
+
+    public func addressHold(account: String, address: String) throws -> AddressHold? {
+        try database.queryFirst("""
+            SELECT \(Self.holdColumns) FROM address_holds WHERE account = \(account) AND address = \(address) AND released_at IS NULL
+            """, Self.readHold)
+    }
+
+    public func addressHolds(account: String) throws -> [AddressHold] {
+        try database.query("""
+            SELECT \(Self.holdColumns) FROM address_holds WHERE account = \(account) AND released_at IS NULL ORDER BY held_at, job
+            """, Self.readHold)
+    }
+
+    public func releaseAddressHold(account: String, job: Int64, at now: Date) throws -> Bool {
+        try database.write {
+            try database.perform("""
+                UPDATE address_holds SET released_at = \(now: now) WHERE account = \(account) AND job = \(job) AND released_at IS NULL
+                """) > 0
+        }
+    }
+
+    private static var holdColumns: SQL { "account, lines, job, returned_on, reason" }
+
+    private static func readHold(_ row: any StoreRow) -> AddressHold {
+        AddressHold(account: row.text(0), lines: row.text(1), job: row.int64(2), returnedOn: row.text(3), reason: row.optionalText(4))
     }
 
     /// A spoiled letter goes back to the prepared letters, to be drawn again
