@@ -96,7 +96,14 @@ import Letters
         #expect(try FileManager.default.contentsOfDirectory(atPath: responses.path).sorted() == ["done"])
         #expect(FileManager.default.fileExists(atPath: responses.appendingPathComponent("done/2026-12-08.csv").path))
 
-        // The same lines under another name apply once; the same file again is taken once; a letter never goes back.
+        // The same file sent again is taken once: nothing applies, nothing is refused, and it leaves the folder.
+        let original = try String(contentsOf: responses.appendingPathComponent("done/2026-12-08.csv"), encoding: .utf8)
+        try shop.write("responses/2026-12-08.csv", original)
+        report = try room.mailRoom.takeAnswers()
+        #expect(report.files.isEmpty && report.applied == 0 && report.problems.isEmpty, "\(report)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: responses.path) == ["done"])
+
+        // The same lines under another name apply once; a letter never goes back.
         try shop.write("responses/2026-12-08-again.csv", """
             batch,sequence,status,date,reason
             \(batch),1,posted,2026-12-08,

@@ -49,6 +49,18 @@ enum CommandTable {
         case retention
     }
 
+    /// Reads a whole number in `range`; an error says what it is and the range.
+    private static func wholeNumber(_ range: ClosedRange<Int>, _ what: String,
+                                    _ set: @escaping @Sendable (inout Configuration, Int) -> Void)
+        -> @Sendable (inout Configuration, String, String) throws -> Void {
+        { configuration, value, name in
+            guard let number = Int(value), range.contains(number) else {
+                throw MailRoomError.setting(name, is: value, expected: "\(what), \(range.lowerBound) to \(range.upperBound)")
+            }
+            set(&configuration, number)
+        }
+    }
+
     /// The schedule's four settings are read together, by `CutSchedule.parse`.
     private static let readTogether: @Sendable (inout Configuration, String, String) throws -> Void = { _, _, _ in }
 
@@ -100,12 +112,7 @@ enum CommandTable {
                 show: { $0.inserting.foldedEnvelope.rawValue }),
         Setting(key: "COURRIER_FOLDED_SHEETS", option: "folded-sheets", value: "N",
                 help: "the most sheets a folded envelope holds; thicker letters go flat in C4 (default 5)", group: .printShop,
-                read: { c, v, name in
-                    guard let sheets = Int(v), (1...20).contains(sheets) else {
-                        throw MailRoomError.setting(name, is: v, expected: "the most sheets a folded envelope holds, 1 to 20")
-                    }
-                    c.inserting.maximumFoldedSheets = sheets
-                },
+                read: wholeNumber(1...20, "the most sheets a folded envelope holds") { $0.inserting.maximumFoldedSheets = $1 },
                 show: { String($0.inserting.maximumFoldedSheets) }),
         Setting(key: "COURRIER_MARKS", option: "marks", value: "SCHEME",
                 help: "inserter marks: none, omr, datamatrix or omr+datamatrix (default none)", group: .printShop,
@@ -118,23 +125,13 @@ enum CommandTable {
                 show: { $0.marks.description }),
         Setting(key: "COURRIER_THREADS", option: "threads", value: "N",
                 help: "letters prepared, and parts of a cut drawn, at once (default: one per core)", group: .bundle,
-                read: { c, v, name in
-                    guard let threads = Int(v), (1...64).contains(threads) else {
-                        throw MailRoomError.setting(name, is: v, expected: "a number of threads from 1 to 64")
-                    }
-                    c.threads = threads
-                },
+                read: wholeNumber(1...64, "a number of threads") { $0.threads = $1 },
                 show: { String($0.threads) },
                 inherited: false),
         Setting(key: "COURRIER_FILE_SHEETS", option: "file-sheets", value: "N",
                 help: "the most sheets in one PDF of a bundle; a longer stream is cut into parts (default 1000)",
                 group: .bundle,
-                read: { c, v, name in
-                    guard let sheets = Int(v), (10...100_000).contains(sheets) else {
-                        throw MailRoomError.setting(name, is: v, expected: "the most sheets in one PDF file, 10 to 100000")
-                    }
-                    c.sheetsPerFile = sheets
-                },
+                read: wholeNumber(10...100_000, "the most sheets in one PDF file") { $0.sheetsPerFile = $1 },
                 show: { String($0.sheetsPerFile) },
                 inherited: false),
         Setting(key: "COURRIER_DELIVER", option: "deliver", value: "URL",
@@ -185,12 +182,7 @@ enum CommandTable {
         Setting(key: "COURRIER_REPRINTS", option: "reprints", value: "N",
                 help: "how often a letter the print shop spoiled is printed again, uncharged, before it fails refunded (default 2)",
                 group: .delivery,
-                read: { c, v, name in
-                    guard let count = Int(v), (0...10).contains(count) else {
-                        throw MailRoomError.setting(name, is: v, expected: "a number of reprints from 0 to 10")
-                    }
-                    c.reprints = count
-                },
+                read: wholeNumber(0...10, "a number of reprints") { $0.reprints = $1 },
                 show: { String($0.reprints) }),
         Setting(key: "COURRIER_HOLIDAYS", option: "holidays", value: "DATES",
                 help: "public holidays when the print shop does not post, such as 2026-12-25,2027-01-01; weekends are never working days",
