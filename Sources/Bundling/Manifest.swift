@@ -166,7 +166,7 @@ public struct Manifest: Codable, Sendable, Equatable {
     }
 
     /// A CSV line, ended by CR LF.
-    static func csvLine(_ fields: [String]) -> String {
+    public static func csvLine(_ fields: [String]) -> String {
         fields.map(csvField).joined(separator: ",") + "\r\n"
     }
 

@@ -202,6 +202,11 @@ public protocol RecordStore: ScheduleStore, EventStore {
     func cancel(job: Int64, at now: Date) throws -> CancelOutcome
     func status(failureLimit: Int) throws -> StatusReport
 
+    /// The letters charged from `start` to before `end` (any time when nil),
+    /// per bundle and account: charged, printed, posted, spoiled and
+    /// printed again, returned, unanswered, and refunded; with the ledger's sums.
+    func reconcile(chargedFrom start: Date?, before end: Date?) throws -> Reconciliation
+
     /// The figures operations watch: queue, failures, cuts, deliveries.
     func metrics() throws -> StoreMetrics
 

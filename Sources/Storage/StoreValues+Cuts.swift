@@ -244,3 +244,37 @@ public struct AddressHold: Sendable, Equatable {
     /// The post office's reason, as the print shop wrote it.
     public var reason: String?
 }
+
+/// One line of the reconciliation: the letters of one account in one
+/// bundle, or charged and never printed (`batch` nil).
+public struct ReconciliationRow: Sendable, Equatable {
+    public var batch: String?
+    public var account: String
+    /// Printings in the bundle, reprints included, and their sheets.
+    public var letters = 0
+    public var sheets = 0
+    /// What the ledger debited for them (reprints are not charged again), and refunded since.
+    public var chargedCents: Int64 = 0
+    public var refundedCents: Int64 = 0
+    /// Printings of letters spoiled before, not charged again.
+    public var reprints = 0
+    /// The print shop's last word on each printing.
+    public var posted = 0
+    public var spoiled = 0
+    public var returned = 0
+    public var unanswered = 0
+
+    public init(batch: String?, account: String) {
+        self.batch = batch
+        self.account = account
+    }
+}
+
+/// The reconciliation of the letters charged in a period: its rows sum to
+/// the ledger's debits and refunds of those letters, to the cent.
+public struct Reconciliation: Sendable, Equatable {
+    public var rows: [ReconciliationRow]
+    /// The ledger's own sums, for the same letters.
+    public var debitedCents: Int64
+    public var refundedCents: Int64
+}

@@ -119,6 +119,28 @@ import Letters
             "2026-12-08-again.csv line 4: letter 3 of bundle \(batch) was already returned on 2026-12-09; an answer never moves a letter back",
         ], "\(report.problems)")
         #expect(try answers(in: room, [.posted, .spoiled, .returned]).map(\.kind) == [.posted, .spoiled, .returned, .returned])
+
+        // Finance: per bundle and account, and the sums are the ledger's to the cent.
+        let reconciliation = try room.mailRoom.records.reconcile(month: nil)
+        let ledger = try ["acme", "bakkerij-peeters"].flatMap { try room.store.history(account: $0) }
+        let debits = -ledger.filter { $0.kind == .debit }.reduce(0) { $0 + $1.amountCents }
+        let refunds = ledger.filter { $0.kind == .refund }.reduce(0) { $0 + $1.amountCents }
+        #expect(reconciliation.debitedCents == debits && reconciliation.rows.reduce(0) { $0 + $1.chargedCents } == debits)
+        #expect(reconciliation.refundedCents == refunds && reconciliation.rows.reduce(0) { $0 + $1.refundedCents } == refunds)
+        let first = reconciliation.rows.filter { $0.batch == batch }
+        #expect(first.map(\.account) == ["acme", "bakkerij-peeters"])
+        #expect(first.reduce(0) { $0 + $1.letters } == 3 && first.reduce(0) { $0 + $1.returned } == 2
+                && first.reduce(0) { $0 + $1.spoiled } == 1 && first.reduce(0) { $0 + $1.posted } == 0, "\(first)")
+        let again = try #require(reconciliation.rows.first { $0.batch == reprintBatch })
+        #expect(again.letters == 1 && again.reprints == 1 && again.chargedCents == 0 && again.unanswered == 1, "\(again)")
+        #expect(try room.mailRoom.records.reconcile(month: "2001-01").rows.isEmpty)
+        let output = Captured()
+        let status = CourrierCommand(arguments: ["reconcile", "--csv"], environment: ["COURRIER_DATABASE": room.database],
+                                     standardOutput: { output.append($0) }, standardError: { _ in }).run()
+        #expect(status == 0)
+        let lines = output.text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(lines.first == "bundle,account,letters,sheets,charged,refunded,reprints,posted,spoiled,returned,unanswered")
+        #expect(lines.last?.hasPrefix("total,,4,") == true && lines.last?.contains(Cents.decimalString(debits)) == true, "\(lines)")
     }
 
     @Test(arguments: Backend.allCases)

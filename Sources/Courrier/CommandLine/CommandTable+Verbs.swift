@@ -213,6 +213,17 @@ extension CommandTable {
                 return output.addressHolds(account: account, try room.accounts.addressHolds(account: account))
             }
         },
+        Verb(name: "reconcile", arguments: "",
+             summary: "per bundle and account: charged, posted, spoiled and printed again, returned, unanswered; sums to the ledger",
+             groups: [.schedule],
+             options: [Option(name: "month", value: "YYYY-MM", help: "the letters charged that month (default: all)"),
+                       Option(name: "csv", value: "", help: "answer in CSV, for finance")],
+             example: "courrier reconcile --month 2026-12 --csv") { call throws(Arguments.UsageError) in
+            _ = try call.expectWords()
+            let month = call.options["month"], csv = call.flags.contains("csv")
+            // A transaction, so that the rows and the ledger's sums are read at one moment.
+            return .mailRoom { room, output in output.reconciliation(try room.records.reconcile(month: month), csv: csv) }
+        },
         Verb(name: "status", arguments: "", summary: "jobs per state, failures, bundles, deliveries, the next cut",
              groups: [.schedule], example: "courrier status --json") { call throws(Arguments.UsageError) in
             _ = try call.expectWords()

@@ -162,7 +162,7 @@ public struct CourrierCommand {
                 result = try body(mailRoom, output)
             }
             // What customers typed reaches a terminal as text, never as control sequences.
-            standardOutput(output.json ? result.text : ControlCharacters.escaped(result.text, keeping: ["\n"]))
+            standardOutput(output.json || result.isData ? result.text : ControlCharacters.escaped(result.text, keeping: ["\n"]))
             if let failure = result.failure {
                 standardError("courrier: \(ControlCharacters.escaped(failure))\n")
                 return 1

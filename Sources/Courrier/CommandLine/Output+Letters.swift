@@ -1,9 +1,53 @@
+import Bundling
 import Foundation
 import Letters
 import Storage
 
-/// The answers of `letter`, `letters`, `events`, `responses` and `address`.
+/// The answers of `letter`, `letters`, `events`, `responses`, `address` and `reconcile`.
 extension Output {
+    func reconciliation(_ reconciliation: Reconciliation, csv: Bool) -> VerbResult {
+        struct Row: Encodable {
+            var batch: String?; var account: String; var letters: Int; var sheets: Int; var chargedCents: Int64
+            var refundedCents: Int64; var reprints: Int; var posted: Int; var spoiled: Int; var returned: Int; var unanswered: Int
+        }
+        struct Answer: Encodable { var rows: [Row]; var debitedCents: Int64; var refundedCents: Int64 }
+        let rows = reconciliation.rows.map {
+            Row(batch: $0.batch, account: $0.account, letters: $0.letters, sheets: $0.sheets, chargedCents: $0.chargedCents,
+                refundedCents: $0.refundedCents, reprints: $0.reprints, posted: $0.posted, spoiled: $0.spoiled,
+                returned: $0.returned, unanswered: $0.unanswered)
+        }
+        if json {
+            return VerbResult(text: encode(Answer(rows: rows, debitedCents: reconciliation.debitedCents,
+                                                  refundedCents: reconciliation.refundedCents)))
+        }
+        let header = ["bundle", "account", "letters", "sheets", "charged", "refunded", "reprints", "posted", "spoiled",
+                      "returned", "unanswered"]
+        let cells = rows.map { row in
+            [row.batch ?? "not printed", row.account, String(row.letters), String(row.sheets), Cents.decimalString(row.chargedCents),
+             Cents.decimalString(row.refundedCents), String(row.reprints), String(row.posted), String(row.spoiled),
+             String(row.returned), String(row.unanswered)]
+        }
+        let total = ["total", "", String(rows.reduce(0) { $0 + $1.letters }), String(rows.reduce(0) { $0 + $1.sheets }),
+                     Cents.decimalString(reconciliation.debitedCents), Cents.decimalString(reconciliation.refundedCents),
+                     String(rows.reduce(0) { $0 + $1.reprints }), String(rows.reduce(0) { $0 + $1.posted }),
+                     String(rows.reduce(0) { $0 + $1.spoiled }), String(rows.reduce(0) { $0 + $1.returned }),
+                     String(rows.reduce(0) { $0 + $1.unanswered })]
+        if csv {
+            // Account names and batches are Courrier's own checked words: no customer text reaches the CSV.
+            return VerbResult(text: ([header] + cells + [total]).map { Manifest.csvLine($0) }.joined(), isData: true)
+        }
+        return VerbResult(text: Self.aligned([header.map { $0.uppercased() }] + cells + [total]))
+    }
+
+    /// Rows of cells in columns two spaces apart, for a terminal.
+    static func aligned(_ table: [[String]]) -> String {
+        let widths = (0..<(table.first?.count ?? 0)).map { column in table.map { $0[column].count }.max() ?? 0 }
+        return table.map { row in
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n") + "\n"
+    }
+
     func addressHolds(account: String, _ holds: [AddressHold]) -> VerbResult {
         struct Hold: Encodable { var job: Int64; var address: String; var returnedOn: String; var reason: String? }
         if json {
@@ -146,12 +190,7 @@ extension Output {
             [String(job.id), Self.cell(job.account), Self.cell(job.documentID), job.state.rawValue, job.pages.map(String.init) ?? "-",
              job.priceCents.map { Cents.decimalString($0) } ?? "-", job.createdAt, job.batch ?? "-"]
         }
-        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        let lines = rows.map { row in
-            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces)
-        }
-        return VerbResult(text: lines.joined(separator: "\n") + "\n")
+        return VerbResult(text: Self.aligned(rows))
     }
 
     /// A customer's text in a column: one line, and no wider than a column should be.

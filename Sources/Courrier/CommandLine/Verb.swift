@@ -7,6 +7,9 @@ import Rendering
 struct VerbResult {
     var text: String
     var failure: String?
+    /// Written for a program (CSV), as JSON is: printed as it is, its CR LF
+    /// kept. Only for text Courrier made, never a customer's.
+    var isData = false
 }
 
 /// A verb's words and options as given, read against its declaration: a

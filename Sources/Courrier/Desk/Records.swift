@@ -23,6 +23,21 @@ public final class Records {
         (try store.status(failureLimit: failureLimit), try store.metrics(), schedule.nextSlot(after: clock()))
     }
 
+    /// The letters charged in `month` (`YYYY-MM`, its days in the schedule's
+    /// time zone; every month when nil), reconciled per bundle and account.
+    public func reconcile(month: String?) throws -> Reconciliation {
+        guard let month else { return try store.reconcile(chargedFrom: nil, before: nil) }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = schedule.timeZone
+        let parts = month.split(separator: "-")
+        guard month.count == 7, parts.count == 2, let year = Int(parts[0]), let number = Int(parts[1]), (1...12).contains(number),
+              let start = calendar.date(from: DateComponents(year: year, month: number, day: 1)),
+              let end = calendar.date(byAdding: .month, value: 1, to: start) else {
+            throw MailRoomError.setting("--month", is: month, expected: "a month such as 2026-12")
+        }
+        return try store.reconcile(chargedFrom: start, before: end)
+    }
+
     public func cancel(job id: Int64) throws -> CancelOutcome {
         guard let job = try store.job(id) else { throw MailRoomError(.notFound, "there is no job \(id)") }
         let outcome = try store.cancel(job: id, at: clock())

@@ -72,6 +72,18 @@ enum PostgresSchema {
             released_at timestamptz,
             PRIMARY KEY (account, address)
         );
+        CREATE TABLE courrier.printings (
+            batch text NOT NULL REFERENCES courrier.bundles (batch),
+            job bigint NOT NULL REFERENCES courrier.jobs (id),
+            account text NOT NULL,
+            sequence integer,
+            sheets integer NOT NULL,
+            charged_cents bigint NOT NULL,
+            PRIMARY KEY (batch, job)
+        );
+        INSERT INTO courrier.printings (batch, job, account, sequence, sheets, charged_cents)
+            SELECT batch, id, account, NULL, coalesce(sheets, 0), coalesce(price_cents, 0) FROM courrier.jobs
+            WHERE batch IS NOT NULL AND state IN ('bundled', 'delivered');
         """
 
     /// How far each webhook endpoint has been sent the events, and its

@@ -347,6 +347,18 @@ public final class SQLiteStore: SQLStore {
             released_at TEXT,
             PRIMARY KEY (account, address)
         );
+        CREATE TABLE printings (
+            batch TEXT NOT NULL REFERENCES bundles (batch),
+            job INTEGER NOT NULL REFERENCES jobs (id),
+            account TEXT NOT NULL,
+            sequence INTEGER,
+            sheets INTEGER NOT NULL,
+            charged_cents INTEGER NOT NULL,
+            PRIMARY KEY (batch, job)
+        );
+        INSERT INTO printings (batch, job, account, sequence, sheets, charged_cents)
+            SELECT batch, id, account, NULL, coalesce(sheets, 0), coalesce(price_cents, 0) FROM jobs
+            WHERE batch IS NOT NULL AND state IN ('bundled', 'delivered');
         """
 
     /// Events are appended in commit order already: SQLite has one writer at a time.

@@ -173,6 +173,13 @@ extension SQLStore {
             for letter in summary.placements {
                 try database.perform("UPDATE jobs SET sequence = \(letter.sequence) WHERE id = \(letter.job) AND batch = \(batch)")
             }
+            // Each printing, for the reconciliation: a reprint was paid for with its first printing.
+            try database.perform("""
+                INSERT INTO printings (batch, job, account, sequence, sheets, charged_cents)
+                SELECT batch, id, account, sequence, coalesce(sheets, 0),
+                       CASE WHEN reprint_of_batch IS NULL THEN coalesce(price_cents, 0) ELSE 0 END
+                FROM jobs WHERE batch = \(batch) AND state = 'bundled'
+                """)
             try append(summary.placements.map { letter in
                 NewEvent(job: letter.job, kind: .bundled, details: [
                     "batch": .string(batch), "stream": .string(letter.stream), "sequence": .integer(Int64(letter.sequence)),
