@@ -214,7 +214,7 @@ extension CommandTable {
             }
         },
         Verb(name: "reconcile", arguments: "",
-             summary: "per bundle and account: charged, posted, spoiled and printed again, returned, unanswered; sums to the ledger",
+             summary: "what was charged, posted, spoiled, returned, per bundle and account; sums to the ledger",
              groups: [.schedule],
              options: [Option(name: "month", value: "YYYY-MM", help: "the letters charged that month (default: all)"),
                        Option(name: "csv", value: "", help: "answer in CSV, for finance")],
