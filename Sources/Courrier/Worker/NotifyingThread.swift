@@ -15,6 +15,8 @@ final class NotifyingThread: @unchecked Sendable {
 
     /// How often the thread looks for new events when it has sent all it had.
     static let look: TimeInterval = 1
+    /// How long it waits after an error that is not the receiver's (the store, the secret file).
+    static let afterError: TimeInterval = 30
 
     /// `open` opens a connection and builds the sender on it; nil when there is no webhook.
     init(stop: StopRequest, log: EventLog, open: @escaping () throws -> (Notifying, LetterStore)?) {
@@ -27,6 +29,7 @@ final class NotifyingThread: @unchecked Sendable {
         let thread = Thread { [self] in
             var opened: (sender: Notifying, store: LetterStore)?
             while !stop.isRequested {
+                var wait = Self.look
                 do {
                     if opened == nil {
                         guard let made = try open() else { break }
@@ -34,10 +37,11 @@ final class NotifyingThread: @unchecked Sendable {
                     }
                     _ = try opened?.sender.sendPending(shouldStop: { [stop] in stop.isRequested })
                 } catch {
-                    // The store away, a secret file gone: logged, and tried again.
+                    // The store away, a secret file gone: logged, and tried again, not every second.
                     log.error("webhook.error", ["reason": .string(String(describing: error))])
+                    wait = Self.afterError
                 }
-                stop.wait(Self.look)
+                stop.wait(wait)
             }
             opened?.store.close()
             finished.signal()
