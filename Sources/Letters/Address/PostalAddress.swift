@@ -32,9 +32,18 @@ public struct PostalAddress: Sendable, Equatable, Codable {
     /// "rue royale, 12" are one address, and a corrected one is another.
     public var holdKey: String {
         [name, street, streetExtra ?? "", postalCode, city, country].map { part in
-            part.lowercased().unicodeScalars
-                .map { CharacterSet.letters.contains($0) || CharacterSet.decimalDigits.contains($0) ? String($0) : " " }
-                .joined().split(separator: " ").joined(separator: " ")
+            var folded = String.UnicodeScalarView()
+            for scalar in part.lowercased().unicodeScalars {
+                let kept = scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+                // Spaces and punctuation alike are one space, none at either end.
+                if kept {
+                    folded.append(scalar)
+                } else if let last = folded.last, last != " " {
+                    folded.append(" ")
+                }
+            }
+            if folded.last == " " { folded.removeLast() }
+            return String(folded)
         }.joined(separator: "|")
     }
 

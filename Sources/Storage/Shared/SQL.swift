@@ -44,6 +44,7 @@ struct SQL: ExpressibleByStringInterpolation {
         case jobColumns
         case printOrder
         case detailsWithout(String)
+        case json(String)
     }
 
     fileprivate var pieces: [Piece] = []
@@ -97,11 +98,32 @@ struct SQL: ExpressibleByStringInterpolation {
         mutating func appendInterpolation(_ columns: Columns) {
             pieces.append(columns == .job ? .jobColumns : .printOrder)
         }
+        /// JSON text bound as the backend holds it: text on SQLite, jsonb on PostgreSQL.
+        mutating func appendInterpolation(json text: String) { pieces.append(.json(text)) }
         /// An event's details without `key`: what purge leaves of them.
         mutating func appendInterpolation(detailsWithout key: String) { pieces.append(.detailsWithout(key)) }
         /// Another statement's text and values, in place.
         mutating func appendInterpolation(_ fragment: SQL) { pieces += fragment.pieces }
     }
+
+    /// `VALUES (…), (…)`: rows of values for one statement, to do in one
+    /// round trip what would take one a row. Each row's values are typed
+    /// (a `CAST`), since PostgreSQL takes an untyped value in `VALUES` for text.
+    static func values(_ rows: [[SQL]]) -> SQL {
+        var list: SQL = "VALUES "
+        for (index, row) in rows.enumerated() {
+            var tuple: SQL = index == 0 ? "(" : ", ("
+            for (column, value) in row.enumerated() {
+                tuple = column == 0 ? "\(tuple)\(value)" : "\(tuple), \(value)"
+            }
+            list = "\(list)\(tuple))"
+        }
+        return list
+    }
+
+    /// The most rows one statement of `values` carries: statements are
+    /// prepared once per text, so the sizes a connection sees stay few.
+    static let rowsPerStatement = 100
 
     enum RowLock {
         case forUpdate
@@ -156,6 +178,9 @@ struct SQL: ExpressibleByStringInterpolation {
             case .bytewise: text += dialect == .sqlite ? "" : "COLLATE \"C\""
             case .jobColumns: text += dialect == .sqlite ? Job.columns() : Job.columns { "iso_utc(\($0))" }
             case .printOrder: text += dialect == .sqlite ? "sort_key" : "coalesce(sort_key, '') COLLATE \"C\""
+            case .json(let value):
+                bind(.text(value))
+                if dialect == .postgres { text += "::jsonb" }
             case .detailsWithout(let key):
                 switch dialect {
                 case .sqlite:

@@ -170,8 +170,14 @@ extension SQLStore {
             try database.perform("""
                 UPDATE jobs SET state = 'bundled', updated_at = \(now: now) WHERE batch = \(batch) AND state = 'prepared'
                 """)
-            for letter in summary.placements {
-                try database.perform("UPDATE jobs SET sequence = \(letter.sequence) WHERE id = \(letter.job) AND batch = \(batch)")
+            for start in stride(from: 0, to: summary.placements.count, by: SQL.rowsPerStatement) {
+                let rows = summary.placements[start..<min(start + SQL.rowsPerStatement, summary.placements.count)].map { letter -> [SQL] in
+                    ["CAST(\(letter.job) AS BIGINT)", "CAST(\(letter.sequence) AS INTEGER)"]
+                }
+                try database.perform("""
+                    UPDATE jobs SET sequence = v.column2 FROM (\(SQL.values(rows))) AS v
+                    WHERE jobs.id = v.column1 AND jobs.batch = \(batch)
+                    """)
             }
             // Each printing, for the reconciliation: a reprint was paid for with its first printing.
             try database.perform("""
