@@ -305,11 +305,15 @@ import Letters
         #expect(file.problems.isEmpty, "\(file.problems)")
         #expect(file.answers == [
             PrintShopAnswer(batch: "B-1", sequence: 1, status: .posted, date: "2026-12-08",
-                            reason: "a \"quoted\" word, and a\nline break", line: 2),
+                            reason: "a \"quoted\" word, and a line break", line: 2),
             PrintShopAnswer(batch: "B-1", sequence: 2, status: .returned, date: "2026-12-09", reason: nil, line: 4),
         ])
         #expect(ResponseFile.parse(Array("batch,sequence,status,date,reason\nB,1,posted,2026-13-01,\n".utf8)).problems
                 == [ResponseFile.Problem(line: 2, message: "date is \"2026-13-01\", expected an ISO 8601 date such as 2026-12-08")])
         #expect(ResponseFile.parse(Array("batch,sequence,status,date,reason\nB,x\"y,posted,2026-12-01,\n".utf8)).problems.first?.line == 2)
+        // A NUL or an escape sequence in a reason never reaches the store, a log or a terminal.
+        let hostile = ResponseFile.parse(Array("batch,sequence,status,date,reason\nB,1,returned,2026-12-01,gone\u{0}\u{1B}[2J\n".utf8))
+        #expect(hostile.answers.isEmpty && hostile.problems.first?.message.hasPrefix("reason holds a control character") == true,
+                "\(hostile.problems)")
     }
 }

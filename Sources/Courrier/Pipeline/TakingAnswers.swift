@@ -52,10 +52,11 @@ public final class TakingAnswers {
         for name in try rules.responseFiles(in: drop) {
             do {
                 try take(response: name, rules: rules, drop: drop, into: &report)
-            } catch let error as DeliveryError {
-                // One file that cannot be read (a link, too large) holds up none of the others.
-                report.problems.append("\(name): \(error.message)")
-                log.error("responses.unreadable", ["file": .string(name), "reason": .string(error.message)])
+            } catch {
+                // One file that cannot be read (a link, too large) or applied now holds up none of
+                // the others; it stays in the folder for the next turn.
+                report.problems.append("\(name): \(error)")
+                log.error("responses.unreadable", ["file": .string(name), "reason": .string(String(describing: error))])
             }
         }
         return report

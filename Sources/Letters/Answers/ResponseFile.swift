@@ -107,8 +107,11 @@ public struct ResponseFile: Sendable {
                 guard let column = index[name], column < record.fields.count else { return "" }
                 return record.fields[column].trimmingCharacters(in: .whitespaces)
             }
+            // A line break in a quoted reason is a space; any other control character refuses the line.
+            let reason = field("reason").replacingOccurrences(of: "\r\n", with: " ")
+                .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
             switch answer(batch: field("batch"), sequence: field("sequence"), status: field("status"), date: field("date"),
-                          reason: field("reason"), line: record.line) {
+                          reason: reason, line: record.line) {
             case .success(let answer): file.answers.append(answer)
             case .failure(let problem): file.problems.append(problem)
             }
@@ -121,6 +124,9 @@ public struct ResponseFile: Sendable {
         func problem(_ message: String) -> Result<PrintShopAnswer, Problem> { .failure(Problem(line: line, message: message)) }
         func quoted(_ text: String) -> String { "\"\(ControlCharacters.escaped(String(text.prefix(40))))\"" }
         guard !batch.isEmpty, batch.count <= 100 else { return problem("batch is \(batch.isEmpty ? "empty" : "too long")") }
+        for (name, value) in [("batch", batch), ("reason", reason)] where ControlCharacters.occur(in: value) {
+            return problem("\(name) holds a control character (\(quoted(value))), which no letter's story may carry")
+        }
         guard let number = Int(sequence), number >= 1 else {
             return problem("sequence is \(quoted(sequence)), expected the letter's number in its bundle, from 1")
         }
