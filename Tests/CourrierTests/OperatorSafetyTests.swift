@@ -88,7 +88,8 @@ import Storage
         }
     }
 
-    @Test(arguments: [["status"], ["wallet", "balance", "acme"], ["wallet", "history", "acme"]])
+    @Test(arguments: [["status"], ["wallet", "balance", "acme"], ["wallet", "history", "acme"], ["letter", "42"], ["letters"],
+                      ["events"], ["reconcile"], ["address", "holds", "acme"]])
     func aVerbThatOnlyReadsNamesAMistypedStoreAndCreatesNone(arguments: [String]) throws {
         let folder = try TemporaryFolder()
         let mistyped = folder.path("var/courier.sqlite")

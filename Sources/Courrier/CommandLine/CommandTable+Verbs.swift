@@ -221,8 +221,9 @@ extension CommandTable {
              example: "courrier reconcile --month 2026-12 --csv") { call throws(Arguments.UsageError) in
             _ = try call.expectWords()
             let month = call.options["month"], csv = call.flags.contains("csv")
-            // A transaction, so that the rows and the ledger's sums are read at one moment.
-            return .mailRoom { room, output in output.reconciliation(try room.records.reconcile(month: month), csv: csv) }
+            return .mailRoom(readOnly: true) { room, output in
+                output.reconciliation(try room.records.reconcile(month: month), csv: csv)
+            }
         },
         Verb(name: "status", arguments: "", summary: "jobs per state, failures, bundles, deliveries, the next cut",
              groups: [.schedule], example: "courrier status --json") { call throws(Arguments.UsageError) in

@@ -205,6 +205,11 @@ final class PostgresConnection {
     /// crash of the database's machine: committed without waiting for the WAL
     /// to reach the disk (`synchronous_commit = off`), as SQLite's
     /// `lightWriteTransaction` does. For claims and attempts, never for money.
+    /// Reads in one snapshot, writing nothing.
+    func readTransaction<T>(_ body: () throws -> T) throws -> T {
+        try transaction(beginning: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
     func lightTransaction<T>(_ body: () throws -> T) throws -> T {
         // One round trip for both: on a busy machine each costs more than the statement.
         try transaction(beginning: "BEGIN; SET LOCAL synchronous_commit = off", body)

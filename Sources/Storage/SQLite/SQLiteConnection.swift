@@ -98,6 +98,17 @@ final class SQLiteConnection {
     /// A write that must survive the process being killed but not a power
     /// cut: committed to the WAL without waiting for the disk (synchronous =
     /// NORMAL), a fraction of a millisecond instead of a sync.
+    /// Reads in one snapshot (WAL keeps it while writers go on); works on a
+    /// connection opened to read only.
+    func readTransaction<T>(_ body: () throws -> T) throws -> T {
+        guard !inTransaction else { return try body() }
+        return try TransactionRunner.run(classify: Self.classify, reconnect: {}) {
+            inTransaction = true
+            defer { inTransaction = false }
+            return try TransactionRunner.attempt(begin: "BEGIN", execute: execute, body)
+        }
+    }
+
     func lightWriteTransaction<T>(_ body: () throws -> T) throws -> T {
         try execute("PRAGMA synchronous = NORMAL")
         defer { try? execute("PRAGMA synchronous = FULL") }

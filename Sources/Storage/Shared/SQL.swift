@@ -222,6 +222,9 @@ protocol SQLDatabase: AnyObject {
     /// Runs `body` in a transaction that writes: run again whole when it fails
     /// for a reason that passes.
     @discardableResult func write<T>(_ body: () throws -> T) throws -> T
+    /// Runs `body`, which only reads, in one snapshot of the store: several
+    /// statements that must agree (a reconciliation and the ledger's sums).
+    func read<T>(_ body: () throws -> T) throws -> T
     /// A write that must survive the process being killed but not a crash of
     /// the database's machine: committed without waiting for the disk. For
     /// claims and attempts, never for money.
@@ -252,6 +255,7 @@ extension SQLiteConnection: SQLDatabase {
     }
 
     func write<T>(_ body: () throws -> T) throws -> T { try writeTransaction(body) }
+    func read<T>(_ body: () throws -> T) throws -> T { try readTransaction(body) }
     func lightWrite<T>(_ body: () throws -> T) throws -> T { try lightWriteTransaction(body) }
 
     /// Deleted and overwritten content is zeroed in the file, not left in
@@ -290,6 +294,7 @@ extension PostgresConnection: SQLDatabase {
     }
 
     func write<T>(_ body: () throws -> T) throws -> T { try transaction(body) }
+    func read<T>(_ body: () throws -> T) throws -> T { try readTransaction(body) }
     func lightWrite<T>(_ body: () throws -> T) throws -> T { try lightTransaction(body) }
 
     /// Dead rows are reclaimed by the server's vacuum, an administrator's concern.

@@ -10,7 +10,7 @@ extension SQLStore {
         if let start { range = "\(range) AND created_at >= \(moment: start)" }
         if let end { range = "\(range) AND created_at < \(moment: end)" }
         let debited: SQL = "SELECT job FROM ledger WHERE kind = 'debit' \(range)"
-        return try database.write {
+        return try database.read {
             var charged: [Int64: (account: String, cents: Int64)] = [:]
             for (job, account, cents) in try database.query("""
                 SELECT job, account, -amount_cents FROM ledger WHERE kind = 'debit' \(range)
