@@ -120,6 +120,10 @@ import Letters
         ], "\(report.problems)")
         #expect(try answers(in: room, [.posted, .spoiled, .returned]).map(\.kind) == [.posted, .spoiled, .returned, .returned])
 
+        // `courrier letter` says the print shop's last word.
+        let returnedStory = Output(json: false).letter(try room.mailRoom.stories.story(of: .job(told[2].job))).text
+        #expect(returnedStory.contains("  delivered, returned on 2026-12-09\n"), "\(returnedStory)")
+
         // Finance: per bundle and account, and the sums are the ledger's to the cent.
         let reconciliation = try room.mailRoom.records.reconcile(month: nil)
         let ledger = try ["acme", "bakkerij-peeters"].flatMap { try room.store.history(account: $0) }

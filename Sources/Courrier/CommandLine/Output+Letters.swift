@@ -43,9 +43,13 @@ extension Output {
     static func aligned(_ table: [[String]]) -> String {
         let widths = (0..<(table.first?.count ?? 0)).map { column in table.map { $0[column].count }.max() ?? 0 }
         return table.map { row in
-            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces)
+            trailingSpacesTrimmed(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
         }.joined(separator: "\n") + "\n"
+    }
+
+    /// A line without the spaces that padding left at its end.
+    static func trailingSpacesTrimmed(_ line: String) -> String {
+        String(line.reversed().drop { $0 == " " }.reversed())
     }
 
     func addressHolds(account: String, _ holds: [AddressHold]) -> VerbResult {
@@ -124,6 +128,9 @@ extension Output {
         var sequence: Int64?
         var failureCode: String?
         var failureReason: String?
+        /// The print shop's last word on it (posted, spoiled, returned), and its day.
+        var answer: String?
+        var answeredOn: String?
         var queuedAt: String
         var events: [EventAnswer]
     }
@@ -134,15 +141,18 @@ extension Output {
         let failure = story.failure?.details
         let code = failure?["code"]?.description
         let reason = failure?["reason"]?.description ?? job.reason
+        let answer = story.events.last { [.posted, .spoiled, .returned].contains($0.kind) }
         if json {
             return VerbResult(text: encode(LetterAnswer(
                 job: job.id, account: job.account, document: job.documentID, state: job.state.rawValue, pages: job.pages,
                 sheets: job.sheets, priceCents: job.priceCents, bundle: job.batch ?? placement?["batch"]?.description,
                 file: placement?["file"]?.description, firstPage: placement?["first_page"]?.integer,
                 sequence: placement?["sequence"]?.integer, failureCode: code, failureReason: reason,
+                answer: answer?.kind.rawValue, answeredOn: answer?.details["date"]?.description,
                 queuedAt: job.createdAt, events: story.events.map(EventAnswer.init))))
         }
-        var lines = ["job \(job.id)  \(job.account)/\(job.documentID)  \(job.state.rawValue)"]
+        let answered = answer.map { ", \($0.kind.rawValue) on \($0.details["date"]?.description ?? "?")" } ?? ""
+        var lines = ["job \(job.id)  \(job.account)/\(job.documentID)  \(job.state.rawValue)\(answered)"]
         if let pages = job.pages, let price = job.priceCents {
             let sheets = job.sheets.map { ", \($0) \($0 == 1 ? "sheet" : "sheets")" } ?? ""
             lines.append("  \(pages) \(pages == 1 ? "page" : "pages")\(sheets), \(Self.euros(price))")
@@ -159,7 +169,7 @@ extension Output {
             let details = event.details.sorted { $0.key < $1.key }
                 .map { "\($0.key)=\(LogValue.string($0.value.description).text)" }.joined(separator: " ")
             let kind = event.kind.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
-            lines.append("  \(event.time)  \(kind)  \(details)".trimmingCharacters(in: .whitespaces))
+            lines.append(Self.trailingSpacesTrimmed("  \(event.time)  \(kind)  \(details)"))
         }
         return VerbResult(text: lines.joined(separator: "\n") + "\n")
     }
