@@ -18,6 +18,35 @@ import Letters
         do { _ = try IBAN(text) } catch { #expect(error.description.contains(reason), "\(error)") }
     }
 
+    /// Numbers as people write them: copied from a statement, a letterhead, a register.
+    @Test(arguments: [("BE71-0961-2345-6769", "BE71096123456769"), ("BE71.0961.2345.6769", "BE71096123456769"),
+                      ("IBAN BE71 0961 2345 6769", "BE71096123456769"), ("IBAN: be71\u{00A0}0961\u{00A0}2345\u{00A0}6769", "BE71096123456769"),
+                      ("NL91 ABNA 0417 1643 00", "NL91ABNA0417164300")])
+    func ibansAreReadAsPeopleWriteThem(_ text: String, compact: String) throws {
+        #expect(try IBAN(text).compact == compact)
+    }
+
+    @Test(arguments: [("DK: 21599336", "DK21599336"), ("CZ 640229/4448", "CZ6402294448"),
+                      ("BE (0)468.561.072", "BE0468561072"), ("be 0468-561-072", "BE0468561072")])
+    func vatNumbersAreReadAsPeopleWriteThem(_ text: String, compact: String) throws {
+        #expect(try VATNumber(text).compact == compact)
+    }
+
+    /// Written the way a customer typed them, printed the way a bank and a tax office write them.
+    @Test func aLetterPrintsTheNumbersInTheirCanonicalForm() throws {
+        let json = try fixtureDocument("acme-entretien-fr.json") {
+            var sender = $0["sender"] as? [String: Any] ?? [:]
+            sender["iban"] = "IBAN: BE71-0961-2345-6769"
+            sender["vat"] = "BE (0)468.561.072"
+            $0["sender"] = sender
+        }
+        let document = try DocumentParser.parse(Data(json.utf8))
+        let pdf = try PDFDocument(bytes: try LetterRenderer().render(document, terms: nil).pdf, name: "letter")
+        let text = (0..<pdf.pageCount).map { pdf.text(onPage: $0) }.joined()
+        #expect(text.contains("BE71 0961 2345 6769") && text.contains("BE 0468.561.072"), "\(text)")
+        #expect(!text.contains("BE71-0961"))
+    }
+
     @Test func bicsAndBelgianVATNumbers() throws {
         #expect(try BIC("GKCCBEBB").code == "GKCCBEBB")
         #expect(try BIC("kredbebbxxx").code == "KREDBEBBXXX")

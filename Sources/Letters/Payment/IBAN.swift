@@ -13,7 +13,9 @@ public struct IBAN: Sendable, Equatable, CustomStringConvertible, Codable {
     ]
 
     public init(_ text: String) throws(PaymentDetailProblem) {
-        let compact = String(text.filter { $0 != " " }).uppercased()
+        var compact = PaymentDetailProblem.compact(text, dropping: " .-")
+        // "IBAN BE71 …", "IBAN: BE71 …", as it is often copied from a statement.
+        if compact.hasPrefix("IBAN") { compact = String(compact.dropFirst(4).drop { $0 == ":" }) }
         guard compact.count >= 15, compact.count <= 34,
               compact.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }),
               compact.prefix(2).allSatisfy(\.isLetter), compact.dropFirst(2).prefix(2).allSatisfy(\.isNumber) else {
@@ -72,7 +74,8 @@ public struct VATNumber: Sendable, Equatable, CustomStringConvertible, Codable {
     public let compact: String
 
     public init(_ text: String) throws(PaymentDetailProblem) {
-        let compact = String(text.filter { !" .-".contains($0) }).uppercased()
+        // As people write them: `DK: 21599336`, `CZ 640229/4448`, `BE (0)468.561.072`.
+        let compact = PaymentDetailProblem.compact(text, dropping: " .-/:()")
         guard compact.count >= 4, compact.count <= 14, compact.prefix(2).allSatisfy({ $0.isASCII && $0.isLetter }),
               compact.dropFirst(2).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
             throw PaymentDetailProblem("is \"\(text)\", expected a VAT number with its country prefix, such as BE0123456749")
@@ -105,4 +108,11 @@ public struct VATNumber: Sendable, Equatable, CustomStringConvertible, Codable {
 public struct PaymentDetailProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
+
+    /// A number as people write it, in upper case and without the
+    /// separators they put in it (spaces, non-breaking ones included).
+    static func compact(_ text: String, dropping separators: String) -> String {
+        String(text.unicodeScalars.filter { !separators.unicodeScalars.contains($0) && !$0.properties.isWhitespace }
+            .map(Character.init)).uppercased()
+    }
 }
