@@ -18,6 +18,24 @@ import Letters
         do { _ = try IBAN(text) } catch { #expect(error.description.contains(reason), "\(error)") }
     }
 
+    /// The IBAN registry's examples: each country's own check digits hold.
+    @Test(arguments: ["BE68539007547034", "FR1420041010050500013M02606", "ES9121000418450200051332", "NO9386011117947",
+                      "FI2112345600000785", "PT50000201231234567890154", "MC5811222000010123456789030"])
+    func theRegistrysExamplesPassTheirCountrysCheck(_ text: String) throws {
+        #expect(try IBAN(text).compact == text)
+    }
+
+    /// The same account numbers with their national check digits changed and
+    /// the IBAN's own (mod 97) made right again: only the country's rule sees it.
+    @Test(arguments: [("BE41539007547035", "Belgian check digits"), ("FR8420041010050500013M02607", "French check digits (clé RIB)"),
+                      ("ES2921000418460200051332", "Spanish check digits (DC)"), ("NO6686011117948", "Norwegian check digit"),
+                      ("FI9112345600000786", "Finnish check digit"), ("PT23000201231234567890155", "Portuguese check digits (NIB)"),
+                      ("MC3111222000010123456789031", "French check digits (clé RIB)")])
+    func aWrongNationalCheckIsRefusedNamingTheRule(_ text: String, rule: String) {
+        let error = #expect(throws: PaymentDetailProblem.self) { try IBAN(text) }
+        #expect(error?.description.contains("the \(rule) do not match") == true, "\(String(describing: error))")
+    }
+
     /// Numbers as people write them: copied from a statement, a letterhead, a register.
     @Test(arguments: [("BE71-0961-2345-6769", "BE71096123456769"), ("BE71.0961.2345.6769", "BE71096123456769"),
                       ("IBAN BE71 0961 2345 6769", "BE71096123456769"), ("IBAN: be71\u{00A0}0961\u{00A0}2345\u{00A0}6769", "BE71096123456769"),
