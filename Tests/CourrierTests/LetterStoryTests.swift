@@ -158,6 +158,11 @@ import Letters
         #expect(try letters.events("delivered").map(\.kind) == [.queued, .prepared, .bundled, .delivered, .purged])
     }
 
+    /// PostgreSQL's jsonb refuses \u0000: an event's details never carry one.
+    @Test func anEventsDetailsNeverHoldTheEscapeJsonbRefuses() {
+        #expect(!LetterEvent.json(["reason": .string("a\u{0}b")]).contains("\\u0000"))
+    }
+
     @Test(arguments: Backend.allCases)
     func anEventIsNeverRewrittenOrDeleted(backend: Backend) throws {
         let letters = try FiveLetters(backend: backend)

@@ -315,6 +315,9 @@ import Letters
         #expect(ResponseFile.parse(Array("batch,sequence,status,date,reason\nB,1,posted,2026-13-01,\n".utf8)).problems
                 == [ResponseFile.Problem(line: 2, message: "date is \"2026-13-01\", expected an ISO 8601 date such as 2026-12-08")])
         #expect(ResponseFile.parse(Array("batch,sequence,status,date,reason\nB,x\"y,posted,2026-12-01,\n".utf8)).problems.first?.line == 2)
+        // A sequence past the stores' integers is the line's problem, not the file's.
+        let huge = ResponseFile.parse(Array("batch,sequence,status,date,reason\nB,99999999999,posted,2026-12-01,\n".utf8))
+        #expect(huge.answers.isEmpty && huge.problems.first?.line == 2, "\(huge.problems)")
         // A NUL or an escape sequence in a reason never reaches the store, a log or a terminal.
         let hostile = ResponseFile.parse(Array("batch,sequence,status,date,reason\nB,1,returned,2026-12-01,gone\u{0}\u{1B}[2J\n".utf8))
         #expect(hostile.answers.isEmpty && hostile.problems.first?.message.hasPrefix("reason holds a control character") == true,

@@ -70,6 +70,8 @@ public struct ResponseFile: Sendable {
     public static let maximumBytes = 16 * 1024 * 1024
     public static let maximumLines = 200_000
     static let columns = ["batch", "sequence", "status", "date", "reason"]
+    /// No bundle holds more letters than this.
+    static let maximumSequence = 100_000_000
 
     /// Reads `bytes`. A file that is not UTF-8 or has no header is one
     /// problem, at line 0, and no answer.
@@ -127,8 +129,9 @@ public struct ResponseFile: Sendable {
         for (name, value) in [("batch", batch), ("reason", reason)] where ControlCharacters.occur(in: value) {
             return problem("\(name) holds a control character (\(quoted(value))), which no letter's story may carry")
         }
-        guard let number = Int(sequence), number >= 1 else {
-            return problem("sequence is \(quoted(sequence)), expected the letter's number in its bundle, from 1")
+        // Bounded as the stores' integer columns are: a number past them would fail the whole file at every round.
+        guard let number = Int(sequence), (1...maximumSequence).contains(number) else {
+            return problem("sequence is \(quoted(sequence)), expected the letter's number in its bundle, from 1 to \(maximumSequence)")
         }
         guard let known = PrintShopAnswer.Status(rawValue: status.lowercased()) else {
             return problem("status is \(quoted(status)), expected posted, spoiled or returned")

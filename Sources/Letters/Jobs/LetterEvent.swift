@@ -79,7 +79,8 @@ public struct LetterEvent: Sendable, Equatable {
     public static func json(_ details: [String: Value]) -> String {
         "{" + details.sorted { $0.key < $1.key }.map { key, value in
             let written = switch value {
-            case .string(let text): JSONText.quote(text)
+            // PostgreSQL's jsonb refuses \u0000: a NUL that reached a detail is kept as U+FFFD, never failing its transaction.
+            case .string(let text): JSONText.quote(text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}"))
             case .integer(let number): String(number)
             }
             return "\(JSONText.quote(key)):\(written)"
