@@ -34,6 +34,10 @@ import Storage
 //                 words, image terms, slow files, 300 VAT rates) among 50 good
 //                 letters: what became of them, enqueue and run times, and the
 //                 run's peak memory
+//   payment-details FILE (`courrier-benchmark payment-details
+//                 Fixtures/payment/ibans.tsv`) each IBAN or VAT number of FILE
+//                 read as a sender's: accepted and refused per country, and
+//                 why each refusal
 
 let arguments = CommandLine.arguments
 let binaryFolder = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent()
@@ -58,6 +62,10 @@ if arguments.count > 3 && arguments[1] == "grey-terms" {
     for variant in 0..<(Int(arguments[3]) ?? 20) {
         greyImagePDF(URL(fileURLWithPath: arguments[2]).appendingPathComponent("grey-\(variant).pdf"), variant: variant)
     }
+    exit(0)
+}
+if arguments.count > 2 && arguments[1] == "payment-details" {
+    try benchmarkPaymentDetails(URL(fileURLWithPath: arguments[2]))
     exit(0)
 }
 if arguments.count > 2 && arguments[1] == "shapes" {

@@ -12,4 +12,11 @@ enum CountryNames {
     static func name(of code: String, in language: Language) -> String {
         Locale(identifier: language.rawValue).localizedString(forRegionCode: code.uppercased()) ?? code
     }
+
+    /// Whether `code` names a country or territory in ISO 3166, not a
+    /// union or a continent.
+    static func isCountry(_ code: String) -> Bool {
+        code.count == 2 && code != "EU" && code != "UN" && code != "EZ" && code != "QO"
+            && Locale.Region.isoRegions.contains(Locale.Region(code))
+    }
 }
