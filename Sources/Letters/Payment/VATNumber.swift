@@ -8,8 +8,11 @@ public struct VATNumber: Sendable, Equatable, CustomStringConvertible, Codable {
     public let compact: String
 
     public init(_ text: String) throws(PaymentDetailProblem) {
-        // As people write them: `DK: 21599336`, `CZ 640229/4448`, `BE (0)468.561.072`, `CHE-116.281.710 MWST`.
-        let compact = PaymentDetailProblem.compact(text, dropping: " .-/:()")
+        // As people write them: `DK: 21599336`, `CZ 640229/4448`, `BE (0)468.561.072`, `CHE-116.281.710 MWST`,
+        // `974 760 673 MVA`.
+        var compact = PaymentDetailProblem.compact(text, dropping: " .-/:()")
+        // Norwegians write theirs as the organisation number and MVA, without the country.
+        if compact.count == 12, compact.hasSuffix("MVA"), compact.prefix(9).allSatisfy(\.isNumber) { compact = "NO" + compact }
         guard compact.count >= 4, compact.count <= 16, compact.prefix(2).allSatisfy({ $0.isASCII && $0.isLetter }),
               compact.dropFirst(2).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
             throw PaymentDetailProblem(text, "expected a VAT number with its country prefix, such as BE0123456749")
