@@ -13,6 +13,13 @@ enum CountryNames {
         Locale(identifier: language.rawValue).localizedString(forRegionCode: code.uppercased()) ?? code
     }
 
+    /// The English name of `code` as a sentence holds it: "Spain", "the Netherlands".
+    static func inSentence(_ code: String) -> String {
+        let name = name(of: code, in: .en)
+        let takesThe = ["Netherlands", "United", "Islands", "Republic", "Emirates", "Territories", "Philippines", "Bahamas"]
+        return takesThe.contains(where: name.contains) ? "the \(name)" : name
+    }
+
     /// Whether `code` names a country or territory in ISO 3166, not a
     /// union or a continent.
     static func isCountry(_ code: String) -> Bool {

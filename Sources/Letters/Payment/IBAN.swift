@@ -21,7 +21,7 @@ public struct IBAN: Sendable, Equatable, CustomStringConvertible, Codable {
         let country = String(characters[0..<2])
         let bban = Array(characters[4...])
         if let places = IBANRegistry.bban(of: country) {
-            let name = "an IBAN of \(CountryNames.name(of: country, in: .en)) (\(country))"
+            let name = "an IBAN of \(CountryNames.inSentence(country)) (\(country))"
             guard bban.count == places.count else {
                 throw PaymentDetailProblem(text, "\(name) has \(places.count + 4) characters, this one \(characters.count)")
             }

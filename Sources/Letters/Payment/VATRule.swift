@@ -1,9 +1,10 @@
 /// How one country writes its VAT numbers and checks them, as its tax
 /// office publishes the rule and the European Commission's VIES repeats it.
 ///
-/// Where a country's rule has branches nobody publishes (a Latvian
-/// person's code, an Italian office code added since), the number is held
-/// to its form there: refusing a valid VAT number stops a real invoice.
+/// Where a branch of a country's rule is not published (the check digit of
+/// a Latvian person's code) or changes with the country's map (a Romanian
+/// person's county), the number is held to its form there: refusing a
+/// valid VAT number stops a real invoice.
 struct VATRule: Sendable {
     /// Who issues the number, as a refusal names it: "Spain".
     var country: String
