@@ -23,7 +23,9 @@ enum CountryNames {
     /// Whether `code` names a country or territory in ISO 3166, not a
     /// union or a continent.
     static func isCountry(_ code: String) -> Bool {
-        code.count == 2 && code != "EU" && code != "UN" && code != "EZ" && code != "QO"
-            && Locale.Region.isoRegions.contains(Locale.Region(code))
+        isoCodes.contains(code)
     }
+
+    private static let isoCodes = Set(Locale.Region.isoRegions.map(\.identifier)
+        .filter { $0.count == 2 && !["EU", "UN", "EZ", "QO"].contains($0) })
 }

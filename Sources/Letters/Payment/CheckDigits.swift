@@ -26,11 +26,19 @@ enum CheckDigits {
     /// The Luhn check (ISO/IEC 7812): from the right, every second digit
     /// doubled (its digits summed), the total a multiple of ten.
     static func luhn(_ digits: some BidirectionalCollection<Int>) -> Bool {
-        let sum = digits.reversed().enumerated().reduce(0) { total, pair in
-            let doubled = pair.offset % 2 == 1 ? pair.element * 2 : pair.element
+        luhnSum(digits, doublingLast: false) % 10 == 0
+    }
+
+    /// The digit that closes `digits` under the Luhn check.
+    static func luhnCheckDigit(_ digits: some BidirectionalCollection<Int>) -> Int {
+        (10 - luhnSum(digits, doublingLast: true) % 10) % 10
+    }
+
+    private static func luhnSum(_ digits: some BidirectionalCollection<Int>, doublingLast: Bool) -> Int {
+        digits.reversed().enumerated().reduce(0) { total, pair in
+            let doubled = (pair.offset % 2 == 0) == doublingLast ? pair.element * 2 : pair.element
             return total + (doubled > 9 ? doubled - 9 : doubled)
         }
-        return sum % 10 == 0
     }
 
     /// ISO 7064 MOD 11,10, the hybrid system: the last digit closes the chain.

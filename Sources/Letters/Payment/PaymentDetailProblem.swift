@@ -1,7 +1,6 @@
 /// Why an IBAN, a BIC or a VAT number was refused; the field path is added by the reader.
 public struct PaymentDetailProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String
-    init(_ description: String) { self.description = description }
 
     /// `is "ES29 2100 …": the Spanish check digits (DC) do not match …`: the value as written, and why.
     init(_ text: String, _ reason: String) {

@@ -281,7 +281,7 @@ struct VATRule: Sendable {
             return outcome(letters[body % 23] == last, number)
         }
         guard "ABCDEFGHJNPQRSUVW".contains(first) else { return .misformed }
-        let check = (0...9).first { CheckDigits.luhn(middle + [$0]) }!
+        let check = CheckDigits.luhnCheckDigit(middle)
         return outcome(last == Character(String(check)) || last == Array("JABCDEFGHI")[check], number)
     }
 
