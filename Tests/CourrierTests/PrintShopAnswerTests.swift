@@ -322,5 +322,8 @@ import Letters
         let hostile = ResponseFile.parse(Array("batch,sequence,status,date,reason\nB,1,returned,2026-12-01,gone\u{0}\u{1B}[2J\n".utf8))
         #expect(hostile.answers.isEmpty && hostile.problems.first?.message.hasPrefix("reason holds a control character") == true,
                 "\(hostile.problems)")
+        // A line of thousands of commas refuses the file; its fields are never all held in memory.
+        let commas = ResponseFile.parse(Array(("batch,sequence,status,date,reason\n" + String(repeating: ",", count: 5_000)).utf8))
+        #expect(commas.answers.isEmpty && commas.problems == [ResponseFile.Problem(line: 2, message: "a line holds more than 1000 fields")])
     }
 }

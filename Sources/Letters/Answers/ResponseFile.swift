@@ -163,6 +163,9 @@ enum CSV {
         var message: String
     }
 
+    /// No response file needs more columns; a line of commas stays a line, not millions of fields.
+    static let maximumFields = 1_000
+
     /// Each record with the line it starts on.
     static func records(_ text: String, limit: Int) throws(Failure) -> [(line: Int, fields: [String])] {
         var records: [(line: Int, fields: [String])] = []
@@ -200,6 +203,9 @@ enum CSV {
             }
             switch scalar {
             case ",":
+                guard fields.count < maximumFields else {
+                    throw Failure(line: line, message: "a line holds more than \(maximumFields) fields")
+                }
                 fields.append(field)
                 field = ""
                 wasQuoted = false
